@@ -1,0 +1,125 @@
+//! The JSON of one databag value, written byte-for-byte as Python's `json.dumps` writes it.
+//!
+//! Python's defaults are: separators `", "` and `": "`, `ensure_ascii=True` (every character
+//! outside printable ASCII, DEL included, as `\uXXXX`, with a surrogate pair beyond the BMP),
+//! `/` not escaped, and object keys in the order the writer holds them. serde_json already escapes
+//! `"`, `\` and control characters as Python does (`\n`, `\t`, ..., `\u001f`, lowercase hex), so a
+//! [`serde_json::ser::Formatter`] that changes the separators and escapes non-ASCII is all it takes.
+//!
+//! This is the only place in the workspace that formats JSON for a databag.
+
+use std::io;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::ser::Formatter;
+
+/// Formats like Python's `json.dumps` with default arguments.
+#[derive(Debug, Clone, Copy, Default)]
+struct PythonFormatter;
+
+impl Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    /// serde_json hands over runs of characters that need no JSON escape; Python's `ensure_ascii`
+    /// still escapes everything outside `' '..='~'` among them.
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if (' '..='~').contains(&c) {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// Encodes `value` as Python's `json.dumps(value)` would.
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(64);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    // Our databag types serialize only strings, integers, sequences and string-keyed maps,
+    // which cannot fail, and the formatter writes only ASCII.
+    match value.serialize(&mut serializer) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|err| unreachable!("formatter wrote non-UTF-8: {err}")),
+        Err(err) => unreachable!("databag values always serialize: {err}"),
+    }
+}
+
+/// Decodes one databag value. Any JSON spacing is accepted; NaN and Infinity (not JSON) and lone
+/// surrogate escapes are rejected; nesting is bounded by serde_json's recursion limit.
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    #[track_caller]
+    fn check<T: serde::Serialize>(value: T, python: &str) {
+        assert_eq!(super::to_string(&value), python);
+    }
+
+    #[test]
+    fn matches_python_json_dumps() {
+        // Each expected string is what CPython 3.11's json.dumps printed for the same value.
+        check("querier", r#""querier""#);
+        check("a/b", r#""a/b""#);
+        check("é", r#""\u00e9""#);
+        check("日本", r#""\u65e5\u672c""#);
+        check("😀", r#""\ud83d\ude00""#);
+        check("\u{7f}", r#""\u007f""#);
+        check("\u{1f}\u{0}", r#""\u001f\u0000""#);
+        check("tab\there\nnew\r\u{8}\u{c}", r#""tab\there\nnew\r\b\f""#);
+        check("quote\" back\\", r#""quote\" back\\""#);
+        check(vec![7946, 4040], "[7946, 4040]");
+        check(Vec::<u16>::new(), "[]");
+        check(BTreeMap::from([("a", "x"), ("b", "y")]), r#"{"a": "x", "b": "y"}"#);
+        check(BTreeMap::<String, String>::new(), "{}");
+        check(
+            vec![BTreeMap::from([("url", "http://p:9090/api/v1/write")])],
+            r#"[{"url": "http://p:9090/api/v1/write"}]"#,
+        );
+    }
+
+    #[track_caller]
+    fn rejects(text: &str) {
+        assert!(super::from_str::<serde_json::Value>(text).is_err(), "{text:?} must not decode");
+    }
+
+    #[test]
+    fn rejects_what_is_not_strict_json() {
+        rejects("NaN");
+        rejects("Infinity");
+        rejects("-Infinity");
+        rejects("[NaN]");
+        rejects(r#""\ud800""#);
+        rejects(r#""\udc00x""#);
+        rejects(r#""a" "b""#);
+        rejects("");
+        rejects(&"[".repeat(10_000));
+    }
+
+    #[test]
+    fn accepts_any_spacing() {
+        let value: Vec<u16> = super::from_str(" [ 1 ,\n\t2 ] \r\n").unwrap();
+        assert_eq!(value, [1, 2]);
+    }
+}

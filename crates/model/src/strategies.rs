@@ -1,0 +1,114 @@
+//! proptest strategies for every type of this crate, for this crate's tests and those of the
+//! crates above it (enable the `proptest` feature).
+//!
+//! Strings are drawn from all of Unicode, control characters and characters beyond the BMP
+//! included, since those are where a JSON encoder goes wrong.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+
+use crate::{
+    Address, JujuTopology, Port, ProviderAppData, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData, Role, Roles,
+    StringMap,
+};
+
+/// Any string of up to `max` characters from all of Unicode.
+pub fn text(max: usize) -> impl Strategy<Value = String> {
+    vec(any::<char>(), 0..=max).prop_map(|chars| chars.into_iter().collect())
+}
+
+/// Any known role.
+pub fn role() -> impl Strategy<Value = Role> {
+    proptest::sample::select(Role::KNOWN)
+}
+
+/// A non-empty role list of up to four roles, repetitions and meta-roles included.
+pub fn roles() -> impl Strategy<Value = Roles> {
+    vec(role(), 1..=4).prop_map(|roles| Roles::new(roles).expect("non-empty by construction"))
+}
+
+/// A valid RFC 1123 host name of one to four labels.
+pub fn host_name() -> impl Strategy<Value = String> {
+    vec("[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?", 1..=4)
+        .prop_filter("last label must not be numeric", |labels| {
+            labels.len() == 1 || !labels.last().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .prop_map(|labels| labels.join("."))
+}
+
+/// Any valid address: host name, IPv4 or IPv6.
+pub fn address() -> impl Strategy<Value = Address> {
+    prop_oneof![
+        3 => host_name().prop_map(|name| Address::try_from(name).expect("valid host name by construction")),
+        1 => any::<[u8; 4]>().prop_map(|octets| Address::from(Ipv4Addr::from(octets))),
+        1 => any::<[u16; 8]>().prop_map(|segments| Address::from(Ipv6Addr::from(segments))),
+    ]
+}
+
+/// Any topology; strings are arbitrary Unicode.
+pub fn juju_topology() -> impl Strategy<Value = JujuTopology> {
+    (text(20), text(20), text(20), option::of(text(10)), option::of(text(36))).prop_map(
+        |(application, unit, charm_name, model, model_uuid)| JujuTopology {
+            application,
+            unit,
+            charm_name,
+            model,
+            model_uuid,
+        },
+    )
+}
+
+/// A map of up to four entries with arbitrary keys and values, in arbitrary order.
+pub fn string_map() -> impl Strategy<Value = StringMap> {
+    vec((text(12), text(30)), 0..=4).prop_map(StringMap::from_iter)
+}
+
+/// Any port, 1 to 65535.
+pub fn port() -> impl Strategy<Value = Port> {
+    (1..=u16::MAX).prop_map(|port| Port::new(port).expect("non-zero by construction"))
+}
+
+/// Any worker app databag.
+pub fn requirer_app_data() -> impl Strategy<Value = RequirerAppData> {
+    roles().prop_map(|role| RequirerAppData { role })
+}
+
+/// Any worker unit databag.
+pub fn requirer_unit_data() -> impl Strategy<Value = RequirerUnitData> {
+    (address(), juju_topology()).prop_map(|(address, juju_topology)| RequirerUnitData { address, juju_topology })
+}
+
+/// Any coordinator app databag, each optional field present or not.
+pub fn provider_app_data() -> impl Strategy<Value = ProviderAppData> {
+    let telemetry = (
+        option::of(string_map()),
+        option::of(string_map()),
+        option::of(string_map()),
+        option::of(vec(text(30).prop_map(|url| RemoteWriteEndpoint { url }), 0..=3)),
+        option::of(vec(port(), 0..=4)),
+    );
+    let tls = (option::of(text(40)), option::of(text(40)), option::of(text(20)), option::of(text(40)));
+    (text(200), telemetry, tls, option::of(string_map())).prop_map(
+        |(
+            worker_config,
+            (loki_endpoints, charm_tracing_receivers, workload_tracing_receivers, remote_write_endpoints, worker_ports),
+            (ca_cert, server_cert, privkey_secret_id, s3_tls_ca_chain),
+            worker_labels,
+        )| ProviderAppData {
+            worker_config,
+            loki_endpoints,
+            charm_tracing_receivers,
+            workload_tracing_receivers,
+            remote_write_endpoints,
+            worker_ports,
+            ca_cert,
+            server_cert,
+            privkey_secret_id,
+            s3_tls_ca_chain,
+            worker_labels,
+        },
+    )
+}
