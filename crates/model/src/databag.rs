@@ -279,12 +279,21 @@ impl DatabagModel for RequirerUnitData {
 }
 
 /// An endpoint the worker can push metrics to with Prometheus remote-write.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema)]
 pub struct RemoteWriteEndpoint {
     /// The remote-write URL, e.g. `http://prometheus-0.prometheus-endpoints:9090/api/v1/write`.
     pub url: String,
+}
+
+impl<'de> serde::Deserialize<'de> for RemoteWriteEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            url: String,
+        }
+        let Fields { url } = crate::de::object_only(deserializer, "a remote-write endpoint object")?;
+        Ok(Self { url })
+    }
 }
 
 /// A port number: 1 to 65535.

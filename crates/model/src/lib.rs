@@ -43,6 +43,7 @@
 
 mod address;
 mod databag;
+mod de;
 mod json;
 mod map;
 mod role;

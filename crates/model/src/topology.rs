@@ -1,13 +1,13 @@
 //! The Juju topology a worker unit publishes about itself.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a worker unit sits in Juju: what `cosl.JujuTopology` calls a topology.
 ///
 /// The Python worker writes `application`, `unit` and `charm_name`, in that order; readers must also
 /// accept `model` and `model_uuid` (the interface's example has them), which this type writes after
 /// the three when it knows them, and which Python readers ignore. Other keys are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct JujuTopology {
     /// The worker application's name, e.g. `pyroscope-querier`.
     pub application: String,
@@ -21,4 +21,24 @@ pub struct JujuTopology {
     /// The Juju model's UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_uuid: Option<String>,
+}
+
+/// The topology's fields, as serde's derive reads them.
+#[derive(Deserialize)]
+struct Fields {
+    application: String,
+    unit: String,
+    charm_name: String,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    model_uuid: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for JujuTopology {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Fields { application, unit, charm_name, model, model_uuid } =
+            crate::de::object_only(deserializer, "a Juju topology object")?;
+        Ok(Self { application, unit, charm_name, model, model_uuid })
+    }
 }
