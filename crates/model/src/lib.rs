@@ -60,3 +60,8 @@ pub use databag::{
 pub use map::StringMap;
 pub use role::{Role, Roles, RolesError, UnknownRole};
 pub use topology::JujuTopology;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
