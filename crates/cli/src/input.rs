@@ -1,0 +1,45 @@
+//! Reading the input of a verb: a file, or standard input for `-` or no file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::Failure;
+
+/// Where a verb's input comes from; named in every error message.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub(crate) fn from_arg(arg: Option<&Path>) -> Self {
+        match arg {
+            None => Source::Stdin,
+            Some(path) if path == Path::new("-") => Source::Stdin,
+            Some(path) => Source::File(path.to_owned()),
+        }
+    }
+
+    /// The name errors use: the path, or `<stdin>`.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_owned(),
+            Source::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// The whole input as text. A file that cannot be read is a usage error; text that is not
+    /// UTF-8 is invalid input.
+    pub(crate) fn read(&self) -> Result<String, Failure> {
+        let mut bytes = Vec::new();
+        let read = match self {
+            Source::Stdin => std::io::stdin().lock().read_to_end(&mut bytes).map(drop),
+            Source::File(path) => std::fs::read(path).map(|content| bytes = content),
+        };
+        read.map_err(|err| Failure::usage(format!("{}: cannot read: {err}", self.name())))?;
+        String::from_utf8(bytes).map_err(|err| {
+            Failure::invalid(format!("{}: not UTF-8 text (byte {})", self.name(), err.utf8_error().valid_up_to()))
+        })
+    }
+}

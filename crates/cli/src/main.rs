@@ -1,0 +1,113 @@
+//! `pyroscope-cluster`: inspect, validate and simulate the Juju `pyroscope_cluster` relation.
+//!
+//! A thin shell over the workspace's crates: it parses input formats and prints; every decision
+//! is made by the libraries. Exit status: 0 success, 1 invalid input, 2 usage error.
+
+mod input;
+mod wire;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::input::Source;
+
+/// Inspect, validate and simulate the Juju `pyroscope_cluster` relation.
+///
+/// Every verb reads FILE, or standard input when FILE is `-` or not given.
+/// Exit status: 0 success, 1 invalid input, 2 usage error (including an unreadable FILE).
+#[derive(Debug, Parser)]
+#[command(name = "pyroscope-cluster", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode a raw databag (a JSON object of string to string, as `relation-get --format=json`
+    /// prints it) into one JSON object of the known keys and their values.
+    ///
+    /// Unknown keys (Juju's `ingress-address`, ...) are dropped; absent optional fields are
+    /// omitted. An invalid databag exits 1, naming the key, the value and the reason.
+    Decode {
+        /// Which databag the input is.
+        databag: DatabagArg,
+        /// The input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+    },
+    /// Encode what `decode` prints back into a raw databag, each value written byte for byte as
+    /// the Python peer (`coordinated-workers`) writes it.
+    Encode {
+        /// Which databag the input is.
+        databag: DatabagArg,
+        /// The input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+    },
+}
+
+/// The three databags of the relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DatabagArg {
+    /// The coordinator's app databag.
+    ProviderApp,
+    /// A worker app's databag.
+    RequirerApp,
+    /// A worker unit's databag.
+    RequirerUnit,
+}
+
+/// Why a verb did not succeed, and with which exit status.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// The input is not valid: exit 1.
+    fn invalid(message: String) -> Self {
+        Self { code: 1, message }
+    }
+
+    /// The command cannot be carried out as given: exit 2.
+    fn usage(message: String) -> Self {
+        Self { code: 2, message }
+    }
+
+    /// A bug of ours; reported, never a panic.
+    fn internal(message: String) -> Self {
+        Self { code: 3, message: format!("internal error (please report): {message}") }
+    }
+}
+
+fn run(cli: Cli) -> Result<String, Failure> {
+    match cli.command {
+        Command::Decode { databag, file } => {
+            let source = Source::from_arg(file.as_deref());
+            wire::decode(databag, &source, &source.read()?)
+        }
+        Command::Encode { databag, file } => {
+            let source = Source::from_arg(file.as_deref());
+            wire::encode(databag, &source, &source.read()?)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = writeln!(stdout, "{output}");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `decode` and `encode`: a raw databag to its decoded values, and back.
+
+use std::collections::BTreeMap;
+
+use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RequirerAppData, RequirerUnitData};
+use serde_json::value::RawValue;
+
+use crate::input::Source;
+use crate::{DatabagArg, Failure};
+
+/// The databag of `kind` in `text` (a JSON object of string to string), decoded: one JSON object of
+/// the known keys present, each with its JSON value, in the order the model declares them.
+pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str) -> Result<String, Failure> {
+    let databag: RawDatabag = serde_json::from_str(text).map_err(|err| {
+        Failure::invalid(format!("{}: not a raw databag (a JSON object of string to string): {err}", source.name()))
+    })?;
+    let (keys, encoded) = match kind {
+        DatabagArg::ProviderApp => model_round_trip::<ProviderAppData>(source, &databag)?,
+        DatabagArg::RequirerApp => model_round_trip::<RequirerAppData>(source, &databag)?,
+        DatabagArg::RequirerUnit => model_round_trip::<RequirerUnitData>(source, &databag)?,
+    };
+    let mut out = Vec::new();
+    for key in keys {
+        if let Some(raw) = encoded.get(*key) {
+            let value = RawValue::from_string(raw.clone()).map_err(|err| Failure::internal(err.to_string()))?;
+            out.push((*key, value));
+        }
+    }
+    Ok(to_json_object(&out))
+}
+
+/// What `decode` prints, back to the raw databag: each known key's value written as the Python
+/// peer writes it.
+pub(crate) fn encode(kind: DatabagArg, source: &Source, text: &str) -> Result<String, Failure> {
+    let values: BTreeMap<String, Box<RawValue>> = serde_json::from_str(text).map_err(|err| {
+        Failure::invalid(format!("{}: not a JSON object of decoded databag values: {err}", source.name()))
+    })?;
+    let databag: RawDatabag = values.into_iter().map(|(key, value)| (key, value.get().to_owned())).collect();
+    let (_, encoded) = match kind {
+        DatabagArg::ProviderApp => model_round_trip::<ProviderAppData>(source, &databag)?,
+        DatabagArg::RequirerApp => model_round_trip::<RequirerAppData>(source, &databag)?,
+        DatabagArg::RequirerUnit => model_round_trip::<RequirerUnitData>(source, &databag)?,
+    };
+    serde_json::to_string_pretty(&encoded).map_err(|err| Failure::internal(err.to_string()))
+}
+
+/// Decodes with the model (which validates), and encodes again: the one codec of the workspace.
+fn model_round_trip<T: DatabagModel>(
+    source: &Source,
+    databag: &RawDatabag,
+) -> Result<(&'static [&'static str], RawDatabag), Failure> {
+    let value = T::decode(databag).map_err(|err| Failure::invalid(format!("{}: {err}", source.name())))?;
+    Ok((T::KEYS, value.encode()))
+}
+
+/// A JSON object with keys in the given order, two-space indented; values are embedded verbatim.
+fn to_json_object(entries: &[(&str, Box<RawValue>)]) -> String {
+    if entries.is_empty() {
+        return "{}".to_owned();
+    }
+    let body: Vec<String> =
+        entries.iter().map(|(key, value)| format!("  {}: {}", serde_json::Value::from(*key), value.get())).collect();
+    format!("{{\n{}\n}}", body.join(",\n"))
+}
