@@ -244,3 +244,53 @@ fn huge_and_deep_input_is_an_error_not_a_crash() {
     let data = ProviderAppData::decode(&RawDatabag::from([("worker_config".into(), config)])).unwrap();
     assert_eq!(data.worker_config.len(), 10_000_000);
 }
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+    use pyroscope_cluster_model::{Address, Roles};
+
+    /// JSON-ish noise: valid JSON of every shape, near-misses, and plain text.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[\\[\\]{}\",:0-9a-z \\\\.-]{0,40}",
+            any::<String>().prop_map(|s| serde_json::Value::String(s).to_string()),
+            proptest::collection::vec(any::<i64>(), 0..4).prop_map(|v| serde_json::to_string(&v).unwrap()),
+        ]
+    }
+
+    fn databag(keys: &'static [&'static str]) -> impl Strategy<Value = RawDatabag> {
+        proptest::collection::btree_map(proptest::sample::select(keys).prop_map(str::to_owned), value(), 0..=keys.len())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn decoders_never_panic_and_errors_name_a_known_key(
+            provider in databag(ProviderAppData::KEYS),
+            app in databag(RequirerAppData::KEYS),
+            unit in databag(RequirerUnitData::KEYS),
+        ) {
+            for (kind, bag) in [(DatabagKind::ProviderApp, &provider), (DatabagKind::RequirerApp, &app), (DatabagKind::RequirerUnit, &unit)] {
+                if let Err(err) = decode(kind, bag) {
+                    prop_assert!(!err.problems.is_empty());
+                    let prefix = format!("invalid {kind}: key `");
+                    prop_assert!(err.to_string().starts_with(&prefix));
+                }
+            }
+        }
+
+        #[test]
+        fn parsers_never_panic_and_keep_the_text(text in any::<String>()) {
+            if let Ok(address) = text.parse::<Address>() {
+                prop_assert_eq!(address.as_str(), text.as_str());
+                prop_assert!(!address.as_str().chars().any(|c| c.is_whitespace() || c.is_control()));
+            }
+            if let Ok(roles) = text.parse::<Roles>() {
+                prop_assert_eq!(roles.to_string(), text);
+            }
+        }
+    }
+}
