@@ -1,1 +1,234 @@
-//! Not built yet: see the project's issues.
+//! The coordinator side of the Juju relation interface `pyroscope_cluster`: from a snapshot of the
+//! worker relations, the cluster view, its coherence, the Pyroscope configuration every worker
+//! runs with, and the writes that publish it.
+//!
+//! A Pyroscope coordinator relates to worker applications, each running some Pyroscope roles. On
+//! every hook, its leader reads the relations into a [`Snapshot`] (plain values) and calls
+//! [`reconcile`], which:
+//!
+//! 1. decodes every databag and gathers the [`ClusterView`]: which relations are ready (valid
+//!    roles, every unit valid) and, for those that are not, each reason as a value ([`NotReady`])
+//!    naming the relation, the app, the unit, the key and the value; the units that count, their
+//!    addresses (sorted, de-duplicated), roles (meta-roles expanded) and topology;
+//! 2. compares the roles with the minimal and the recommended deployment ([`Coherence`]);
+//! 3. builds the [`PyroscopeConfig`] from the view and the coordinator's [`Settings`]: every unit
+//!    in `memberlist.join_members`, replication factors from the ingester and store-gateway counts,
+//!    S3 storage, retention, `api.base-url`; only keys Pyroscope v2.2.1 knows;
+//! 4. encodes the provider app databag once (configuration plus [`Extras`]) and plans, for each
+//!    ready relation, the keys to set and delete against what it holds now ([`PublishPlan`]).
+//!    Relations that are not ready get nothing, and every ready one gets the same bytes.
+//!
+//! [`Reconciliation::status`] turns the outcome into the charm's status. Each step is also
+//! public on its own.
+//!
+//! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
+//! order gives the same bytes. It knows Pyroscope's configuration keys, and nothing of Juju's hook
+//! tools: reading the snapshot and carrying out the writes is the caller's. Every databag value
+//! is encoded and decoded by `pyroscope-cluster-model`, byte-compatible with the Python peer.
+//! S3 credentials never show in `Debug` output.
+//!
+//! ```
+//! use pyroscope_cluster_model::RawDatabag;
+//! use pyroscope_cluster_provider::{
+//!     Extras, S3Settings, Settings, Snapshot, StatusLevel, WorkerRelation, reconcile,
+//! };
+//!
+//! // 1. What the leader reads (`relation-ids`, `relation-list`, `relation-get`): here, a worker
+//! //    app running every role with one unit, and an app that declares a role Pyroscope lacks.
+//! let databag = |entries: &[(&str, &str)]| -> RawDatabag {
+//!     entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+//! };
+//! let worker = WorkerRelation {
+//!     id: 3.into(),
+//!     app: "pyroscope-worker".into(),
+//!     app_data: databag(&[("role", r#""all""#)]),
+//!     units: [(
+//!         "pyroscope-worker/0".to_string(),
+//!         databag(&[
+//!             ("address", r#""pyroscope-worker-0.pyroscope-worker-endpoints""#),
+//!             ("juju_topology", r#"{"application": "pyroscope-worker", "unit": "pyroscope-worker/0", "charm_name": "pyroscope-worker-k8s"}"#),
+//!             ("ingress-address", "10.1.2.3"),
+//!         ]),
+//!     )]
+//!     .into(),
+//!     published: RawDatabag::new(), // the coordinator has not written to it yet
+//! };
+//! let imposter = WorkerRelation {
+//!     id: 7.into(),
+//!     app: "impostor".into(),
+//!     app_data: databag(&[("role", r#""imposter""#)]),
+//!     ..WorkerRelation::default()
+//! };
+//! let snapshot = Snapshot::from_iter([imposter, worker]);
+//!
+//! // 2. The coordinator's settings (charm config, s3 relation, ingress) and extras.
+//! let settings = Settings {
+//!     external_url: Some("https://cos.example/pyroscope".into()),
+//!     s3: S3Settings {
+//!         endpoint: "minio.cos:9000".into(),
+//!         bucket_name: "pyroscope".into(),
+//!         access_key_id: "access".into(),
+//!         secret_access_key: "secret".into(),
+//!         insecure: true,
+//!         ..S3Settings::default()
+//!     },
+//!     retention_period: "30d".parse()?,
+//!     ..Settings::default()
+//! };
+//! let extras = Extras { worker_ports: Some(settings.ports.to_vec()), ..Extras::default() };
+//!
+//! // 3. Decide.
+//! let outcome = reconcile(&snapshot, &settings, &extras);
+//!
+//! // 4. Status, and the reasons behind it for the log.
+//! let status = outcome.status();
+//! assert_eq!(status.level, StatusLevel::Active);
+//! assert_eq!(
+//!     status.message,
+//!     "not ready: relation 7 (impostor); below recommended: querier 1/3, query-frontend 1/2, \
+//!      query-scheduler 1/2, ingester 1/3, distributor 1/2, compactor 1/3, store-gateway 1/3"
+//! );
+//! let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
+//! assert!(problems[0].starts_with(
+//!     r#"relation 7 (impostor) is not ready: invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter""#
+//! ));
+//!
+//! // 5. The writes: only to relation 3. A Juju backend runs `relation-set -r 3 --app --file -`
+//! //    with this map (a value "" deletes a key).
+//! let plan = outcome.plan.as_ref().expect("the settings are complete");
+//! let writes: Vec<_> = plan.changes().collect();
+//! assert_eq!(writes.len(), 1);
+//! assert_eq!(writes[0].relation, 3.into());
+//! let mut input: RawDatabag =
+//!     plan.entries_to_set(writes[0]).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+//! input.extend(writes[0].delete.iter().map(|key| (key.clone(), String::new())));
+//! assert_eq!(input.keys().collect::<Vec<_>>(), ["worker_config", "worker_ports"]);
+//! assert_eq!(input["worker_ports"], "[4040, 7946]");
+//!
+//! // The configuration in it is the one `outcome.config` holds.
+//! let config = outcome.config.as_ref().expect("the settings are complete");
+//! assert_eq!(config.memberlist.join_members, ["pyroscope-worker-0.pyroscope-worker-endpoints:7946"]);
+//! assert_eq!(config.api.base_url.as_deref(), Some("/pyroscope"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod coherence;
+mod config;
+mod period;
+mod plan;
+mod snapshot;
+mod view;
+
+use std::fmt;
+
+pub use coherence::{Coherence, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Shortfall};
+pub use config::{
+    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, Ingester,
+    KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Ports, PyroscopeConfig, PyroscopeDb, REPLICATION_THRESHOLD,
+    ReplicatedRing, Ring, S3Settings, S3Storage, Server, Settings, ShardingRing, Storage, StorageBackend, StoreGateway,
+    replication_factor,
+};
+pub use period::{Period, PeriodError};
+pub use plan::{Extras, PublishPlan, RelationWrite, Tls};
+pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
+pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
+
+/// The outcome of one reconciliation: everything a coordinator charm acts on.
+#[derive(Debug)]
+pub struct Reconciliation {
+    /// The cluster, with the reasons for every relation that is not ready.
+    pub view: ClusterView,
+    /// How the cluster compares with the minimal and the recommended deployment.
+    pub coherence: Coherence,
+    /// The configuration, or why there is none (incomplete settings).
+    pub config: Result<PyroscopeConfig, ConfigError>,
+    /// The writes; `None` when there is no configuration to publish.
+    pub plan: Option<PublishPlan>,
+}
+
+/// Gathers the cluster from `snapshot`, checks its coherence, builds and renders the
+/// configuration, and plans its publication to every ready relation.
+///
+/// The configuration is published whether or not the cluster is coherent (as the Python
+/// coordinator does): workers that are ready can start while the rest of the cluster forms.
+pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> Reconciliation {
+    let view = ClusterView::gather(snapshot);
+    let coherence = Coherence::of(&view);
+    let rendered = PyroscopeConfig::build(&view, settings).and_then(|config| Ok((config.to_yaml()?, config)));
+    let (config, plan) = match rendered {
+        Ok((yaml, config)) => {
+            let plan = PublishPlan::new(snapshot, &view, &extras.provider_app_data(yaml));
+            (Ok(config), Some(plan))
+        }
+        Err(err) => (Err(err), None),
+    };
+    Reconciliation { view, coherence, config, plan }
+}
+
+/// The workload status a coordinator charm sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusLevel {
+    /// The cluster runs (possibly below the recommended deployment).
+    Active,
+    /// A person must act: incomplete settings, no workers, or a missing role.
+    Blocked,
+}
+
+/// A status and its message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Status {
+    /// Active or blocked.
+    pub level: StatusLevel,
+    /// What is wrong or short, `; `-separated; empty when nothing is.
+    pub message: String,
+}
+
+impl fmt::Display for Status {
+    /// `blocked: missing roles: compactor`, or just `active`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.level {
+            StatusLevel::Active => "active",
+            StatusLevel::Blocked => "blocked",
+        })?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl Reconciliation {
+    /// The status: `Blocked` on incomplete settings, without any worker relation, or when a role
+    /// of the minimal deployment has no unit; `Active` otherwise. The message names what is
+    /// wrong: the settings error, the missing roles, the relations that are not ready (their
+    /// reasons are in [`ClusterView::problems`]), the roles below the recommended deployment.
+    pub fn status(&self) -> Status {
+        let mut parts = Vec::new();
+        let mut blocked = false;
+        if let Err(err) = &self.config {
+            blocked = true;
+            parts.push(err.to_string());
+        }
+        if self.view.relations().is_empty() {
+            blocked = true;
+            parts.push("no worker application is related".to_owned());
+        } else if !self.coherence.is_coherent() {
+            blocked = true;
+            parts.push(self.coherence.to_string());
+        }
+        let not_ready: Vec<String> = self
+            .view
+            .relations()
+            .iter()
+            .filter(|report| !report.is_ready())
+            .map(|report| format!("relation {} ({})", report.id, report.app))
+            .collect();
+        if !not_ready.is_empty() {
+            parts.push(format!("not ready: {}", not_ready.join(", ")));
+        }
+        if self.coherence.is_coherent() && !self.coherence.is_recommended() {
+            parts.push(self.coherence.to_string());
+        }
+        Status { level: if blocked { StatusLevel::Blocked } else { StatusLevel::Active }, message: parts.join("; ") }
+    }
+}

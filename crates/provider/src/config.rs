@@ -1,0 +1,547 @@
+//! The Pyroscope configuration every worker runs with, as typed values, and the coordinator
+//! settings it is built from.
+//!
+//! The types mirror exactly the keys the Canonical coordinator renders (see the crate docs); each
+//! key exists in Pyroscope v2.2.1's reference, which a test checks. Fields are declared in
+//! alphabetical order, so the YAML has its keys in the order of Python's `yaml.dump`.
+
+use std::fmt;
+
+use pyroscope_cluster_model::yaml::{self, YamlError};
+use pyroscope_cluster_model::{Port, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::period::Period;
+use crate::view::ClusterView;
+
+/// Pyroscope's HTTP port, as the Canonical charms run it.
+pub const DEFAULT_HTTP_PORT: Port = Port::new(4040).expect("non-zero");
+/// Pyroscope's memberlist (gossip) port.
+pub const DEFAULT_MEMBERLIST_PORT: Port = Port::new(7946).expect("non-zero");
+/// Where the worker keeps Pyroscope's local data.
+pub const DEFAULT_DATA_PATH: &str = "/pyroscope-data";
+/// Units of a role from which its ring keeps three copies of everything.
+pub const REPLICATION_THRESHOLD: usize = 3;
+
+/// The ports the workers listen on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ports {
+    /// Pyroscope's HTTP API (`server.http_listen_port`).
+    pub http: Port,
+    /// Memberlist gossip (`memberlist.bind_port`, and the port of every `join_members` entry).
+    pub memberlist: Port,
+}
+
+impl Default for Ports {
+    fn default() -> Self {
+        Self { http: DEFAULT_HTTP_PORT, memberlist: DEFAULT_MEMBERLIST_PORT }
+    }
+}
+
+impl Ports {
+    /// The ports, for [`crate::Extras::worker_ports`]: HTTP, then memberlist.
+    pub fn to_vec(self) -> Vec<Port> {
+        vec![self.http, self.memberlist]
+    }
+}
+
+/// Where Pyroscope stores blocks: an S3 bucket. Usually from the `s3` relation (s3-integrator).
+///
+/// `Debug` does not show the access key or the secret key.
+#[derive(Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    /// The endpoint as `host[:port]`, without scheme (`minio.example:9000`, `s3.eu-west-1.amazonaws.com`).
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket_name: String,
+    /// The access key ID; empty to use the ambient AWS credentials.
+    pub access_key_id: String,
+    /// The secret access key; empty to use the ambient AWS credentials.
+    pub secret_access_key: String,
+    /// The region; `None` (or empty) lets Pyroscope ask the bucket.
+    pub region: Option<String>,
+    /// Speak plain HTTP to the endpoint instead of HTTPS.
+    pub insecure: bool,
+}
+
+impl fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket_name", &self.bucket_name)
+            .field("access_key_id", &Hidden(&self.access_key_id))
+            .field("secret_access_key", &Hidden(&self.secret_access_key))
+            .field("region", &self.region)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+/// A secret in `Debug` output: whether it is set, never what it is.
+struct Hidden<'a>(&'a str);
+
+impl fmt::Debug for Hidden<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "<empty>" } else { "<set, not shown>" })
+    }
+}
+
+/// The coordinator's inputs to the Pyroscope configuration, besides the cluster itself.
+///
+/// `Default` gives the Canonical charm's defaults and an empty S3 configuration, which
+/// [`PyroscopeConfig::build`] rejects: fill in [`s3`](Self::s3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The URL users reach Pyroscope at (through ingress); its path becomes `api.base-url`
+    /// unless it is `/`. `None` without ingress.
+    pub external_url: Option<String>,
+    /// Object storage.
+    pub s3: S3Settings,
+    /// How long profiles are kept (`limits.compactor_blocks_retention_period`); zero keeps them
+    /// for ever. Default: zero.
+    pub retention_period: Period,
+    /// How often the compactor cleans up the bucket (`compactor.cleanup_interval`). Default: 15m.
+    pub compactor_cleanup_interval: Period,
+    /// How long a block marked for deletion stays (`compactor.deletion_delay`). Default: 12h.
+    pub compactor_deletion_delay: Period,
+    /// Where the workers keep local data (`pyroscopedb.data_path`). Default: `/pyroscope-data`.
+    pub data_path: String,
+    /// The ports the workers listen on.
+    pub ports: Ports,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            external_url: None,
+            s3: S3Settings::default(),
+            retention_period: Period::ZERO,
+            compactor_cleanup_interval: Period::from_secs(15 * 60).expect("15 minutes is short"),
+            compactor_deletion_delay: Period::from_secs(12 * 3600).expect("12 hours is short"),
+            data_path: DEFAULT_DATA_PATH.to_owned(),
+            ports: Ports::default(),
+        }
+    }
+}
+
+/// Why no configuration can be built from the settings. Messages name the setting and value
+/// (never a secret) and say what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required S3 setting is empty.
+    #[error("S3 {field} is not set: relate the coordinator to an S3 provider (e.g. s3-integrator) that gives one")]
+    S3Missing {
+        /// Which setting: `endpoint` or `bucket name`.
+        field: &'static str,
+    },
+    /// The S3 endpoint is a URL rather than `host[:port]`.
+    #[error("S3 endpoint {endpoint:?} has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP")]
+    S3EndpointScheme {
+        /// The endpoint as given.
+        endpoint: String,
+    },
+    /// The external URL is not an absolute URL.
+    #[error("external URL {url:?} {why}; expected an absolute URL such as `https://pyroscope.example/path`")]
+    ExternalUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The data path is empty.
+    #[error("the data path is empty; give a directory such as `/pyroscope-data`")]
+    DataPath,
+    /// The HTTP and memberlist ports are the same.
+    #[error("the HTTP and memberlist ports are both {port}; give them different ports")]
+    PortClash {
+        /// The shared port.
+        port: Port,
+    },
+    /// The configuration could not be written as YAML.
+    #[error("the Pyroscope configuration could not be written as YAML: {0}")]
+    Yaml(#[source] YamlError),
+}
+
+/// The Pyroscope configuration file every worker runs with.
+///
+/// Exactly the keys the Canonical coordinator renders, nothing else: Pyroscope rejects a file with
+/// a key it does not know, and so does `Deserialize` here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PyroscopeConfig {
+    /// `api`.
+    pub api: Api,
+    /// `compactor`.
+    pub compactor: Compactor,
+    /// `distributor`.
+    pub distributor: Distributor,
+    /// `ingester`.
+    pub ingester: Ingester,
+    /// `limits`.
+    pub limits: Limits,
+    /// `memberlist`.
+    pub memberlist: Memberlist,
+    /// `pyroscopedb`.
+    pub pyroscopedb: PyroscopeDb,
+    /// `server`.
+    pub server: Server,
+    /// `storage`.
+    pub storage: Storage,
+    /// `store_gateway`.
+    pub store_gateway: StoreGateway,
+}
+
+/// `api`: how Pyroscope's HTTP API is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// `api.base-url`: the path prefix Pyroscope serves its UI and API under, behind an ingress
+    /// on a sub-path. Absent at the root.
+    #[serde(rename = "base-url", default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+/// `compactor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compactor {
+    /// `compactor.cleanup_interval`.
+    pub cleanup_interval: Period,
+    /// `compactor.deletion_delay`.
+    pub deletion_delay: Period,
+    /// `compactor.sharding_ring`.
+    pub sharding_ring: Ring,
+}
+
+/// `distributor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distributor {
+    /// `distributor.ring`.
+    pub ring: Ring,
+}
+
+/// `ingester`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ingester {
+    /// `ingester.lifecycler`.
+    pub lifecycler: Lifecycler,
+}
+
+/// `ingester.lifecycler`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycler {
+    /// `ingester.lifecycler.ring`.
+    pub ring: ReplicatedRing,
+}
+
+/// A hash ring whose state is kept in a key-value store.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ring {
+    /// `kvstore`.
+    pub kvstore: KvStore,
+}
+
+/// A hash ring with a replication factor (`ingester.lifecycler.ring`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicatedRing {
+    /// `kvstore`.
+    pub kvstore: KvStore,
+    /// `replication_factor`.
+    pub replication_factor: u32,
+}
+
+/// `kvstore`: where a ring's state lives.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvStore {
+    /// `store`.
+    pub store: KvStoreKind,
+}
+
+/// The key-value stores the coordinator uses: memberlist only (no Consul or etcd to run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvStoreKind {
+    /// `memberlist`: the ring state gossips between the workers.
+    #[default]
+    Memberlist,
+}
+
+/// `limits`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// `limits.compactor_blocks_retention_period`.
+    pub compactor_blocks_retention_period: Period,
+}
+
+/// `memberlist`: the gossip cluster every worker joins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Memberlist {
+    /// `memberlist.bind_port`.
+    pub bind_port: Port,
+    /// `memberlist.join_members`: every worker unit as `host:port` (IPv6 in brackets), sorted.
+    pub join_members: Vec<String>,
+}
+
+/// `pyroscopedb`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PyroscopeDb {
+    /// `pyroscopedb.data_path`.
+    pub data_path: String,
+}
+
+/// `server`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// `server.http_listen_port`.
+    pub http_listen_port: Port,
+}
+
+/// `storage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// `storage.backend`.
+    pub backend: StorageBackend,
+    /// `storage.s3`.
+    pub s3: S3Storage,
+}
+
+/// The storage backends the coordinator configures: S3 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// `s3`.
+    #[default]
+    S3,
+}
+
+/// `storage.s3`. `Debug` does not show the access key or the secret key.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Storage {
+    /// `storage.s3.access_key_id`.
+    pub access_key_id: String,
+    /// `storage.s3.bucket_name`.
+    pub bucket_name: String,
+    /// `storage.s3.endpoint`.
+    pub endpoint: String,
+    /// `storage.s3.insecure`.
+    pub insecure: bool,
+    /// `storage.s3.region`, absent when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `storage.s3.secret_access_key`.
+    pub secret_access_key: String,
+}
+
+impl fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("access_key_id", &Hidden(&self.access_key_id))
+            .field("bucket_name", &self.bucket_name)
+            .field("endpoint", &self.endpoint)
+            .field("insecure", &self.insecure)
+            .field("region", &self.region)
+            .field("secret_access_key", &Hidden(&self.secret_access_key))
+            .finish()
+    }
+}
+
+/// `store_gateway`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreGateway {
+    /// `store_gateway.sharding_ring`.
+    pub sharding_ring: ShardingRing,
+}
+
+/// `store_gateway.sharding_ring`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardingRing {
+    /// `replication_factor`.
+    pub replication_factor: u32,
+}
+
+/// 3 copies once a ring has [`REPLICATION_THRESHOLD`] units, else 1.
+pub fn replication_factor(units: usize) -> u32 {
+    if units >= REPLICATION_THRESHOLD { 3 } else { 1 }
+}
+
+impl PyroscopeConfig {
+    /// The configuration for the cluster in `view`:
+    ///
+    /// - `memberlist.join_members`: every distinct address of a unit that counts, whatever its
+    ///   role, sorted by address, as `host:port` with the memberlist port (IPv6 in brackets);
+    /// - the ingester and store-gateway replication factors: 3 when at least
+    ///   [`REPLICATION_THRESHOLD`] units that count run the role, else 1;
+    /// - every ring on memberlist, S3 storage, retention, compactor timings, data path and ports
+    ///   from `settings`, and `api.base-url` from the path of the external URL unless it is `/`.
+    pub fn build(view: &ClusterView, settings: &Settings) -> Result<Self, ConfigError> {
+        let s3 = s3_storage(&settings.s3)?;
+        let base_url = settings.external_url.as_deref().map(base_url).transpose()?.flatten();
+        if settings.data_path.is_empty() {
+            return Err(ConfigError::DataPath);
+        }
+        let ports = settings.ports;
+        if ports.http == ports.memberlist {
+            return Err(ConfigError::PortClash { port: ports.http });
+        }
+        let join_members =
+            view.addresses().map(|address| address.with_port(ports.memberlist.get()).to_string()).collect();
+        Ok(Self {
+            api: Api { base_url },
+            compactor: Compactor {
+                cleanup_interval: settings.compactor_cleanup_interval,
+                deletion_delay: settings.compactor_deletion_delay,
+                sharding_ring: Ring::default(),
+            },
+            distributor: Distributor { ring: Ring::default() },
+            ingester: Ingester {
+                lifecycler: Lifecycler {
+                    ring: ReplicatedRing {
+                        kvstore: KvStore::default(),
+                        replication_factor: replication_factor(view.units_with(Role::Ingester)),
+                    },
+                },
+            },
+            limits: Limits { compactor_blocks_retention_period: settings.retention_period },
+            memberlist: Memberlist { bind_port: ports.memberlist, join_members },
+            pyroscopedb: PyroscopeDb { data_path: settings.data_path.clone() },
+            server: Server { http_listen_port: ports.http },
+            storage: Storage { backend: StorageBackend::S3, s3 },
+            store_gateway: StoreGateway {
+                sharding_ring: ShardingRing {
+                    replication_factor: replication_factor(view.units_with(Role::StoreGateway)),
+                },
+            },
+        })
+    }
+
+    /// The configuration file: YAML, the same text for the same value.
+    pub fn to_yaml(&self) -> Result<String, ConfigError> {
+        yaml::to_string(self).map_err(ConfigError::Yaml)
+    }
+
+    /// Reads a configuration file this type wrote; any key it does not know is an error.
+    pub fn from_yaml(text: &str) -> Result<Self, YamlError> {
+        yaml::from_str(text)
+    }
+}
+
+fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {
+    if s3.endpoint.is_empty() {
+        return Err(ConfigError::S3Missing { field: "endpoint" });
+    }
+    if s3.endpoint.contains("://") {
+        return Err(ConfigError::S3EndpointScheme { endpoint: s3.endpoint.clone() });
+    }
+    if s3.bucket_name.is_empty() {
+        return Err(ConfigError::S3Missing { field: "bucket name" });
+    }
+    Ok(S3Storage {
+        access_key_id: s3.access_key_id.clone(),
+        bucket_name: s3.bucket_name.clone(),
+        endpoint: s3.endpoint.clone(),
+        insecure: s3.insecure,
+        region: s3.region.clone().filter(|region| !region.is_empty()),
+        secret_access_key: s3.secret_access_key.clone(),
+    })
+}
+
+/// The path of an absolute URL (what Python's `urlparse(url).path` gives), or `None` when it is
+/// empty or `/`.
+fn base_url(url: &str) -> Result<Option<String>, ConfigError> {
+    let err = |why| ConfigError::ExternalUrl { url: url.to_owned(), why };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(err("has white space or a control character"));
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(err("has no scheme"));
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(err("has no valid scheme"));
+    }
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if host_end == 0 {
+        return Err(err("has no host"));
+    }
+    let tail = &rest[host_end..];
+    let path = &tail[..tail.find(['?', '#']).unwrap_or(tail.len())];
+    Ok((!path.is_empty() && path != "/").then(|| path.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(url: &str, expect: Result<Option<&str>, &str>) {
+        match (base_url(url), expect) {
+            (Ok(got), Ok(want)) => assert_eq!(got.as_deref(), want, "{url:?}"),
+            (Err(ConfigError::ExternalUrl { why, .. }), Err(want)) => assert_eq!(why, want, "{url:?}"),
+            (got, want) => panic!("{url:?}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn base_url_table() {
+        check("http://pyroscope.example", Ok(None));
+        check("http://pyroscope.example/", Ok(None));
+        check("https://pyroscope.example:8443/", Ok(None));
+        check("http://10.0.0.1/cos-pyroscope", Ok(Some("/cos-pyroscope")));
+        check("http://traefik/model-pyroscope-k8s/", Ok(Some("/model-pyroscope-k8s/")));
+        check("https://h/a/b?x=1#frag", Ok(Some("/a/b")));
+        check("https://h?x=/y", Ok(None));
+        check("http://[fd00::1]:80/p", Ok(Some("/p")));
+        check("pyroscope.example/path", Err("has no scheme"));
+        check("/path", Err("has no scheme"));
+        check("://h/p", Err("has no valid scheme"));
+        check("1http://h/p", Err("has no valid scheme"));
+        check("http:///path", Err("has no host"));
+        check("http://h/a b", Err("has white space or a control character"));
+        check("http://h/a\n", Err("has white space or a control character"));
+    }
+
+    #[test]
+    fn replication_factor_threshold() {
+        assert_eq!([0, 1, 2, 3, 4, 100].map(replication_factor), [1, 1, 1, 3, 3, 3]);
+    }
+
+    #[test]
+    fn debug_hides_s3_keys() {
+        let settings = Settings {
+            s3: S3Settings {
+                endpoint: "minio:9000".into(),
+                bucket_name: "pyroscope".into(),
+                access_key_id: "AKIAEXAMPLE".into(),
+                secret_access_key: "hunter2".into(),
+                ..S3Settings::default()
+            },
+            ..Settings::default()
+        };
+        let config = PyroscopeConfig::build(&ClusterView::default(), &settings).unwrap();
+        for shown in [format!("{settings:?}"), format!("{config:?}"), format!("{:#?}", config.storage)] {
+            assert!(!shown.contains("hunter2") && !shown.contains("AKIAEXAMPLE"), "{shown}");
+            assert!(shown.contains("minio:9000"), "{shown}");
+        }
+        let empty = format!("{:?}", S3Settings::default());
+        assert!(empty.contains("access_key_id: <empty>"), "{empty}");
+    }
+}

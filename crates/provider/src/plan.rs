@@ -1,0 +1,158 @@
+//! What the coordinator's leader writes: one provider app databag, encoded once, and per ready
+//! relation the keys to set and to delete.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use pyroscope_cluster_model::{DatabagModel, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap};
+use serde::Deserialize;
+
+use crate::snapshot::{Redacted, RelationId, Snapshot, WorkerRelation};
+use crate::view::ClusterView;
+
+/// The TLS material the workers use. Sent only whole: a worker uses TLS only when it has all
+/// three.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// The CA certificate (PEM).
+    pub ca_cert: String,
+    /// The workers' server certificate (PEM).
+    pub server_cert: String,
+    /// The Juju secret ID under which the private key is shared (never the key itself).
+    pub privkey_secret_id: String,
+}
+
+/// What the coordinator publishes besides the configuration: telemetry endpoints, ports, TLS and
+/// labels. Everything is optional; absent fields are not written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Extras {
+    /// Loki push-API endpoints for the workers' logs, by name.
+    pub loki_endpoints: Option<StringMap>,
+    /// Where the worker charms send their traces, by protocol.
+    pub charm_tracing_receivers: Option<StringMap>,
+    /// Where Pyroscope sends its traces, by protocol.
+    pub workload_tracing_receivers: Option<StringMap>,
+    /// Prometheus remote-write endpoints for the workers' metrics.
+    pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
+    /// The ports the workers open; `None` lets them open their legacy defaults. The same for
+    /// every worker app, whatever its role, so that every relation gets the same bytes.
+    pub worker_ports: Option<Vec<Port>>,
+    /// TLS for the workers.
+    pub tls: Option<Tls>,
+    /// The CA chain (PEM) of the S3 endpoint's certificate.
+    pub s3_tls_ca_chain: Option<String>,
+    /// Labels the workers put on their workload.
+    pub worker_labels: Option<StringMap>,
+}
+
+impl Extras {
+    /// The provider app databag carrying `worker_config` and these extras.
+    pub fn provider_app_data(&self, worker_config: String) -> ProviderAppData {
+        let tls = self.tls.as_ref();
+        ProviderAppData {
+            worker_config,
+            loki_endpoints: self.loki_endpoints.clone(),
+            charm_tracing_receivers: self.charm_tracing_receivers.clone(),
+            workload_tracing_receivers: self.workload_tracing_receivers.clone(),
+            remote_write_endpoints: self.remote_write_endpoints.clone(),
+            worker_ports: self.worker_ports.clone(),
+            ca_cert: tls.map(|tls| tls.ca_cert.clone()),
+            server_cert: tls.map(|tls| tls.server_cert.clone()),
+            privkey_secret_id: tls.map(|tls| tls.privkey_secret_id.clone()),
+            s3_tls_ca_chain: self.s3_tls_ca_chain.clone(),
+            worker_labels: self.worker_labels.clone(),
+        }
+    }
+}
+
+/// The writes one ready relation needs so that the coordinator's app databag on it holds exactly
+/// [`PublishPlan::databag`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationWrite {
+    /// The relation.
+    pub relation: RelationId,
+    /// Keys to set, to their value in [`PublishPlan::databag`]: absent or different now. Sorted.
+    pub set: Vec<String>,
+    /// Keys to delete: there now, absent from the new databag. Sorted.
+    pub delete: Vec<String>,
+}
+
+impl RelationWrite {
+    /// Whether the relation already holds the databag: nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.delete.is_empty()
+    }
+}
+
+/// What the coordinator's leader writes: the provider app databag, encoded once, and for every
+/// ready relation the keys to set and to delete against what it holds now. Relations that are not
+/// ready get nothing.
+///
+/// Every ready relation ends up with the same bytes. `Debug` shows keys and sizes, not values:
+/// `worker_config` holds S3 credentials.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct PublishPlan {
+    databag: RawDatabag,
+    writes: Vec<RelationWrite>,
+}
+
+impl PublishPlan {
+    /// Plans the publication of `data` to the ready relations of `view`, which must have been
+    /// gathered from `snapshot` (whose [`published`](WorkerRelation::published) databags the writes
+    /// are computed against).
+    pub fn new(snapshot: &Snapshot, view: &ClusterView, data: &ProviderAppData) -> Self {
+        let databag = data.encode();
+        let published: BTreeMap<RelationId, &WorkerRelation> =
+            snapshot.relations.iter().map(|relation| (relation.id, relation)).collect();
+        let writes = view
+            .ready_relations()
+            .filter_map(|report| published.get(&report.id))
+            .map(|relation| diff(relation.id, &relation.published, &databag))
+            .collect();
+        Self { databag, writes }
+    }
+
+    /// The provider app databag every ready relation must hold.
+    pub fn databag(&self) -> &RawDatabag {
+        &self.databag
+    }
+
+    /// One entry per ready relation, sorted by relation ID, including those that need no write.
+    pub fn writes(&self) -> &[RelationWrite] {
+        &self.writes
+    }
+
+    /// The relations that need a write.
+    pub fn changes(&self) -> impl Iterator<Item = &RelationWrite> {
+        self.writes.iter().filter(|write| !write.is_empty())
+    }
+
+    /// The keys of `write` to set, with their values.
+    pub fn entries_to_set<'a>(&'a self, write: &'a RelationWrite) -> impl Iterator<Item = (&'a str, &'a str)> {
+        write.set.iter().filter_map(|key| self.databag.get_key_value(key)).map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Applies `write` to an in-memory copy of the relation's databag.
+    pub fn apply(&self, write: &RelationWrite, databag: &mut RawDatabag) {
+        for key in &write.delete {
+            databag.remove(key);
+        }
+        for (key, value) in self.entries_to_set(write) {
+            databag.insert(key.to_owned(), value.to_owned());
+        }
+    }
+}
+
+impl fmt::Debug for PublishPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublishPlan").field("databag", &Redacted(&self.databag)).field("writes", &self.writes).finish()
+    }
+}
+
+fn diff(relation: RelationId, now: &RawDatabag, want: &RawDatabag) -> RelationWrite {
+    let set = want.iter().filter(|&(key, value)| now.get(key) != Some(value)).map(|(key, _)| key.clone()).collect();
+    let delete = now.keys().filter(|key| !want.contains_key(*key)).cloned().collect();
+    RelationWrite { relation, set, delete }
+}

@@ -1,0 +1,321 @@
+//! The cluster as the coordinator sees it: which worker relations are ready, which units count,
+//! their addresses and roles, and the reason for everything left out.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use pyroscope_cluster_model::{
+    Address, DatabagModel, DecodeError, JujuTopology, RequirerAppData, RequirerUnitData, Role, Roles,
+};
+
+use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
+
+/// Why a worker relation is not ready: nothing is published to it until every reason is gone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The worker app's databag has no valid `role` (missing, not JSON, or an unknown role).
+    #[error("{0}")]
+    AppData(#[source] DecodeError),
+    /// No worker unit has joined the relation yet.
+    #[error("no worker unit has joined the relation yet")]
+    NoUnits,
+    /// A unit's databag lacks a valid `address` or `juju_topology`.
+    #[error("unit {unit}: {error}")]
+    UnitData {
+        /// The unit's name, e.g. `pyroscope-querier/0`.
+        unit: String,
+        /// What is wrong with its databag.
+        #[source]
+        error: DecodeError,
+    },
+    /// The snapshot holds more than one relation with this ID (Juju never does: the snapshot was
+    /// built wrongly), so which one to publish to is unknown.
+    #[error("the snapshot holds {count} relations with this ID; build it with one entry per relation")]
+    DuplicateRelation {
+        /// How many relations have the ID.
+        count: usize,
+    },
+}
+
+/// One reason why one worker relation is not ready, naming the relation and the worker app.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("relation {relation} ({app}) is not ready: {reason}")]
+pub struct NotReady {
+    /// The relation.
+    pub relation: RelationId,
+    /// The worker application.
+    pub app: String,
+    /// Why.
+    #[source]
+    pub reason: Reason,
+}
+
+/// What the provider makes of one worker relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationReport {
+    /// The relation.
+    pub id: RelationId,
+    /// The worker application.
+    pub app: String,
+    /// The roles the worker app declares, when its databag is valid.
+    pub roles: Option<Roles>,
+    /// How many units the relation has.
+    pub units: usize,
+    /// How many of them count in the cluster: their databag is valid and so is the app's (and the
+    /// relation's ID is not repeated in the snapshot).
+    pub valid_units: usize,
+    /// Why the relation is not ready; empty when it is.
+    pub problems: Vec<NotReady>,
+}
+
+impl RelationReport {
+    /// Ready: the app declares valid roles, at least one unit has joined, and every unit's data is
+    /// valid. Only ready relations are published to.
+    pub fn is_ready(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// A worker unit that counts in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    /// The relation the unit is on.
+    pub relation: RelationId,
+    /// The unit's name as Juju lists it, e.g. `pyroscope-querier/0`.
+    pub unit: String,
+    /// Its address.
+    pub address: Address,
+    /// Its Juju topology, as it published it.
+    pub topology: JujuTopology,
+}
+
+/// A set of roles, as a bit per position in [`Role::KNOWN`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RoleSet(u128);
+
+impl RoleSet {
+    /// The bit of `role`; none for a role beyond the 128th of [`Role::KNOWN`] (the model has ten),
+    /// or not in it, which is then never counted.
+    fn bit(role: Role) -> u128 {
+        Role::KNOWN.iter().position(|known| *known == role).and_then(|i| 1u128.checked_shl(i as u32)).unwrap_or(0)
+    }
+
+    fn of(roles: &Roles) -> Self {
+        Self(roles.expanded().into_iter().fold(0, |set, role| set | Self::bit(role)))
+    }
+
+    fn contains(self, role: Role) -> bool {
+        self.0 & Self::bit(role) != 0
+    }
+
+    fn contains_all(self, roles: &[Role]) -> bool {
+        roles.iter().all(|role| self.contains(*role))
+    }
+}
+
+/// One distinct address of the cluster and the roles of the units that published it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Member {
+    /// Index in `workers` of a unit with this address.
+    worker: usize,
+    roles: RoleSet,
+}
+
+/// The cluster the coordinator sees: relations with their readiness, the units that count, their
+/// addresses and roles.
+///
+/// A unit *counts* (is *valid*) when its own databag is valid and its application declares a
+/// valid role, whether or not the rest of its relation is ready: this is what the Python
+/// coordinator does, and it keeps the gossip ring whole while one unit of an app is still
+/// starting. Units of relations whose ID the snapshot repeats never count. Nothing here depends
+/// on the order of the snapshot's relations or units.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterView {
+    relations: Vec<RelationReport>,
+    workers: Vec<Worker>,
+    members: Vec<Member>,
+    units_by_role: BTreeMap<Role, usize>,
+}
+
+impl ClusterView {
+    /// Decodes every databag of the snapshot and gathers the cluster.
+    pub fn gather(snapshot: &Snapshot) -> Self {
+        let mut relations: Vec<&WorkerRelation> = snapshot.relations.iter().collect();
+        relations.sort_unstable();
+
+        let units = snapshot.relations.iter().map(|relation| relation.units.len()).sum();
+        let mut view = ClusterView { workers: Vec::with_capacity(units), ..ClusterView::default() };
+        let mut worker_roles: Vec<RoleSet> = Vec::with_capacity(units);
+        let mut counts = vec![0usize; Role::KNOWN.len()];
+        for (i, relation) in relations.iter().enumerate() {
+            let same_id = |other: &&&WorkerRelation| other.id == relation.id;
+            let duplicates = relations[..i].iter().rev().take_while(same_id).count()
+                + relations[i + 1..].iter().take_while(same_id).count();
+            let (report, roles) = gather_relation(relation, duplicates, &mut view.workers);
+            if let Some(roles) = roles {
+                worker_roles.resize(view.workers.len(), roles);
+                for (role, count) in Role::KNOWN.iter().zip(&mut counts) {
+                    if roles.contains(*role) {
+                        *count += report.valid_units;
+                    }
+                }
+            }
+            view.relations.push(report);
+        }
+        view.units_by_role = Role::KNOWN
+            .iter()
+            .zip(counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(role, count)| (*role, count))
+            .collect();
+        view.members = members(&view.workers, &worker_roles);
+        view
+    }
+
+    /// Every worker relation, sorted by ID.
+    pub fn relations(&self) -> &[RelationReport] {
+        &self.relations
+    }
+
+    /// The report of one relation.
+    pub fn relation(&self, id: RelationId) -> Option<&RelationReport> {
+        let at = self.relations.partition_point(|report| report.id < id);
+        self.relations.get(at).filter(|report| report.id == id)
+    }
+
+    /// The relations that are ready, sorted by ID.
+    pub fn ready_relations(&self) -> impl Iterator<Item = &RelationReport> {
+        self.relations.iter().filter(|report| report.is_ready())
+    }
+
+    /// Every reason for every relation that is not ready, sorted by relation.
+    pub fn problems(&self) -> impl Iterator<Item = &NotReady> {
+        self.relations.iter().flat_map(|report| &report.problems)
+    }
+
+    /// The units that count, sorted by relation ID, then unit name: the workers' topology.
+    pub fn workers(&self) -> &[Worker] {
+        &self.workers
+    }
+
+    /// The addresses of the units that count, sorted and de-duplicated.
+    pub fn addresses(&self) -> impl ExactSizeIterator<Item = &Address> {
+        self.members.iter().map(|member| &self.workers[member.worker].address)
+    }
+
+    /// The addresses (sorted, de-duplicated) of the units that run `role`; for a meta-role, the
+    /// units that run every role it stands for.
+    pub fn addresses_with(&self, role: Role) -> impl Iterator<Item = &Address> {
+        self.members
+            .iter()
+            .filter(move |member| member.roles.contains_all(role.expand()))
+            .map(|member| &self.workers[member.worker].address)
+    }
+
+    /// The addresses of the units that count, by concrete role (meta-roles expanded); roles
+    /// without units are left out.
+    pub fn addresses_by_role(&self) -> BTreeMap<Role, Vec<&Address>> {
+        self.units_by_role.keys().map(|role| (*role, self.addresses_with(*role).collect())).collect()
+    }
+
+    /// How many units that count run each concrete role (meta-roles expanded); roles without units
+    /// are left out.
+    pub fn units_by_role(&self) -> &BTreeMap<Role, usize> {
+        &self.units_by_role
+    }
+
+    /// How many units that count run the concrete role `role`. Meta-roles are counted as the roles
+    /// they stand for, never as themselves: `units_with(Role::All)` is 0.
+    pub fn units_with(&self, role: Role) -> usize {
+        self.units_by_role.get(&role).copied().unwrap_or(0)
+    }
+}
+
+/// Decodes one relation: its report, and the roles of its units when its app data is valid.
+/// Valid units are appended to `workers` (in unit-name order).
+fn gather_relation(
+    relation: &WorkerRelation,
+    duplicates: usize,
+    workers: &mut Vec<Worker>,
+) -> (RelationReport, Option<RoleSet>) {
+    let mut reasons = Vec::new();
+    if duplicates > 0 {
+        reasons.push(Reason::DuplicateRelation { count: duplicates + 1 });
+    }
+    let roles = match RequirerAppData::decode(&relation.app_data) {
+        Ok(data) => Some(data.role),
+        Err(error) => {
+            reasons.push(Reason::AppData(error));
+            None
+        }
+    };
+    if relation.units.is_empty() {
+        reasons.push(Reason::NoUnits);
+    }
+    let counted = roles.as_ref().filter(|_| duplicates == 0).map(RoleSet::of);
+    let mut valid_units = 0;
+    for (unit, databag) in &relation.units {
+        match RequirerUnitData::decode(databag) {
+            Ok(data) => {
+                if counted.is_some() {
+                    valid_units += 1;
+                    workers.push(Worker {
+                        relation: relation.id,
+                        unit: unit.clone(),
+                        address: data.address,
+                        topology: data.juju_topology,
+                    });
+                }
+            }
+            Err(error) => reasons.push(Reason::UnitData { unit: unit.clone(), error }),
+        }
+    }
+    let problems = reasons
+        .into_iter()
+        .map(|reason| NotReady { relation: relation.id, app: relation.app.clone(), reason })
+        .collect();
+    let report = RelationReport {
+        id: relation.id,
+        app: relation.app.clone(),
+        roles,
+        units: relation.units.len(),
+        valid_units,
+        problems,
+    };
+    (report, counted)
+}
+
+/// The distinct addresses of `workers`, sorted, each with the union of the roles of its units.
+fn members(workers: &[Worker], roles: &[RoleSet]) -> Vec<Member> {
+    let mut order: Vec<usize> = (0..workers.len()).collect();
+    order.sort_unstable_by(|&a, &b| workers[a].address.as_str().cmp(workers[b].address.as_str()).then(a.cmp(&b)));
+    let mut members: Vec<Member> = Vec::with_capacity(order.len());
+    for index in order {
+        match members.last_mut() {
+            Some(last) if workers[last.worker].address.as_str() == workers[index].address.as_str() => {
+                last.roles.0 |= roles[index].0;
+            }
+            _ => members.push(Member { worker: index, roles: roles[index] }),
+        }
+    }
+    members
+}
+
+impl fmt::Display for RelationReport {
+    /// `relation 3 (pyroscope-querier): ready, 2 of 2 units` or the first reason it is not.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problems.first() {
+            None => {
+                write!(f, "relation {} ({}): ready, {} of {} units", self.id, self.app, self.valid_units, self.units)
+            }
+            Some(first) => {
+                first.fmt(f)?;
+                match self.problems.len() {
+                    1 => Ok(()),
+                    n => write!(f, " (and {} more problems)", n - 1),
+                }
+            }
+        }
+    }
+}
