@@ -147,7 +147,7 @@ fn excerpt(value: &str) -> String {
 }
 
 /// Keys whose values an error must not repeat.
-const SECRET_KEYS: &[&str] = &["worker_config"];
+pub(crate) const SECRET_KEYS: &[&str] = &["worker_config"];
 
 /// Decodes the known keys of one databag, collecting every problem.
 struct Reader<'a> {
@@ -229,7 +229,7 @@ impl Writer {
 }
 
 /// What a worker application's leader publishes: the roles the application runs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
 pub struct RequirerAppData {
     /// The roles, comma-joined on the wire under the key `role`.
     pub role: Roles,
@@ -251,7 +251,7 @@ impl DatabagModel for RequirerAppData {
 }
 
 /// What each worker unit publishes: where it can be reached, and who it is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
 pub struct RequirerUnitData {
     /// The unit's address; the Python worker publishes its FQDN.
     pub address: Address,
@@ -303,7 +303,7 @@ pub type Port = NonZeroU16;
 /// and where to send the worker's own telemetry.
 ///
 /// `Debug` does not print `worker_config`, which holds S3 credentials.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default, schemars::JsonSchema)]
 pub struct ProviderAppData {
     /// The Pyroscope configuration file (YAML) every worker runs with.
     pub worker_config: String,
@@ -315,7 +315,7 @@ pub struct ProviderAppData {
     pub workload_tracing_receivers: Option<StringMap>,
     /// Prometheus remote-write endpoints for the worker's metrics.
     pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
-    /// The ports the worker opens. `None`: the worker opens its legacy defaults; empty: none.
+    /// The ports the worker opens. Absent (`None`): the worker opens its legacy defaults; empty: none.
     pub worker_ports: Option<Vec<Port>>,
     /// The CA certificate (PEM) the cluster's TLS certificates are signed with.
     pub ca_cert: Option<String>,

@@ -99,9 +99,7 @@
 //! let writes: Vec<_> = plan.changes().collect();
 //! assert_eq!(writes.len(), 1);
 //! assert_eq!(writes[0].relation, 3.into());
-//! let mut input: RawDatabag =
-//!     plan.entries_to_set(writes[0]).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-//! input.extend(writes[0].delete.iter().map(|key| (key.clone(), String::new())));
+//! let input = writes[0].changes.to_relation_set_map();
 //! assert_eq!(input.keys().collect::<Vec<_>>(), ["worker_config", "worker_ports"]);
 //! assert_eq!(input["worker_ports"], "[4040, 7946]");
 //!

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use pyroscope_cluster_model::{DatabagModel, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap};
+use pyroscope_cluster_model::{
+    DatabagChanges, DatabagModel, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
+};
 use serde::Deserialize;
 
 use crate::snapshot::{Redacted, RelationId, Snapshot, WorkerRelation};
@@ -73,17 +75,9 @@ impl Extras {
 pub struct RelationWrite {
     /// The relation.
     pub relation: RelationId,
-    /// Keys to set, to their value in [`PublishPlan::databag`]: absent or different now. Sorted.
-    pub set: Vec<String>,
-    /// Keys to delete: there now, absent from the new databag. Sorted.
-    pub delete: Vec<String>,
-}
-
-impl RelationWrite {
-    /// Whether the relation already holds the databag: nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.delete.is_empty()
-    }
+    /// What to set and delete in the coordinator's app databag of this relation: what differs
+    /// from what it holds now. Empty when the relation already holds the databag.
+    pub changes: DatabagChanges,
 }
 
 /// What the coordinator's leader writes: the provider app databag, encoded once, and for every
@@ -126,22 +120,7 @@ impl PublishPlan {
 
     /// The relations that need a write.
     pub fn changes(&self) -> impl Iterator<Item = &RelationWrite> {
-        self.writes.iter().filter(|write| !write.is_empty())
-    }
-
-    /// The keys of `write` to set, with their values.
-    pub fn entries_to_set<'a>(&'a self, write: &'a RelationWrite) -> impl Iterator<Item = (&'a str, &'a str)> {
-        write.set.iter().filter_map(|key| self.databag.get_key_value(key)).map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
-    /// Applies `write` to an in-memory copy of the relation's databag.
-    pub fn apply(&self, write: &RelationWrite, databag: &mut RawDatabag) {
-        for key in &write.delete {
-            databag.remove(key);
-        }
-        for (key, value) in self.entries_to_set(write) {
-            databag.insert(key.to_owned(), value.to_owned());
-        }
+        self.writes.iter().filter(|write| !write.changes.is_empty())
     }
 }
 
@@ -152,7 +131,7 @@ impl fmt::Debug for PublishPlan {
 }
 
 fn diff(relation: RelationId, now: &RawDatabag, want: &RawDatabag) -> RelationWrite {
-    let set = want.iter().filter(|&(key, value)| now.get(key) != Some(value)).map(|(key, _)| key.clone()).collect();
-    let delete = now.keys().filter(|key| !want.contains_key(*key)).cloned().collect();
-    RelationWrite { relation, set, delete }
+    // The coordinator owns its app databag whole: stale keys, unknown ones included, are deleted,
+    // as the Python peer's `dump()` clears the databag before writing.
+    RelationWrite { relation, changes: DatabagChanges::between(now, want, &[]) }
 }

@@ -43,9 +43,9 @@ fn test2_role_all_with_one_valid_unit_gets_schema_valid_data() {
     assert_eq!(outcome.view.problems().count(), 0);
     let [write] = plan.writes() else { panic!("one write expected: {plan:?}") };
     assert_eq!(write.relation, relation.id);
-    assert_eq!(write.delete, Vec::<String>::new());
+    assert!(write.changes.delete.is_empty());
     let mut written = relation.published.clone();
-    plan.apply(write, &mut written);
+    write.changes.apply(&mut written);
     assert_eq!(&written, plan.databag());
     assert_eq!(written.keys().collect::<Vec<_>>(), ["worker_config"]);
 

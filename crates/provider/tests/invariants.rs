@@ -264,7 +264,7 @@ proptest! {
         for write in plan.writes() {
             let relation = relations.iter().find(|r| r.id == write.relation).expect("a relation of the snapshot");
             let mut after = relation.published.clone();
-            plan.apply(write, &mut after);
+            write.changes.apply(&mut after);
             prop_assert_eq!(&after, plan.databag());
         }
         let ready: Vec<RelationId> = outcome.view.ready_relations().map(|report| report.id).collect();

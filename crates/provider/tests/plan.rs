@@ -5,9 +5,7 @@ mod common;
 
 use common::{raw_app_data, settings, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap};
-use pyroscope_cluster_provider::{
-    ClusterView, Extras, PublishPlan, RelationWrite, Snapshot, Tls, WorkerRelation, reconcile,
-};
+use pyroscope_cluster_provider::{ClusterView, Extras, PublishPlan, Snapshot, Tls, WorkerRelation, reconcile};
 
 fn databag(entries: &[(&str, &str)]) -> RawDatabag {
     entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -19,15 +17,14 @@ fn check(published: RawDatabag, data: &ProviderAppData, set: &[&str], delete: &[
     let snapshot = Snapshot::from_iter([relation.clone()]);
     let plan = PublishPlan::new(&snapshot, &ClusterView::gather(&snapshot), data);
     assert_eq!(plan.databag(), &data.encode());
-    let expect = RelationWrite {
-        relation: 4.into(),
-        set: set.iter().map(|s| s.to_string()).collect(),
-        delete: delete.iter().map(|s| s.to_string()).collect(),
-    };
-    assert_eq!(plan.writes(), [expect]);
+    let [write] = plan.writes() else { panic!("one write expected: {plan:?}") };
+    assert_eq!(write.relation, 4.into());
+    assert_eq!(write.changes.set.keys().collect::<Vec<_>>(), set);
+    assert_eq!(write.changes.delete.iter().collect::<Vec<_>>(), delete);
+    assert!(write.changes.set.iter().all(|(key, value)| plan.databag().get(key) == Some(value)));
     assert_eq!(plan.changes().count(), usize::from(!(set.is_empty() && delete.is_empty())));
     let mut after = relation.published;
-    plan.apply(&plan.writes()[0], &mut after);
+    write.changes.apply(&mut after);
     assert_eq!(&after, plan.databag(), "applying the write gives exactly the databag");
 }
 
@@ -80,7 +77,7 @@ fn every_ready_relation_gets_the_same_bytes() {
     assert_eq!(plan.writes().len(), 3);
     for (write, relation) in plan.writes().iter().zip(&relations) {
         let mut after = relation.published.clone();
-        plan.apply(write, &mut after);
+        write.changes.apply(&mut after);
         assert_eq!(&after, plan.databag());
     }
 }

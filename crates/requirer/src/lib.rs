@@ -114,6 +114,7 @@ pub use config::{ConfigChange, ConfigError, RESTART_FREE_KEYS, RestartReason, Wo
 pub use coordinator::{ClusterData, CoordinatorState, InvalidData, Seen, Tls, WorkerPorts};
 pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, write_config_file};
 pub use publish::{
-    Announcement, DatabagChanges, JUJU_UNIT_KEYS, Leadership, NotLeader, PublishPlan, ROLE_OPTION_PREFIX,
-    RoleOptionsError, roles_from_options,
+    Announcement, Leadership, NotLeader, PublishPlan, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };
+/// Re-exported from the model, where the provider's plan uses it too.
+pub use pyroscope_cluster_model::{DatabagChanges, JUJU_UNIT_KEYS};

@@ -1,14 +1,10 @@
 //! What a worker publishes: its roles in the worker app databag (leader only), its address and
 //! topology in its unit databag (every unit), as changes against what the databags hold now.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use pyroscope_cluster_model::{
-    Address, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles, UnknownRole,
+    Address, DatabagChanges, DatabagModel, JUJU_UNIT_KEYS, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData,
+    Role, Roles, UnknownRole,
 };
-
-/// The keys Juju itself writes into every unit databag. A publish plan never deletes them.
-pub const JUJU_UNIT_KEYS: &[&str] = &["egress-subnets", "ingress-address", "private-address"];
 
 /// The prefix of the charm options that enable a role: `role-all`, `role-querier`, ...
 pub const ROLE_OPTION_PREFIX: &str = "role-";
@@ -101,57 +97,6 @@ pub struct NotLeader {
     pub unit: String,
 }
 
-/// The changes that bring one databag to what it must hold: keys to set (to these values) and keys
-/// to delete. Only what differs from the databag as it is now is in it, so an up-to-date databag
-/// gives an empty set of changes and no `relation-changed` event on the other side.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct DatabagChanges {
-    /// Keys to set, with their new values.
-    pub set: BTreeMap<String, String>,
-    /// Keys to delete.
-    pub delete: BTreeSet<String>,
-}
-
-impl DatabagChanges {
-    /// The changes from `current` to `wanted`. Keys of `current` that `wanted` lacks are deleted,
-    /// as the Python peer's `DatabagModel.dump` clears the databag before writing, except those
-    /// in `keep` (Juju's own keys).
-    pub fn between(current: &RawDatabag, wanted: &RawDatabag, keep: &[&str]) -> Self {
-        let set = wanted
-            .iter()
-            .filter(|(key, value)| current.get(key.as_str()) != Some(value))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        let delete = current
-            .keys()
-            .filter(|key| !wanted.contains_key(key.as_str()) && !keep.contains(&key.as_str()))
-            .cloned()
-            .collect();
-        Self { set, delete }
-    }
-
-    /// Whether there is nothing to change.
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.delete.is_empty()
-    }
-
-    /// Applies the changes to a databag held in memory (a test double, or a cached copy).
-    pub fn apply(&self, databag: &mut RawDatabag) {
-        for key in &self.delete {
-            databag.remove(key);
-        }
-        databag.extend(self.set.iter().map(|(key, value)| (key.clone(), value.clone())));
-    }
-
-    /// The map to give `relation-set --file -`: the keys to set with their values, and the keys to
-    /// delete with the value `""`, which is how `relation-set` deletes a key. No value this crate
-    /// sets is empty (every value is JSON text).
-    pub fn to_relation_set_map(&self) -> BTreeMap<String, String> {
-        let deletes = self.delete.iter().map(|key| (key.clone(), String::new()));
-        self.set.clone().into_iter().chain(deletes).collect()
-    }
-}
-
 /// What a worker unit writes in this hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishPlan {
@@ -194,6 +139,8 @@ impl Announcement {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn bag(entries: &[(&str, &str)]) -> RawDatabag {
@@ -226,42 +173,6 @@ mod tests {
                  query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, \
                  tenant-settings, ad-hoc-profiles)"),
         );
-    }
-
-    #[track_caller]
-    fn check_changes(current: &[(&str, &str)], wanted: &[(&str, &str)], set: &[(&str, &str)], delete: &[&str]) {
-        let (current, wanted) = (bag(current), bag(wanted));
-        let changes = DatabagChanges::between(&current, &wanted, JUJU_UNIT_KEYS);
-        assert_eq!(changes.set, bag(set), "set");
-        assert_eq!(changes.delete, delete.iter().map(|k| (*k).to_owned()).collect::<BTreeSet<_>>(), "delete");
-        assert_eq!(changes.is_empty(), set.is_empty() && delete.is_empty());
-        let mut applied = current.clone();
-        changes.apply(&mut applied);
-        let juju: RawDatabag = current.into_iter().filter(|(k, _)| JUJU_UNIT_KEYS.contains(&k.as_str())).collect();
-        let mut want_after = juju;
-        want_after.extend(wanted);
-        assert_eq!(applied, want_after, "applying the changes gives the wanted databag, Juju's keys kept");
-    }
-
-    #[test]
-    fn changes_table() {
-        check_changes(&[], &[("role", r#""all""#)], &[("role", r#""all""#)], &[]);
-        check_changes(&[("role", r#""all""#)], &[("role", r#""all""#)], &[], &[]);
-        check_changes(&[("role", r#""querier""#)], &[("role", r#""all""#)], &[("role", r#""all""#)], &[]);
-        check_changes(&[("role", r#""all""#)], &[], &[], &["role"]);
-        check_changes(&[("role", r#""all""#), ("stale", "1")], &[("role", r#""all""#)], &[], &["stale"]);
-        check_changes(
-            &[("ingress-address", "10.0.0.1"), ("private-address", "10.0.0.1"), ("egress-subnets", "10.0.0.1/32")],
-            &[("address", r#""w-0""#)],
-            &[("address", r#""w-0""#)],
-            &[],
-        );
-    }
-
-    #[test]
-    fn relation_set_map_deletes_with_empty_values() {
-        let changes = DatabagChanges::between(&bag(&[("a", "1"), ("b", "2")]), &bag(&[("a", "3")]), &[]);
-        assert_eq!(changes.to_relation_set_map(), bag(&[("a", "3"), ("b", "")]));
     }
 
     fn announcement(roles: Option<&str>) -> Announcement {
