@@ -22,14 +22,18 @@ pub enum AddressKind {
     Ipv6,
 }
 
-/// A worker unit's address as published in its unit databag.
+/// A worker unit's address as published in its unit databag: a host name (RFC 1123 labels), an
+/// IPv4 literal or an IPv6 literal; no scheme, no port, no path, no brackets, no zone index, no
+/// white space or control characters.
 ///
-/// Only a host name (RFC 1123 labels), an IPv4 literal or an IPv6 literal is an address: no scheme, no
-/// port, no path, no brackets, no zone index, no white space or control characters. The text is kept
-/// exactly as given (no case folding or IPv6 compression), so it re-encodes to the same bytes.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The text is kept exactly as given (no case folding or IPv6 compression), so it re-encodes to the
+/// same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
+#[schemars(title = "host name, IPv4 or IPv6 literal", transform = crate::schema::address)]
 pub struct Address {
+    #[schemars(skip)]
     text: String,
+    #[schemars(skip)]
     kind: AddressKind,
 }
 

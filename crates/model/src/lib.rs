@@ -42,17 +42,20 @@
 //! ```
 
 mod address;
+mod changes;
 mod databag;
 mod de;
 mod json;
 mod map;
 mod role;
+mod schema;
 #[cfg(any(test, feature = "proptest"))]
 pub mod strategies;
 mod topology;
 pub mod yaml;
 
 pub use address::{Address, AddressError, AddressKind, HostPort};
+pub use changes::{DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
     DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,
     RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,

@@ -12,8 +12,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The Python peer writes dicts in insertion order, and re-encoding must give back its bytes, so
 /// the order is part of the value: two maps with the same entries in another order are not equal.
 /// Keys are unique; decoding an object that repeats a key is an error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[schemars(transform = crate::schema::string_map)]
 pub struct StringMap {
+    #[schemars(skip)]
     entries: Vec<(String, String)>,
 }
 

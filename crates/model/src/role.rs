@@ -13,10 +13,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// compaction-worker, query-backend) will add variants and a meta-role of its own without breaking
 /// callers. Code that needs "every role of this set" asks [`Role::CORE`] or [`Role::expand`]
 /// rather than matching exhaustively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
+#[schemars(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Role {
-    /// Meta-role: every role of [`Role::CORE`] (Pyroscope's single-binary `all` target).
+    /// Meta-role: the nine concrete roles in one process, as Pyroscope's single-binary `all` target
+    /// runs them ([`Role::CORE`]).
     All,
     /// Serves queries against ingesters and store-gateways.
     Querier,
@@ -171,8 +173,10 @@ pub enum RolesError {
 /// Equality and hashing ignore order and repetition (`"querier,all"` equals `"all,querier"`), and
 /// [`Roles::expanded`] resolves meta-roles. A role named twice is accepted, as the Python peer
 /// accepts it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, schemars::JsonSchema)]
+#[schemars(title = "comma-joined role list", transform = crate::schema::roles)]
 pub struct Roles {
+    #[schemars(skip)]
     given: Vec<Role>,
 }
 
