@@ -1,0 +1,336 @@
+//! Whole relation states: the README's example (as published, and fixed), the interface's
+//! acceptance tests, the example of `docs/interface.md`, and a table of invalid states with the
+//! paths of their problems.
+
+use std::path::PathBuf;
+
+use pyroscope_cluster_model::{DatabagModel, JujuTopology, ProviderAppData, RequirerAppData, RequirerUnitData, yaml};
+use pyroscope_cluster_schema::{Form, example_state, validate_relation_state};
+use serde_json::{Value, json};
+
+/// The problems `validate_relation_state` finds, one line each, or nothing.
+fn issues(state: &Value, form: Form) -> Vec<String> {
+    match validate_relation_state(state, form) {
+        Ok(()) => Vec::new(),
+        Err(invalid) => {
+            assert!(!invalid.issues.is_empty(), "an error has issues");
+            invalid.issues.iter().map(ToString::to_string).collect()
+        }
+    }
+}
+
+#[track_caller]
+fn check(state: &Value, form: Form, expect: &[&str]) {
+    assert_eq!(issues(state, form), expect, "{form:?} state: {state:#}");
+}
+
+/// The YAML example of the interface's README, as published.
+fn readme_example() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/pyroscope_cluster-v0-README.md");
+    let readme = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+    let start = readme.find("```yaml\n").expect("the README has a YAML example") + "```yaml\n".len();
+    let end = start + readme[start..].find("```").expect("the YAML example ends");
+    readme[start..end].to_owned()
+}
+
+fn drop_trailing_commas(text: &str) -> String {
+    text.lines().map(|line| line.trim_end().strip_suffix(',').unwrap_or(line.trim_end())).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn readme_example_as_published_is_not_yaml() {
+    let example = readme_example();
+    assert!(yaml::from_str::<Value>(&example).is_err(), "trailing commas make it invalid YAML");
+}
+
+/// Pins the differences `config-key` and `readme-example`.
+#[test]
+fn readme_example_with_commas_dropped_is_invalid_where_the_docs_say() {
+    let example = drop_trailing_commas(&readme_example());
+    let state: Value = yaml::from_str(&example).unwrap();
+    // `config` is no key of this interface (ignored, like any unknown key), and there is no address.
+    check(&state, Form::Decoded, &["provider.app.worker_config: missing", "requirer.unit.address: missing"]);
+    // Under its wire name, the configuration is the YAML comment the README leaves there: null.
+    let renamed: Value = yaml::from_str(&example.replace("    config:", "    worker_config:")).unwrap();
+    check(
+        &renamed,
+        Form::Decoded,
+        &[
+            "provider.app.worker_config: expected string, got a value (not shown: it may hold secrets)",
+            "requirer.unit.address: missing",
+        ],
+    );
+}
+
+#[test]
+fn seed_example_fixed_validates() {
+    let fixed: Value = yaml::from_str(include_str!("fixtures/seed-example.yaml")).unwrap();
+    check(&fixed, Form::Decoded, &[]);
+    // It is the README's example, and only the fixes its comment lists.
+    let published: Value = yaml::from_str(&drop_trailing_commas(&readme_example())).unwrap();
+    assert_eq!(fixed["requirer"]["app"], published["requirer"]["app"]);
+    assert_eq!(fixed["requirer"]["unit"]["juju_topology"], published["requirer"]["unit"]["juju_topology"]);
+    assert_eq!(fixed["provider"]["unit"], published["provider"]["unit"]);
+    assert!(published["provider"]["app"]["config"].is_null());
+    // And it decodes with the model, values and all.
+    let unit = RequirerUnitData {
+        address: fixed["requirer"]["unit"]["address"].as_str().unwrap().parse().unwrap(),
+        juju_topology: serde_json::from_value(fixed["requirer"]["unit"]["juju_topology"].clone()).unwrap(),
+    };
+    assert_eq!(unit.juju_topology.model.as_deref(), Some("mymodel"));
+}
+
+#[test]
+fn example_of_the_docs_validates_in_both_forms() {
+    check(&example_state(Form::Wire), Form::Wire, &[]);
+    check(&example_state(Form::Decoded), Form::Decoded, &[]);
+    // The docs show the decoded form as YAML; read back, it is the same state.
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/interface.md")).unwrap();
+    let start = docs.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let end = start + docs[start..].find("```").unwrap();
+    assert_eq!(yaml::from_str::<Value>(&docs[start..end]).unwrap(), example_state(Form::Decoded));
+    // A form mixed up is reported, not guessed.
+    assert!(!issues(&example_state(Form::Decoded), Form::Wire).is_empty());
+    assert!(!issues(&example_state(Form::Wire), Form::Decoded).is_empty());
+}
+
+fn topology() -> JujuTopology {
+    JujuTopology {
+        application: "pyroscope-worker".into(),
+        unit: "pyroscope-worker/0".into(),
+        charm_name: "pyroscope-worker-k8s".into(),
+        model: None,
+        model_uuid: None,
+    }
+}
+
+fn valid_unit() -> Value {
+    let unit = RequirerUnitData {
+        address: "pyroscope-worker-0.pyroscope-worker-endpoints".parse().unwrap(),
+        juju_topology: topology(),
+    };
+    json!(unit.encode())
+}
+
+/// The interface's acceptance tests (charm-relation-interfaces, pyroscope_cluster v0), on the
+/// databags they involve, in wire form.
+#[test]
+fn acceptance_tests() {
+    let provider_app = json!(ProviderAppData::new("server:\n  http_listen_port: 4040\n").encode());
+    let state = |role: Value, provider: Value| json!({"provider": {"app": provider, "unit": {}}, "requirer": {"app": role, "unit": valid_unit()}});
+    // 1. The worker app databag is empty: not ready, so the provider writes nothing.
+    check(&state(json!({}), provider_app.clone()), Form::Wire, &["requirer.app.role: missing"]);
+    // 2. Role "all", one valid unit: the provider app databag is written, and valid.
+    let all = json!(RequirerAppData { role: "all".parse().unwrap() }.encode());
+    check(&state(all.clone(), provider_app), Form::Wire, &[]);
+    // 3. Role "imposter": not ready.
+    check(
+        &state(json!({"role": "\"imposter\""}), json!({"worker_config": "\"\""})),
+        Form::Wire,
+        &[r#"requirer.app.role: "imposter" is not a valid comma-joined role list"#],
+    );
+    // 4. The coordinator's app databag is {"worker_config": "\"foo: bar\""}: the requirer's app
+    //    and unit databags, as the requirer writes them, are valid.
+    check(&state(all, json!({"worker_config": "\"foo: bar\""})), Form::Wire, &[]);
+}
+
+/// A valid wire state, changed by `change`.
+fn wire(change: impl FnOnce(&mut Value)) -> Value {
+    let mut state = example_state(Form::Wire);
+    change(&mut state);
+    state
+}
+
+/// A valid decoded state, changed by `change`.
+fn decoded(change: impl FnOnce(&mut Value)) -> Value {
+    let mut state = example_state(Form::Decoded);
+    change(&mut state);
+    state
+}
+
+#[test]
+fn invalid_wire_states() {
+    check(
+        &json!([]),
+        Form::Wire,
+        &["(relation state): expected an object with `provider` and `requirer`, got an array"],
+    );
+    check(&json!({}), Form::Wire, &["provider: missing", "requirer: missing"]);
+    check(
+        &wire(|s| s["providr"] = json!({})),
+        Form::Wire,
+        &["providr: is not part of a relation state (`provider`, `requirer`)"],
+    );
+    check(
+        &wire(|s| s["requirer"] = json!("x")),
+        Form::Wire,
+        &[r#"requirer: expected an object with `app` and `unit`, got "x""#],
+    );
+    check(
+        &wire(|s| {
+            s["requirer"].as_object_mut().unwrap().remove("unit");
+            s["requirer"]["units"] = json!({});
+        }),
+        Form::Wire,
+        &["requirer.unit: missing", "requirer.units: is not a databag (`app`, `unit`)"],
+    );
+    // The provider's unit databag may be left out, and holds Juju's keys only.
+    check(&wire(|s| _ = s["provider"].as_object_mut().unwrap().remove("unit")), Form::Wire, &[]);
+    check(&wire(|s| s["provider"]["unit"] = json!({"ingress-address": "10.1.2.3"})), Form::Wire, &[]);
+    check(
+        &wire(|s| s["requirer"]["app"] = json!("querier")),
+        Form::Wire,
+        &[r#"requirer.app: expected an object (a databag), got "querier""#],
+    );
+    check(
+        &wire(|s| s["requirer"]["app"]["role"] = json!(5)),
+        Form::Wire,
+        &["requirer.app.role: expected a string of JSON text (wire form), got 5"],
+    );
+    check(
+        &wire(|s| s["requirer"]["app"]["role"] = json!("querier")),
+        Form::Wire,
+        &["requirer.app.role: is not JSON text: expected value at line 1 column 1"],
+    );
+    check(
+        &wire(|s| s["requirer"]["app"]["role"] = json!("\"querier,\"")),
+        Form::Wire,
+        &[r#"requirer.app.role: "querier," is not a valid comma-joined role list"#],
+    );
+    check(
+        &wire(|s| s["requirer"]["unit"]["juju_topology"] = json!(r#"{"unit": "w/0", "charm_name": "c"}"#)),
+        Form::Wire,
+        &["requirer.unit.juju_topology.application: missing"],
+    );
+    check(
+        &wire(|s| {
+            s["requirer"]["unit"]["juju_topology"] =
+                json!(r#"{"application": 5, "unit": "w/0", "charm_name": "c", "model": 1}"#)
+        }),
+        Form::Wire,
+        &[
+            "requirer.unit.juju_topology.application: expected string, got 5",
+            "requirer.unit.juju_topology.model: expected null or string, got 1",
+        ],
+    );
+    check(
+        &wire(|s| s["requirer"]["unit"]["juju_topology"] = json!(r#"["w", "w/0", "c"]"#)),
+        Form::Wire,
+        &["requirer.unit.juju_topology: expected object, got an array"],
+    );
+    check(
+        &wire(|s| s["requirer"]["unit"]["address"] = json!(r#""10.1.2.3:7946""#)),
+        Form::Wire,
+        &[r#"requirer.unit.address: "10.1.2.3:7946" is not a valid host name, IPv4 or IPv6 literal"#],
+    );
+    check(
+        &wire(|s| s["provider"]["app"]["worker_ports"] = json!("[0, 4040, 70000, 7946.0]")),
+        Form::Wire,
+        &[
+            "provider.app.worker_ports[0]: 0 is less than the minimum, 1",
+            "provider.app.worker_ports[2]: 70000 is more than the maximum, 65535",
+            "provider.app.worker_ports[3]: expected an integer literal, got 7946.0",
+        ],
+    );
+    check(
+        &wire(|s| {
+            s["provider"]["app"]["loki_endpoints"] = json!(r#"{"a": 1, "b.c": null, "a": "x", "d": "y", "d": "z"}"#)
+        }),
+        Form::Wire,
+        &[
+            "provider.app.loki_endpoints.a: repeats a key",
+            "provider.app.loki_endpoints.d: repeats a key",
+            r#"provider.app.loki_endpoints["b.c"]: expected string, got null"#,
+        ],
+    );
+    check(
+        &wire(|s| s["provider"]["app"]["remote_write_endpoints"] = json!(r#"[{"url": "http://a"}, {}, {"url": 1}]"#)),
+        Form::Wire,
+        &[
+            "provider.app.remote_write_endpoints[1].url: missing",
+            "provider.app.remote_write_endpoints[2].url: expected string, got 1",
+        ],
+    );
+    check(
+        &wire(|s| s["provider"]["app"]["s3_tls_ca_chain"] = json!("-----BEGIN CERTIFICATE-----")),
+        Form::Wire,
+        &["provider.app.s3_tls_ca_chain: is not JSON text: invalid number at line 1 column 2"],
+    );
+    // Optional fields may be `null`, unknown keys hold anything.
+    check(
+        &wire(|s| {
+            s["provider"]["app"]["loki_endpoints"] = json!("null");
+            s["provider"]["app"]["future_field"] = json!("not even JSON");
+        }),
+        Form::Wire,
+        &[],
+    );
+    // Every problem, in every databag, sorted by path.
+    check(
+        &wire(|s| {
+            s["requirer"]["app"] = json!({});
+            s["requirer"]["unit"]["juju_topology"] = json!("{}");
+            s["provider"]["app"].as_object_mut().unwrap().remove("worker_config");
+        }),
+        Form::Wire,
+        &[
+            "provider.app.worker_config: missing",
+            "requirer.app.role: missing",
+            "requirer.unit.juju_topology.application: missing",
+            "requirer.unit.juju_topology.charm_name: missing",
+            "requirer.unit.juju_topology.unit: missing",
+        ],
+    );
+}
+
+#[test]
+fn invalid_decoded_states() {
+    check(
+        &decoded(|s| s["requirer"]["app"]["role"] = json!("querier, ingester")),
+        Form::Decoded,
+        &[r#"requirer.app.role: "querier, ingester" is not a valid comma-joined role list"#],
+    );
+    check(
+        &decoded(|s| s["requirer"]["app"]["role"] = json!(["querier"])),
+        Form::Decoded,
+        &["requirer.app.role: expected string, got an array"],
+    );
+    check(
+        &decoded(|s| s["requirer"]["unit"]["juju_topology"]["unit"] = json!(null)),
+        Form::Decoded,
+        &["requirer.unit.juju_topology.unit: expected string, got null"],
+    );
+    check(
+        &decoded(|s| s["provider"]["app"]["worker_ports"] = json!([4040.0, -1])),
+        Form::Decoded,
+        &[
+            "provider.app.worker_ports[0]: expected an integer literal, got 4040.0",
+            "provider.app.worker_ports[1]: -1 is less than the minimum, 1",
+        ],
+    );
+    // A value that is a string in decoded form is not JSON text to decode again.
+    check(&decoded(|s| s["provider"]["app"]["ca_cert"] = json!("-----BEGIN CERTIFICATE-----")), Form::Decoded, &[]);
+    check(
+        &decoded(|s| s["provider"]["app"]["ca_cert"] = json!({"pem": "x"})),
+        Form::Decoded,
+        &["provider.app.ca_cert: expected null or string, got an object"],
+    );
+}
+
+/// `worker_config` holds S3 credentials: no issue repeats any of it.
+#[test]
+fn issues_do_not_show_the_configuration() {
+    let secret = "secret_access_key: hunter2";
+    for (state, form) in [
+        (wire(|s| s["provider"]["app"]["worker_config"] = json!(secret)), Form::Wire),
+        (wire(|s| s["provider"]["app"]["worker_config"] = json!(format!("{{\"{secret}\": 1}}"))), Form::Wire),
+        (wire(|s| s["provider"]["app"]["worker_config"] = json!({"s3": secret})), Form::Wire),
+        (decoded(|s| s["provider"]["app"]["worker_config"] = json!([secret])), Form::Decoded),
+        (decoded(|s| s["provider"]["app"]["worker_config"] = json!(7)), Form::Decoded),
+    ] {
+        let found = issues(&state, form);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("provider.app.worker_config: "), "{found:?}");
+        assert!(!found[0].contains("hunter2") && !found[0].contains('7'), "{found:?}");
+    }
+}

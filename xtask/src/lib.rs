@@ -1,0 +1,84 @@
+//! Project automation, reached as `cargo xtask <task>` (see `.cargo/config.toml`).
+//!
+//! `cargo xtask schema` writes the files generated from the Rust types:
+//! `docs/schema/v0/provider.json`, `docs/schema/v0/requirer.json` and `docs/interface.md`
+//! (see `pyroscope_cluster_schema::generated_files`). `cargo xtask schema --check` changes
+//! nothing and fails when one of them is stale; a test of the schema crate runs the same check,
+//! so `cargo test` alone catches a type changed without regenerating.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pyroscope_cluster_schema::{GeneratedFile, generated_files};
+
+/// What to do with a generated file that differs from what is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write it.
+    Write,
+    /// Change nothing; report it as stale.
+    Check,
+}
+
+/// What [`ensure_file_contents`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The file already held the text.
+    Fresh,
+    /// The file was missing or different, and was written.
+    Written,
+    /// The file was missing or different, and was left alone.
+    Stale,
+}
+
+/// The message of a failed check.
+pub const RUN_AND_COMMIT: &str = "run `cargo xtask schema` and commit";
+
+/// The workspace root.
+pub fn project_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// rust-analyzer's `ensure_file_contents`: makes `path` hold `contents`, unless it does already
+/// (line endings aside). In [`Mode::Check`], changes nothing and says whether it is stale.
+pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<Outcome> {
+    match fs::read_to_string(path) {
+        Ok(old) if normalize_newlines(&old) == normalize_newlines(contents) => return Ok(Outcome::Fresh),
+        Ok(_) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+    if mode == Mode::Check {
+        return Ok(Outcome::Stale);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    Ok(Outcome::Written)
+}
+
+fn normalize_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+/// `cargo xtask schema [--check]` in the workspace at `root`.
+pub fn schema(root: &Path, mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
+    ensure_files(root, &generated_files(), mode)
+}
+
+/// Ensures every one of `files` under `root`; in [`Mode::Check`], fails naming every stale one.
+pub fn ensure_files(root: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
+    let mut outcomes = Vec::with_capacity(files.len());
+    for file in files {
+        outcomes.push((file.path, ensure_file_contents(&root.join(file.path), &file.contents, mode)?));
+    }
+    let stale: Vec<&str> = outcomes.iter().filter(|(_, o)| *o == Outcome::Stale).map(|(path, _)| *path).collect();
+    if !stale.is_empty() {
+        bail!("generated files are out of date: {}; {RUN_AND_COMMIT}", stale.join(", "));
+    }
+    Ok(outcomes)
+}

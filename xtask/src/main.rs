@@ -1,0 +1,44 @@
+//! `cargo xtask`: see the library's docs.
+
+use std::process::ExitCode;
+
+use xtask::{Mode, Outcome, project_root, schema};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  schema           write docs/schema/v0/*.json and docs/interface.md from the Rust types
+  schema --check   change nothing; fail if one of them is out of date";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mode = match args.as_slice() {
+        ["schema"] => Mode::Write,
+        ["schema", "--check"] => Mode::Check,
+        ["-h" | "--help" | "help"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match schema(&project_root(), mode) {
+        Ok(outcomes) => {
+            for (path, outcome) in outcomes {
+                match outcome {
+                    Outcome::Written => println!("wrote {path}"),
+                    Outcome::Fresh | Outcome::Stale => println!("{path} is up to date"),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
