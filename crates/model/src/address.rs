@@ -117,36 +117,49 @@ impl FromStr for Address {
     type Err = AddressError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() {
-            return Err(AddressError::Empty);
-        }
-        if s.contains("://") {
-            return Err(AddressError::Scheme);
-        }
-        if s.contains(':') {
-            if s.parse::<Ipv6Addr>().is_ok() {
-                return Ok(Self { text: s.to_owned(), kind: AddressKind::Ipv6 });
-            }
-            if s.starts_with('[') || s.matches(':').count() == 1 {
-                return Err(AddressError::Port);
-            }
-            if let Some(bad) = s.chars().find(|c| !(c.is_ascii_hexdigit() || *c == ':' || *c == '.')) {
-                return Err(AddressError::Character(bad));
-            }
-            return Err(AddressError::BadIp(s.to_owned()));
-        }
-        if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.')) {
-            return Err(match bad {
-                '[' | ']' => AddressError::Port,
-                other => AddressError::Character(other),
-            });
-        }
-        if s.parse::<Ipv4Addr>().is_ok() {
-            return Ok(Self { text: s.to_owned(), kind: AddressKind::Ipv4 });
+        Ok(Self { kind: classify(s)?, text: s.to_owned() })
+    }
+}
+
+/// Which kind of address `s` is, or why it is none.
+fn classify(s: &str) -> Result<AddressKind, AddressError> {
+    if s.is_empty() {
+        return Err(AddressError::Empty);
+    }
+    // The common case, in one pass: only the characters of host names and IPv4 literals.
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+        if s.as_bytes()[s.len() - 1].is_ascii_digit() && s.parse::<Ipv4Addr>().is_ok() {
+            return Ok(AddressKind::Ipv4);
         }
         validate_host_name(s)?;
-        Ok(Self { text: s.to_owned(), kind: AddressKind::HostName })
+        return Ok(AddressKind::HostName);
     }
+    if s.contains("://") {
+        return Err(AddressError::Scheme);
+    }
+    if s.contains(':') {
+        if s.parse::<Ipv6Addr>().is_ok() {
+            return Ok(AddressKind::Ipv6);
+        }
+        if s.starts_with('[') || s.matches(':').count() == 1 {
+            return Err(AddressError::Port);
+        }
+        if let Some(bad) = s.chars().find(|c| !(c.is_ascii_hexdigit() || *c == ':' || *c == '.')) {
+            return Err(AddressError::Character(bad));
+        }
+        return Err(AddressError::BadIp(s.to_owned()));
+    }
+    if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.')) {
+        return Err(match bad {
+            '[' | ']' => AddressError::Port,
+            other => AddressError::Character(other),
+        });
+    }
+    if s.parse::<Ipv4Addr>().is_ok() {
+        return Ok(AddressKind::Ipv4);
+    }
+    validate_host_name(s)?;
+    Ok(AddressKind::HostName)
 }
 
 /// RFC 1123 host name: dot-separated labels of 1 to 63 letters, digits and hyphens, not starting or
@@ -180,8 +193,7 @@ impl TryFrom<String> for Address {
     type Error = AddressError;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        let kind = value.parse::<Address>()?.kind;
-        Ok(Self { text: value, kind })
+        Ok(Self { kind: classify(&value)?, text: value })
     }
 }
 

@@ -34,6 +34,9 @@ impl Formatter for PythonFormatter {
     /// serde_json hands over runs of characters that need no JSON escape; Python's `ensure_ascii`
     /// still escapes everything outside `' '..='~'` among them.
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if fragment.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if (' '..='~').contains(&c) {
