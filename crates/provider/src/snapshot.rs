@@ -8,9 +8,26 @@ use pyroscope_cluster_model::RawDatabag;
 use serde::{Deserialize, Serialize};
 
 /// A Juju relation ID: the `3` of `pyroscope-cluster:3`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+///
+/// Deserializes from a number (`3`) or a string as [`FromStr`] reads it (`"pyroscope-cluster:3"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 #[serde(transparent)]
 pub struct RelationId(pub u32);
+
+impl<'de> Deserialize<'de> for RelationId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a relation ID: a number, or `<endpoint>:<number>`")]
+        enum Wire {
+            Number(u32),
+            Text(String),
+        }
+        match Wire::deserialize(deserializer)? {
+            Wire::Number(id) => Ok(Self(id)),
+            Wire::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
 
 impl fmt::Display for RelationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -138,6 +155,15 @@ mod tests {
             err.to_string(),
             r#""x" is not a relation ID: expected a number, or `<endpoint>:<number>` as `relation-ids` prints it"#
         );
+    }
+
+    #[test]
+    fn relation_id_deserializes_from_number_or_string() {
+        let ids: Vec<RelationId> = serde_json::from_str(r#"[3, "7", "pyroscope-cluster:9"]"#).unwrap();
+        assert_eq!(ids, [RelationId(3), RelationId(7), RelationId(9)]);
+        let err = serde_json::from_str::<RelationId>(r#""cluster""#).unwrap_err();
+        assert!(err.to_string().starts_with(r#""cluster" is not a relation ID"#), "{err}");
+        assert!(serde_json::from_str::<RelationId>("-1").is_err());
     }
 
     #[test]
