@@ -4,6 +4,7 @@
 //! is made by the libraries. Exit status: 0 success, 1 invalid input, 2 usage error.
 
 mod input;
+mod reconcile;
 mod wire;
 
 use std::io::Write;
@@ -46,6 +47,31 @@ enum Command {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
     },
+    /// Simulate the coordinator: from its settings and a snapshot of its worker relations (YAML
+    /// or JSON), what it publishes where, which relations are not ready and why, and how the
+    /// cluster compares with the minimal and the recommended deployment.
+    ///
+    /// Input: `settings` (all optional: `external_url`, `s3: {endpoint, bucket_name,
+    /// access_key_id, secret_access_key, region, insecure}`, `retention_period`,
+    /// `compactor_cleanup_interval`, `compactor_deletion_delay`, `data_path`, `ports`), `extras`
+    /// (optional: `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of
+    /// `{id, app, app_data, units: {unit-name: databag}, published}` with raw databags.
+    Reconcile {
+        /// The input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+        /// `json` (default) for scripts, `text` for a person.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+/// How `reconcile` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// One JSON object.
+    Json,
+    /// A summary with a table of roles.
+    Text,
 }
 
 /// The three databags of the relation.
@@ -77,9 +103,9 @@ impl Failure {
         Self { code: 2, message }
     }
 
-    /// A bug of ours; reported, never a panic.
+    /// A bug of ours: reported (exit 1), never a panic.
     fn internal(message: String) -> Self {
-        Self { code: 3, message: format!("internal error (please report): {message}") }
+        Self { code: 1, message: format!("internal error (please report): {message}") }
     }
 }
 
@@ -92,6 +118,10 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::Encode { databag, file } => {
             let source = Source::from_arg(file.as_deref());
             wire::encode(databag, &source, &source.read()?)
+        }
+        Command::Reconcile { file, format } => {
+            let source = Source::from_arg(file.as_deref());
+            reconcile::run(&source, &source.read()?, format)
         }
     }
 }
