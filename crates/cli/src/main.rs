@@ -5,6 +5,7 @@
 
 mod input;
 mod reconcile;
+mod validate;
 mod wire;
 
 use std::io::Write;
@@ -63,6 +64,40 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Validate a whole relation state, or every `pyroscope_cluster` databag in the output of
+    /// `juju show-unit <unit> --format yaml` (of a coordinator or a worker unit).
+    ///
+    /// A relation state has `provider: {app, unit}` and `requirer: {app, unit}` at the top, as in
+    /// the interface's README; its values are decoded unless `--wire` says they are JSON text, as
+    /// on the wire. Every problem is printed with where it is; exit 1 if there is any.
+    Validate {
+        /// The input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+        /// The relation state's values are JSON text, as Juju holds them.
+        #[arg(long)]
+        wire: bool,
+        /// In `juju show-unit` output: the endpoint of the relations to check.
+        #[arg(long, default_value = "pyroscope-cluster")]
+        endpoint: String,
+        /// In `juju show-unit` output: the captured unit's side, when its charm's name does not
+        /// say (`coordinator`/`worker`).
+        #[arg(long, value_enum)]
+        side: Option<SideArg>,
+    },
+    /// Print the generated JSON Schema of one side (as in docs/schema/v0/).
+    Schema {
+        /// Which side's schema.
+        side: SideArg,
+    },
+}
+
+/// A side of the relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SideArg {
+    /// The coordinator.
+    Provider,
+    /// A worker.
+    Requirer,
 }
 
 /// How `reconcile` prints its result.
@@ -122,6 +157,25 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::Reconcile { file, format } => {
             let source = Source::from_arg(file.as_deref());
             reconcile::run(&source, &source.read()?, format)
+        }
+        Command::Validate { file, wire, endpoint, side } => {
+            let source = Source::from_arg(file.as_deref());
+            let report = validate::run(&source, &source.read()?, wire, &validate::ShowUnitOptions { endpoint, side })?;
+            if report.problems == 0 {
+                Ok(report.text.trim_end().to_owned())
+            } else {
+                let mut stdout = std::io::stdout().lock();
+                let _ = write!(stdout, "{}", report.text);
+                Err(Failure::invalid(format!("{}: {} problem(s)", source.name(), report.problems)))
+            }
+        }
+        Command::Schema { side } => {
+            let side = match side {
+                SideArg::Provider => pyroscope_cluster_schema::Side::Provider,
+                SideArg::Requirer => pyroscope_cluster_schema::Side::Requirer,
+            };
+            serde_json::to_string_pretty(&pyroscope_cluster_schema::schema(side))
+                .map_err(|err| Failure::internal(err.to_string()))
         }
     }
 }

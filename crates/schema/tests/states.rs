@@ -64,7 +64,7 @@ fn readme_example_with_commas_dropped_is_invalid_where_the_docs_say() {
 
 #[test]
 fn seed_example_fixed_validates() {
-    let fixed: Value = yaml::from_str(include_str!("fixtures/seed-example.yaml")).unwrap();
+    let fixed: Value = yaml::from_str(include_str!("../../../examples/seed-relation-state.yaml")).unwrap();
     check(&fixed, Form::Decoded, &[]);
     // It is the README's example, and only the fixes its comment lists.
     let published: Value = yaml::from_str(&drop_trailing_commas(&readme_example())).unwrap();

@@ -1,0 +1,176 @@
+//! `validate`: a whole relation state, or every `pyroscope_cluster` databag in a `juju show-unit`
+//! capture, checked against the interface; every problem printed with where it is.
+
+use std::fmt::Write as _;
+
+use pyroscope_cluster_model::{RawDatabag, yaml};
+use pyroscope_cluster_schema::{Databag, Form, Issue, validate_databag, validate_relation_state};
+use serde_json::{Map, Value};
+
+use crate::input::Source;
+use crate::{Failure, SideArg};
+
+/// Where the databags of a `juju show-unit` capture come from.
+pub(crate) struct ShowUnitOptions {
+    /// The endpoint whose relations to check.
+    pub(crate) endpoint: String,
+    /// Which side the captured unit is on, when it cannot be told from the capture.
+    pub(crate) side: Option<SideArg>,
+}
+
+/// What `validate` found: a report for stdout, and whether it found problems.
+pub(crate) struct Report {
+    pub(crate) text: String,
+    pub(crate) problems: usize,
+}
+
+pub(crate) fn run(source: &Source, text: &str, wire: bool, options: &ShowUnitOptions) -> Result<Report, Failure> {
+    let document: Value =
+        yaml::from_str(text).map_err(|err| Failure::invalid(format!("{}: not YAML or JSON: {err}", source.name())))?;
+    let Value::Object(top) = &document else {
+        return Err(Failure::invalid(format!("{}: expected a mapping at the top", source.name())));
+    };
+    if top.contains_key("provider") || top.contains_key("requirer") {
+        let form = if wire { Form::Wire } else { Form::Decoded };
+        let issues = validate_relation_state(&document, form).err().map(|invalid| invalid.issues).unwrap_or_default();
+        let text = issues.iter().map(|issue| format!("{issue}\n")).collect::<String>();
+        let summary = format!("relation state ({} values)", if wire { "wire" } else { "decoded" });
+        return Ok(report(text, issues.len(), &summary));
+    }
+    if top.values().any(|unit| unit.get("relation-info").is_some()) {
+        return show_unit(source, top, options);
+    }
+    Err(Failure::invalid(format!(
+        "{}: neither a relation state (`provider`/`requirer` at the top) nor `juju show-unit` output \
+         (`<unit>: {{relation-info: [...]}}`)",
+        source.name()
+    )))
+}
+
+fn report(mut text: String, problems: usize, what: &str) -> Report {
+    match problems {
+        0 => writeln!(text, "ok: no problem in {what}"),
+        1 => writeln!(text, "1 problem in {what}"),
+        n => writeln!(text, "{n} problems in {what}"),
+    }
+    .ok();
+    Report { text, problems }
+}
+
+/// Which side of the relation a captured unit is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The coordinator: the remote app and units are workers.
+    Provider,
+    /// A worker: the remote app is the coordinator; its own unit databag shows as `local-unit`.
+    Requirer,
+}
+
+fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOptions) -> Result<Report, Failure> {
+    let mut text = String::new();
+    let (mut problems, mut databags, mut relations) = (0, 0, 0);
+    for (unit, info) in units {
+        let Some(relation_info) = info.get("relation-info").and_then(Value::as_array) else { continue };
+        let ours =
+            relation_info.iter().filter(|r| r.get("endpoint").and_then(Value::as_str) == Some(&options.endpoint));
+        for relation in ours {
+            relations += 1;
+            let id = relation.get("relation-id").map_or_else(|| "?".to_owned(), scalar);
+            let side = side(unit, info, relation, options.side).ok_or_else(|| {
+                Failure::usage(format!(
+                    "{}: {unit}: cannot tell whether it is the coordinator or a worker; say so with --side",
+                    source.name()
+                ))
+            })?;
+            let (app_bag, remote_unit_bag, local_unit_bag) = match side {
+                Side::Provider => (Databag::RequirerApp, Databag::RequirerUnit, Databag::ProviderUnit),
+                Side::Requirer => (Databag::ProviderApp, Databag::ProviderUnit, Databag::RequirerUnit),
+            };
+            let mut check = |place: String, databag: Databag, value: Option<&Value>| {
+                databags += 1;
+                let issues = match value.map(raw_databag).unwrap_or(Ok(RawDatabag::new())) {
+                    Ok(raw) => validate_databag(databag, &raw).err().map(|invalid| invalid.issues).unwrap_or_default(),
+                    Err(issue) => vec![Issue { path: databag.path().to_owned(), message: issue }],
+                };
+                for issue in &issues {
+                    let _ = writeln!(text, "{place}: {issue}");
+                }
+                problems += issues.len();
+            };
+            let here = format!("{unit} relation {id}");
+            check(format!("{here} application-data"), app_bag, relation.get("application-data"));
+            if let Some(local) = relation.get("local-unit") {
+                check(format!("{here} local-unit"), local_unit_bag, local.get("data"));
+            }
+            let remote_units = relation.get("related-units").and_then(Value::as_object);
+            for (remote, remote_info) in remote_units.into_iter().flatten() {
+                check(format!("{here} {remote}"), remote_unit_bag, remote_info.get("data"));
+            }
+        }
+    }
+    if relations == 0 {
+        return Err(Failure::invalid(format!(
+            "{}: no relation on the endpoint `{}` (name another with --endpoint)",
+            source.name(),
+            options.endpoint
+        )));
+    }
+    Ok(report(text, problems, &format!("{databags} databags of {relations} relations")))
+}
+
+/// The side from `--side`, else from the charm's name, else from what the remote app published.
+fn side(unit: &str, info: &Value, relation: &Value, given: Option<SideArg>) -> Option<Side> {
+    match given {
+        Some(SideArg::Provider) => return Some(Side::Provider),
+        Some(SideArg::Requirer) => return Some(Side::Requirer),
+        None => {}
+    }
+    let charm = info.get("charm").and_then(Value::as_str).unwrap_or(unit);
+    if charm.contains("coordinator") {
+        return Some(Side::Provider);
+    }
+    if charm.contains("worker") {
+        return Some(Side::Requirer);
+    }
+    let remote_app = relation.get("application-data").and_then(Value::as_object)?;
+    if remote_app.contains_key("worker_config") {
+        Some(Side::Requirer)
+    } else if remote_app.contains_key("role") {
+        Some(Side::Provider)
+    } else {
+        None
+    }
+}
+
+/// A databag as `juju show-unit` prints it: a mapping of string to string.
+fn raw_databag(value: &Value) -> Result<RawDatabag, String> {
+    match value {
+        Value::Null => Ok(RawDatabag::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| match value {
+                Value::String(text) => Ok((key.clone(), text.clone())),
+                other => Err(format!("key `{key}`: a databag value is a string, not {}", kind(other))),
+            })
+            .collect(),
+        other => Err(format!("a databag is a mapping of string to string, not {}", kind(other))),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,185 @@
+//! The `pyroscope-cluster` binary run on the examples and on bad input: exit codes, stdout and
+//! stderr. Outputs that a reviewer should read are insta snapshots.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the binary in the workspace root with `args`, `stdin` on standard input.
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroscope-cluster"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // A verb that fails before reading closes its end: a broken pipe here is fine.
+    let _ = child.stdin.take().expect("piped").write_all(stdin);
+    let output = child.wait_with_output().expect("the binary exits");
+    Run {
+        code: output.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+#[track_caller]
+fn check(args: &[&str], stdin: &str, code: i32, stderr_contains: &str) -> Run {
+    let out = run(args, stdin.as_bytes());
+    assert_eq!(out.code, code, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(stderr_contains), "{args:?}: stderr {:?} lacks {stderr_contains:?}", out.stderr);
+    out
+}
+
+#[test]
+fn every_verb_has_help() {
+    for verb in [&[][..], &["decode"], &["encode"], &["reconcile"], &["validate"], &["schema"]] {
+        let mut args = verb.to_vec();
+        args.push("--help");
+        let out = check(&args, "", 0, "");
+        assert!(out.stdout.contains("Usage: pyroscope-cluster"), "{args:?}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn decode_and_encode_round_trip_what_python_wrote() {
+    let vectors: Value =
+        serde_json::from_str(include_str!("../../model/tests/fixtures/python-vectors.json")).expect("fixture");
+    for vector in vectors["encode"].as_array().expect("encode vectors") {
+        let kind = vector["databag_kind"].as_str().expect("kind");
+        let databag = serde_json::to_string(&vector["databag"]).expect("JSON");
+        let decoded = check(&["decode", kind], &databag, 0, "");
+        let encoded = check(&["encode", kind, "-"], &decoded.stdout, 0, "");
+        let back: Value = serde_json::from_str(&encoded.stdout).expect("encode prints JSON");
+        assert_eq!(back, vector["databag"], "decode | encode must give back what Python wrote");
+    }
+}
+
+#[test]
+fn decode_keeps_values_as_sent_and_drops_unknown_keys() {
+    let databag = r#"{"role": "\"querier,all\"", "ingress-address": "10.0.0.1"}"#;
+    insta::assert_snapshot!(check(&["decode", "requirer-app"], databag, 0, "").stdout, @r#"
+    {
+      "role": "querier,all"
+    }
+    "#);
+    let databag = r#"{"worker_config": "\"a: 1\"", "worker_ports": "[7946, 4040]", "loki_endpoints": "{\"z\": \"1\", \"a\": \"2\"}", "ca_cert": "null"}"#;
+    insta::assert_snapshot!(check(&["decode", "provider-app"], databag, 0, "").stdout, @r#"
+    {
+      "worker_config": "a: 1",
+      "loki_endpoints": {"z": "1", "a": "2"},
+      "worker_ports": [7946, 4040]
+    }
+    "#);
+}
+
+#[test]
+fn reconcile_the_recommended_cluster() {
+    let out = check(&["reconcile", "examples/reconcile-recommended.yaml", "--format", "text"], "", 0, "");
+    insta::assert_snapshot!("reconcile_recommended_text", out.stdout);
+
+    let out = check(&["reconcile", "examples/reconcile-recommended.yaml"], "", 0, "");
+    let mut json: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    let publish = json["publish"].as_object().expect("publish").clone();
+    assert_eq!(publish.len(), 9);
+    let first = publish.values().next().expect("one");
+    assert!(publish.values().all(|databag| databag == first), "every relation gets the same bytes");
+    // The databag itself is the provider crate's business (and snapshot); here, its keys.
+    json["publish"] = publish
+        .iter()
+        .map(|(id, databag)| (id.clone(), databag.as_object().unwrap().keys().cloned().collect::<Vec<_>>().into()))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    insta::assert_json_snapshot!("reconcile_recommended_json", json);
+}
+
+#[test]
+fn reconcile_a_broken_cluster_from_stdin() {
+    let input = r#"
+relations:
+  - id: pyroscope-cluster:3
+    app: pyroscope-worker
+    app_data: {role: '"all"'}
+    units:
+      pyroscope-worker/0: {address: '"w0"', juju_topology: '{"application": "pyroscope-worker", "unit": "pyroscope-worker/0", "charm_name": "c"}'}
+      pyroscope-worker/1: {address: '"http://w1"', juju_topology: '{"application": "pyroscope-worker", "unit": "pyroscope-worker/1", "charm_name": "c"}'}
+  - id: 4
+    app: impostor
+    app_data: {role: '"imposter"'}
+"#;
+    let out = check(&["reconcile", "--format", "text"], input, 0, "");
+    insta::assert_snapshot!("reconcile_broken_text", out.stdout);
+}
+
+#[test]
+fn validate_the_examples() {
+    let out = check(&["validate", "examples/seed-relation-state.yaml"], "", 0, "");
+    assert_eq!(out.stdout, "ok: no problem in relation state (decoded values)\n");
+    let out = check(&["validate", "examples/show-unit-coordinator-healthy.yaml"], "", 0, "");
+    assert_eq!(out.stdout, "ok: no problem in 7 databags of 2 relations\n");
+    let out = check(&["validate", "examples/show-unit-coordinator-broken.yaml"], "", 1, "6 problem(s)");
+    insta::assert_snapshot!("validate_broken_show_unit", out.stdout);
+    // The seed's values are decoded: read as wire values, they are not JSON text.
+    let out = check(&["validate", "--wire", "examples/seed-relation-state.yaml"], "", 1, "problem(s)");
+    assert!(out.stdout.contains("requirer.app.role: "), "{}", out.stdout);
+    // A show-unit capture of another charm's relations only.
+    check(
+        &["validate", "--endpoint", "nope", "examples/show-unit-coordinator-healthy.yaml"],
+        "",
+        1,
+        "no relation on the endpoint `nope`",
+    );
+}
+
+#[test]
+fn schema_prints_the_generated_files() {
+    for side in ["provider", "requirer"] {
+        let out = check(&["schema", side], "", 0, "");
+        let file = std::fs::read_to_string(root().join(format!("docs/schema/v0/{side}.json"))).expect("generated");
+        assert_eq!(out.stdout, file);
+    }
+}
+
+#[test]
+fn bad_input_exits_1_or_2_with_a_message_never_a_panic() {
+    let missing = "/nonexistent/pyroscope/input.json";
+    check(&["decode", "requirer-app", missing], "", 2, &format!("{missing}: cannot read"));
+    check(&["decode", "nope"], "", 2, "invalid value 'nope'");
+    check(&["frobnicate"], "", 2, "unrecognized subcommand");
+    check(&["schema"], "", 2, "required");
+    check(&["decode", "requirer-app"], "", 1, "<stdin>: not a raw databag");
+    check(&["decode", "requirer-app"], "[1, 2]", 1, "not a raw databag");
+    check(&["decode", "requirer-app"], r#"{"role": 3}"#, 1, "not a raw databag");
+    check(&["decode", "requirer-app"], r#"{"role": "\"imposter\""}"#, 1, "key `role`");
+    check(&["decode", "requirer-unit"], r#"{"address": "\"w 0\"", "juju_topology": "{}"}"#, 1, "key `address`");
+    check(&["encode", "provider-app"], r#"{"worker_ports": [0]}"#, 1, "key `worker_config` is missing");
+    check(&["encode", "provider-app"], "not json", 1, "not a JSON object");
+    check(&["reconcile"], "relations: [{id: x}]", 1, "not a valid reconcile input");
+    check(&["reconcile"], "settings: {s3: {endpoint: 3}}\nbogus: 1", 1, "not a valid reconcile input");
+    check(&["validate"], "- a list", 1, "expected a mapping");
+    check(&["validate"], "a: b", 1, "neither a relation state");
+    check(&["validate"], ": : :", 1, "not YAML");
+    let out = run(&["decode", "requirer-app"], &[0xff, 0xfe, b'{']);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for verb in [&["decode", "provider-app"][..], &["encode", "provider-app"], &["reconcile"], &["validate"]] {
+        let out = run(verb, deep.as_bytes());
+        assert_eq!(out.code, 1, "{verb:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{verb:?}: {}", out.stderr);
+    }
+}
