@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{RawDatabag, Role, yaml};
+use pyroscope_cluster_model::{RawDatabag, Role};
 use pyroscope_cluster_provider::{
     Extras, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Reconciliation, Settings, Snapshot, StatusLevel,
     WorkerRelation, reconcile,
@@ -62,7 +62,7 @@ struct Shortfall {
 }
 
 pub(crate) fn run(source: &Source, text: &str, format: Format) -> Result<String, Failure> {
-    let input: Input = yaml::from_str(text)
+    let input: Input = crate::input::parse_yaml_or_json(text)
         .map_err(|err| Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name())))?;
     let snapshot = Snapshot::from_iter(input.relations);
     let outcome = reconcile(&snapshot, &input.settings, &input.extras);

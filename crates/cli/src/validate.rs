@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{RawDatabag, yaml};
+use pyroscope_cluster_model::RawDatabag;
 use pyroscope_cluster_schema::{Databag, Form, Issue, validate_databag, validate_relation_state};
 use serde_json::{Map, Value};
 
@@ -25,8 +25,8 @@ pub(crate) struct Report {
 }
 
 pub(crate) fn run(source: &Source, text: &str, wire: bool, options: &ShowUnitOptions) -> Result<Report, Failure> {
-    let document: Value =
-        yaml::from_str(text).map_err(|err| Failure::invalid(format!("{}: not YAML or JSON: {err}", source.name())))?;
+    let document: Value = crate::input::parse_yaml_or_json(text)
+        .map_err(|err| Failure::invalid(format!("{}: not YAML or JSON: {err}", source.name())))?;
     let Value::Object(top) = &document else {
         return Err(Failure::invalid(format!("{}: expected a mapping at the top", source.name())));
     };
