@@ -183,3 +183,24 @@ fn bad_input_exits_1_or_2_with_a_message_never_a_panic() {
         assert!(!out.stderr.contains("panicked"), "{verb:?}: {}", out.stderr);
     }
 }
+
+/// Every `pyroscope-cluster` command the README shows runs as it says: exit 0, or the status its
+/// comment names (`# exits 1`); a pipe feeds one command's output to the next.
+#[test]
+fn the_readme_commands_work() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let commands: Vec<&str> = readme.lines().filter(|line| line.starts_with("pyroscope-cluster ")).collect();
+    assert!(commands.len() >= 6, "{commands:?}");
+    for line in commands {
+        let (pipeline, comment) = line.split_once(" #").unwrap_or((line, ""));
+        let expect = if comment.contains("exits 1") { 1 } else { 0 };
+        let mut input = String::new();
+        let mut code = 0;
+        for command in pipeline.split(" | ") {
+            let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+            let out = run(&args, input.as_bytes());
+            (input, code) = (out.stdout, out.code);
+        }
+        assert_eq!(code, expect, "README: {line}");
+    }
+}
