@@ -98,7 +98,9 @@ The requirer (worker):
 - runs `pyroscope -config.file=<file> -target=<its roles, sorted, comma-joined>`, the file holding
   `worker_config`;
 - rewrites the file and restarts Pyroscope only when the configuration really changed (compared as
-  parsed YAML);
+  parsed YAML); `pyroscope-cluster-requirer` goes further: when only `memberlist.join_members`
+  changed (a worker unit came or went), it rewrites the file without a restart, since Pyroscope
+  reads that list only at start-up to find the ring (its `RESTART_FREE_KEYS`);
 - uses TLS only when `ca_cert`, `server_cert` and `privkey_secret_id` are all present.
 
 ",
