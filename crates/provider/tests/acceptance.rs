@@ -6,7 +6,8 @@ mod common;
 use common::{raw_app_data, settings, shared, unit_data, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag};
 use pyroscope_cluster_provider::{Extras, PyroscopeConfig, Reconciliation, Snapshot, WorkerRelation, reconcile};
-use serde_json::{Value, json};
+use pyroscope_cluster_schema::{Databag, Reading, Validator};
+use serde_json::Value;
 
 /// One worker relation in, the reconciliation out.
 fn run(relation: WorkerRelation) -> Reconciliation {
@@ -101,36 +102,20 @@ fn the_unit_of_tests_1_and_3_is_valid() {
     assert!(pyroscope_cluster_model::RequirerUnitData::decode(&databag).is_ok());
 }
 
-/// Validates a provider app databag against the interface's published provider schema: the
-/// databag (a map of strings) against the schema, then each JSON-encoded value against its
-/// `contentSchema`, as the interface's pydantic models read them.
+/// Validates a provider app databag against the interface's published schemas and against ours,
+/// each JSON-encoded value against its `contentSchema` (`pyroscope-cluster-schema` does that; a
+/// plain JSON Schema validator takes content keywords as annotations only).
 fn schema_errors(databag: &RawDatabag) -> Vec<String> {
-    let path = shared("reference/charm-relation-interfaces-pyroscope_cluster-v0-provider.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    let mut errors = Vec::new();
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let app: serde_json::Map<String, Value> =
-        databag.iter().map(|(key, value)| (key.clone(), Value::String(value.clone()))).collect();
-    let instance = json!({"app": app, "unit": {}});
-    errors.extend(validator.iter_errors(&instance).map(|err| format!("{}: {err}", err.instance_path())));
-
-    let properties = &schema["$defs"]["PyroscopeClusterProviderAppData"]["properties"];
-    for (key, raw) in databag {
-        let property = &properties[key];
-        let branches = property["anyOf"].as_array().cloned().unwrap_or_else(|| vec![property.clone()]);
-        let Some(content) = branches.iter().find_map(|branch| branch.get("contentSchema")) else { continue };
-        let value: Value = match serde_json::from_str(raw) {
-            Ok(value) => value,
-            Err(err) => {
-                errors.push(format!("{key}: not JSON: {err}"));
-                continue;
-            }
-        };
-        let mut content = content.clone();
-        content["$defs"] = schema["$defs"].clone();
-        let validator = jsonschema::validator_for(&content).expect("the content schema compiles");
-        errors.extend(validator.iter_errors(&value).map(|err| format!("{key}: {err}")));
-    }
-    errors
+    let read = |side: &str| -> Value {
+        let path = shared(&format!("reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        serde_json::from_str(&text).expect("the schema is JSON")
+    };
+    let published = Validator::new(&read("provider"), &read("requirer"), Reading::Standard).expect("usable schemas");
+    [&published, Validator::ours()]
+        .into_iter()
+        .filter_map(|validator| validator.validate_databag(Databag::ProviderApp, databag).err())
+        .flat_map(|invalid| invalid.issues)
+        .map(|issue| issue.to_string())
+        .collect()
 }
