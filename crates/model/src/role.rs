@@ -116,14 +116,19 @@ struct KnownRoles;
 
 impl fmt::Display for KnownRoles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, role) in Role::KNOWN.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(role.as_str())?;
-        }
-        Ok(())
+        write_joined(f, Role::KNOWN, ", ")
     }
+}
+
+/// Writes the roles' names joined with `separator`.
+fn write_joined(f: &mut fmt::Formatter<'_>, roles: &[Role], separator: &str) -> fmt::Result {
+    for (i, role) in roles.iter().enumerate() {
+        if i > 0 {
+            f.write_str(separator)?;
+        }
+        f.write_str(role.as_str())?;
+    }
+    Ok(())
 }
 
 impl FromStr for Role {
@@ -244,13 +249,7 @@ impl From<Role> for Roles {
 impl fmt::Display for Roles {
     /// The wire form: the roles in the order given, joined with `,`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, role) in self.given.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(role.as_str())?;
-        }
-        Ok(())
+        write_joined(f, &self.given, ",")
     }
 }
 
