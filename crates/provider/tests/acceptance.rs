@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{raw_app_data, settings, shared, unit_data, worker};
+use common::{raw_app_data, reference, settings, unit_data, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag};
 use pyroscope_cluster_provider::{Extras, PyroscopeConfig, Reconciliation, Snapshot, WorkerRelation, reconcile};
 use pyroscope_cluster_schema::{Databag, Reading, Validator};
@@ -107,7 +107,7 @@ fn the_unit_of_tests_1_and_3_is_valid() {
 /// plain JSON Schema validator takes content keywords as annotations only).
 fn schema_errors(databag: &RawDatabag) -> Vec<String> {
     let read = |side: &str| -> Value {
-        let path = shared(&format!("reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
+        let path = reference(&format!("charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the schema is JSON")
     };

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{settings, shared, unit_data, worker};
+use common::{reference, settings, unit_data, worker};
 use pyroscope_cluster_model::{Role, yaml};
 use pyroscope_cluster_provider::{
     ClusterView, ConfigError, Period, Ports, PyroscopeConfig, RECOMMENDED_DEPLOYMENT, S3Settings, Settings, Snapshot,
@@ -77,7 +77,7 @@ fn snapshot_recommended_cluster() {
 #[test]
 fn every_key_is_one_pyroscope_knows() {
     let reference: BTreeMap<String, Value> = {
-        let path = shared("pyroscope-config-reference.json");
+        let path = reference("pyroscope-config-reference.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the reference is JSON")
     };

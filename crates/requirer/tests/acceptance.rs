@@ -1,7 +1,7 @@
 //! The interface's own requirer acceptance test (charm-relation-interfaces, `pyroscope_cluster` v0,
 //! test 4): with the coordinator app databag `{"worker_config": "\"foo: bar\""}` on
 //! `relation-created`, the requirer's app and unit databags are valid against the interface's
-//! published schemas (`shared/reference/`) and against ours.
+//! published schemas (`reference/`) and against ours.
 //!
 //! The schemas describe each databag value as a JSON string whose content
 //! (`contentMediaType: application/json`) must match `contentSchema`; JSON Schema takes content
@@ -15,11 +15,11 @@ use pyroscope_cluster_requirer::{Announcement, CoordinatorState, Leadership, Not
 use pyroscope_cluster_schema::{Databag, Reading, Validator};
 use serde_json::{Value, json};
 
-/// The interface's published schemas, from `shared/reference/` beside the repository.
+/// The interface's published schemas, copied into `reference/`.
 fn published() -> Validator {
     let read = |side: &str| -> Value {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../../../shared/reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
+            .join(format!("../../reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the schema is JSON")
     };

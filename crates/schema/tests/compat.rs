@@ -1,5 +1,5 @@
 //! Compatibility with the interface's published schemas (`charm-relation-interfaces`,
-//! `pyroscope_cluster/v0`, kept in `../shared/reference/`) and the deployed Python peer.
+//! `pyroscope_cluster/v0`, copied into `reference/`) and the deployed Python peer.
 //!
 //! Each case of `src/compat-cases.json` is a raw databag with three verdicts: the published
 //! schema's (computed here, read deeply: every value decoded and checked against its
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 fn reference(side: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../../../shared/reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
+        .join(format!("../../reference/charm-relation-interfaces-pyroscope_cluster-v0-{side}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }

@@ -26,7 +26,7 @@ fn check(state: &Value, form: Form, expect: &[&str]) {
 
 /// The YAML example of the interface's README, as published.
 fn readme_example() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/pyroscope_cluster-v0-README.md");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reference/pyroscope_cluster-v0-README.md");
     let readme = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
     let start = readme.find("```yaml\n").expect("the README has a YAML example") + "```yaml\n".len();
     let end = start + readme[start..].find("```").expect("the YAML example ends");

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use pyroscope_cluster_model::{Address, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData};
 use pyroscope_cluster_provider::{S3Settings, Settings, WorkerRelation};
 
-/// A file of the shared folder beside the repository (`/work/shared`, or `shared/` beside a CI clone).
-pub fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(path)
+/// A file of `reference/`, the copies of the interface's and Pyroscope's reference material.
+pub fn reference(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reference").join(path)
 }
 
 /// A worker app databag declaring `roles` (encoded by the model).
