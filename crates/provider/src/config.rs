@@ -388,7 +388,9 @@ impl PyroscopeConfig {
     /// - `memberlist.join_members`: every distinct address of a unit that counts, whatever its
     ///   role, sorted by address, as `host:port` with the memberlist port (IPv6 in brackets);
     /// - the ingester and store-gateway replication factors: 3 when at least
-    ///   [`REPLICATION_THRESHOLD`] units that count run the role, else 1;
+    ///   [`REPLICATION_THRESHOLD`] distinct addresses of units that count run the role, else 1.
+    ///   Addresses, not units, as the Python coordinator counts them: two units that publish
+    ///   the same address are one ring member, and a factor above the ring's size fails writes;
     /// - every ring on memberlist, S3 storage, retention, compactor timings, data path and ports
     ///   from `settings`, and `api.base-url` from the path of the external URL unless it is `/`.
     pub fn build(view: &ClusterView, settings: &Settings) -> Result<Self, ConfigError> {
@@ -415,7 +417,7 @@ impl PyroscopeConfig {
                 lifecycler: Lifecycler {
                     ring: ReplicatedRing {
                         kvstore: KvStore::default(),
-                        replication_factor: replication_factor(view.units_with(Role::Ingester)),
+                        replication_factor: replication_factor(view.addresses_with(Role::Ingester).count()),
                     },
                 },
             },
@@ -426,7 +428,7 @@ impl PyroscopeConfig {
             storage: Storage { backend: StorageBackend::S3, s3 },
             store_gateway: StoreGateway {
                 sharding_ring: ShardingRing {
-                    replication_factor: replication_factor(view.units_with(Role::StoreGateway)),
+                    replication_factor: replication_factor(view.addresses_with(Role::StoreGateway).count()),
                 },
             },
         })

@@ -202,6 +202,7 @@ fn settings() -> impl Strategy<Value = Settings> {
 struct Expected {
     addresses: BTreeSet<Address>,
     units_by_role: BTreeMap<Role, usize>,
+    addresses_by_role: BTreeMap<Role, BTreeSet<Address>>,
     ready: Vec<RelationId>,
 }
 
@@ -215,6 +216,7 @@ fn expected(relations: &[WorkerRelation]) -> Expected {
                 expected.addresses.insert(unit.address.clone());
                 for role in app.role.expanded() {
                     *expected.units_by_role.entry(role).or_default() += 1;
+                    expected.addresses_by_role.entry(role).or_default().insert(unit.address.clone());
                 }
             }
         }
@@ -285,14 +287,14 @@ proptest! {
     }
 
     /// Units per role count the valid units, meta-roles expanded; the ingester and store-gateway
-    /// replication factors are 3 from three such units on, else 1.
+    /// replication factors are 3 from three distinct addresses of such units on, else 1.
     #[test]
     fn counts_and_replication_factors_follow_the_valid_units(relations in cluster()) {
         let outcome = reconcile(&Snapshot::from_iter(relations.clone()), &fixed_settings(), &Extras::default());
         let expected = expected(&relations);
         prop_assert_eq!(outcome.view.units_by_role(), &expected.units_by_role);
         let config = outcome.config.expect("complete settings");
-        let factor = |role| if expected.units_by_role.get(&role).copied().unwrap_or(0) >= 3 { 3 } else { 1 };
+        let factor = |role| if expected.addresses_by_role.get(&role).map_or(0, BTreeSet::len) >= 3 { 3 } else { 1 };
         prop_assert_eq!(config.ingester.lifecycler.ring.replication_factor, factor(Role::Ingester));
         prop_assert_eq!(config.store_gateway.sharding_ring.replication_factor, factor(Role::StoreGateway));
         prop_assert_eq!(outcome.coherence.is_coherent(), Role::CORE.iter().all(|role| expected.units_by_role.contains_key(role)));
