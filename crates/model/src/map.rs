@@ -1,5 +1,6 @@
 //! [`StringMap`]: a string-to-string JSON object that keeps its keys in the order they were written.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
@@ -53,11 +54,19 @@ impl StringMap {
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for StringMap {
     /// Collects in iteration order; a repeated key keeps its first position and its last value.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut map = Self::default();
+        let mut positions: BTreeMap<String, usize> = BTreeMap::new();
+        let mut entries: Vec<(String, String)> = Vec::new();
         for (key, value) in iter {
-            map.insert(key, value);
+            let (key, value) = (key.into(), value.into());
+            match positions.get(&key) {
+                Some(&at) => entries[at].1 = value,
+                None => {
+                    positions.insert(key.clone(), entries.len());
+                    entries.push((key, value));
+                }
+            }
         }
-        map
+        Self { entries }
     }
 }
 
@@ -84,8 +93,10 @@ impl<'de> Deserialize<'de> for StringMap {
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<StringMap, A::Error> {
                 let mut entries: Vec<(String, String)> = Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
+                // Seen keys, so that a hostile object of many keys costs N log N, not N².
+                let mut seen = std::collections::BTreeSet::new();
                 while let Some((key, value)) = access.next_entry::<String, String>()? {
-                    if entries.iter().any(|(k, _)| *k == key) {
+                    if !seen.insert(key.clone()) {
                         return Err(serde::de::Error::custom(format_args!("duplicate key {key:?}")));
                     }
                     entries.push((key, value));
