@@ -20,9 +20,9 @@
 //! ```
 //! use pyroscope_cluster_model::{DatabagModel, RawDatabag, RequirerAppData, RequirerUnitData, Role};
 //!
-//! // What a worker leader writes...
-//! let app = RequirerAppData { role: "querier,ingester".parse()? };
-//! assert_eq!(app.encode()["role"], r#""querier,ingester""#);
+//! // What a worker leader writes (the Python worker sorts its roles by name)...
+//! let app = RequirerAppData { role: "ingester,querier".parse()? };
+//! assert_eq!(app.encode()["role"], r#""ingester,querier""#);
 //!
 //! // ...and what a coordinator reads from a unit databag, Juju's own keys included.
 //! let unit = RawDatabag::from([

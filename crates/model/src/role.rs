@@ -178,6 +178,10 @@ pub enum RolesError {
 /// Equality and hashing ignore order and repetition (`"querier,all"` equals `"all,querier"`), and
 /// [`Roles::expanded`] resolves meta-roles. A role named twice is accepted, as the Python peer
 /// accepts it.
+///
+/// The Python worker publishes its roles sorted by name (`",".join(sorted(roles))`): to write
+/// the bytes it writes, build from [`Roles::to_sorted_string`], as `pyroscope-cluster-requirer`'s
+/// `Announcement` does.
 #[derive(Debug, Clone, schemars::JsonSchema)]
 #[schemars(title = "comma-joined role list", transform = crate::schema::roles)]
 pub struct Roles {

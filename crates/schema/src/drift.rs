@@ -63,8 +63,9 @@ pub const DIFFERENCES: &[Difference] = &[
         topic: "`role`",
         source: Source::PublishedSchema,
         published: "One role, from eight names (no `tenant-settings`, no `ad-hoc-profiles`).",
-        python: "Any string. The worker joins every `role-X` option that is true with `,`, in option order, so \
-                 `\"all,querier\"` occurs; the coordinator splits on `,` and knows ten names.",
+        python: "Any string. The worker joins the names of its `role-X` options that are true, sorted, with `,` \
+                 (`\",\".join(sorted(roles))`), so `\"all,querier\"` occurs; the coordinator splits on `,` and \
+                 knows ten names.",
         here: "A comma-joined list of the ten names: no spaces, no empty element, repeats allowed. Any other \
                string is invalid.",
         reason: "Deployed workers send comma lists and ten roles. A name no coordinator knows means the worker \
