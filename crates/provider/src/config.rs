@@ -168,13 +168,16 @@ pub enum ConfigError {
 
 /// The Pyroscope configuration file every worker runs with.
 ///
-/// Exactly the keys the Canonical coordinator renders, nothing else: Pyroscope rejects a file with
-/// a key it does not know, and so does `Deserialize` here.
+/// The keys the Canonical coordinator renders, plus `architecture_storage` (see
+/// [`StorageArchitecture`]), nothing else: Pyroscope rejects a file with a key it does not know,
+/// and so does `Deserialize` here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PyroscopeConfig {
     /// `api`.
     pub api: Api,
+    /// `architecture_storage`.
+    pub architecture_storage: StorageArchitecture,
     /// `compactor`.
     pub compactor: Compactor,
     /// `distributor`.
@@ -193,6 +196,22 @@ pub struct PyroscopeConfig {
     pub storage: Storage,
     /// `store_gateway`.
     pub store_gateway: StoreGateway,
+}
+
+/// `architecture_storage`: which storage architecture Pyroscope runs.
+///
+/// Always `v1` here: the roles of this interface (ingester, store-gateway, compactor, ...) are
+/// those of Pyroscope's v1, ingester-based storage. From v2.2 on, Pyroscope defaults to
+/// `v1-v2-dual`, which sends writes to segment-writers: a cluster of v1 roles left on the default
+/// would accept profiles and store none. The v2 roles (segment-writer, metastore, ...) will come
+/// with their own variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum StorageArchitecture {
+    /// `v1`: ingesters, store-gateways and compactors.
+    #[default]
+    #[serde(rename = "v1")]
+    V1,
 }
 
 /// `api`: how Pyroscope's HTTP API is reached.
@@ -407,6 +426,7 @@ impl PyroscopeConfig {
             view.addresses().map(|address| address.with_port(ports.memberlist.get()).to_string()).collect();
         Ok(Self {
             api: Api { base_url },
+            architecture_storage: StorageArchitecture::V1,
             compactor: Compactor {
                 cleanup_interval: settings.compactor_cleanup_interval,
                 deletion_delay: settings.compactor_deletion_delay,

@@ -123,8 +123,8 @@ pub use coherence::{Coherence, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Short
 pub use config::{
     Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, Ingester,
     KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Ports, PyroscopeConfig, PyroscopeDb, REPLICATION_THRESHOLD,
-    ReplicatedRing, Ring, S3Settings, S3Storage, Server, Settings, ShardingRing, Storage, StorageBackend, StoreGateway,
-    replication_factor,
+    ReplicatedRing, Ring, S3Settings, S3Storage, Server, Settings, ShardingRing, Storage, StorageArchitecture,
+    StorageBackend, StoreGateway, replication_factor,
 };
 pub use period::{Period, PeriodError};
 pub use plan::{Extras, PublishPlan, RelationWrite, Tls};

@@ -103,6 +103,7 @@ fn every_key_is_one_pyroscope_knows() {
         [
             "api",
             "api.base-url",
+            "architecture_storage",
             "compactor",
             "compactor.cleanup_interval",
             "compactor.deletion_delay",
