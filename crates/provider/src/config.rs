@@ -57,8 +57,10 @@ pub struct S3Settings {
     /// The bucket.
     pub bucket_name: String,
     /// The access key ID; empty to use the ambient AWS credentials.
+    #[serde(deserialize_with = "credential")]
     pub access_key_id: String,
     /// The secret access key; empty to use the ambient AWS credentials.
+    #[serde(deserialize_with = "credential")]
     pub secret_access_key: String,
     /// The region; `None` (or empty) lets Pyroscope ask the bucket.
     pub region: Option<String>,
@@ -77,6 +79,12 @@ impl fmt::Debug for S3Settings {
             .field("insecure", &self.insecure)
             .finish()
     }
+}
+
+/// Reads a credential; an error does not repeat the value, which may be the secret mistyped.
+fn credential<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    String::deserialize(deserializer)
+        .map_err(|_| serde::de::Error::custom("an S3 credential must be a string (the value is not shown)"))
 }
 
 /// A secret in `Debug` output: whether it is set, never what it is.
@@ -141,9 +149,14 @@ pub enum ConfigError {
     /// The S3 endpoint is a URL rather than `host[:port]`.
     #[error("S3 endpoint {endpoint:?} has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP")]
     S3EndpointScheme {
-        /// The endpoint as given.
+        /// The endpoint as given, with any `user:password@` replaced by `<credentials>@`.
         endpoint: String,
     },
+    /// The S3 endpoint carries credentials (`user:password@host`); they are not shown.
+    #[error(
+        "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key"
+    )]
+    S3EndpointCredentials,
     /// The external URL is not an absolute URL.
     #[error("external URL {url:?} {why}; expected an absolute URL such as `https://pyroscope.example/path`")]
     ExternalUrl {
@@ -469,8 +482,15 @@ fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {
     if s3.endpoint.is_empty() {
         return Err(ConfigError::S3Missing { field: "endpoint" });
     }
-    if s3.endpoint.contains("://") {
-        return Err(ConfigError::S3EndpointScheme { endpoint: s3.endpoint.clone() });
+    if let Some((scheme, rest)) = s3.endpoint.split_once("://") {
+        let endpoint = match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
+            None => s3.endpoint.clone(),
+        };
+        return Err(ConfigError::S3EndpointScheme { endpoint });
+    }
+    if s3.endpoint.contains('@') {
+        return Err(ConfigError::S3EndpointCredentials);
     }
     if s3.bucket_name.is_empty() {
         return Err(ConfigError::S3Missing { field: "bucket name" });

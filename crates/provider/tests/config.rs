@@ -230,6 +230,17 @@ fn rejects(settings: Settings, message: &str) {
 }
 
 #[test]
+fn a_mistyped_credential_is_not_repeated_in_the_error() {
+    let err = serde_json::from_str::<Settings>(r#"{"s3": {"secret_access_key": 1234567}}"#).unwrap_err().to_string();
+    assert!(!err.contains("1234567"), "{err}");
+    assert!(err.contains("an S3 credential must be a string (the value is not shown)"), "{err}");
+    let err = yaml::from_str::<Settings>("s3: {access_key_id: [hunter2]}").unwrap_err().to_string();
+    assert!(!err.contains("hunter2"), "{err}");
+    let ok: Settings = yaml::from_str("s3: {access_key_id: key, secret_access_key: secret}").unwrap();
+    assert_eq!(ok.s3.secret_access_key, "secret");
+}
+
+#[test]
 fn settings_that_make_no_configuration() {
     let s3 = settings().s3;
     rejects(
@@ -241,8 +252,17 @@ fn settings_that_make_no_configuration() {
         "S3 bucket name is not set: relate the coordinator to an S3 provider (e.g. s3-integrator) that gives one",
     );
     rejects(
-        Settings { s3: S3Settings { endpoint: "http://minio:9000".into(), ..s3 }, ..settings() },
+        Settings { s3: S3Settings { endpoint: "http://minio:9000".into(), ..s3.clone() }, ..settings() },
         "S3 endpoint \"http://minio:9000\" has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP",
+    );
+    // Credentials in the endpoint are never repeated.
+    rejects(
+        Settings { s3: S3Settings { endpoint: "https://key:hunter2@minio:9000".into(), ..s3.clone() }, ..settings() },
+        "S3 endpoint \"https://<credentials>@minio:9000\" has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP",
+    );
+    rejects(
+        Settings { s3: S3Settings { endpoint: "key:hunter2@minio:9000".into(), ..s3 }, ..settings() },
+        "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key",
     );
     rejects(
         Settings { external_url: Some("cos.example/pyroscope".into()), ..settings() },
