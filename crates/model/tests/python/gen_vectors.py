@@ -105,6 +105,8 @@ DECODE = [
     ("requirer-unit", {"address": '"http://w0:4040"', "juju_topology": T}, "an address is a bare host, not a URL"),
     ("requirer-unit", {"address": '"w0:7946"', "juju_topology": T}, "the coordinator adds the port"),
     ("requirer-unit", {"address": '"w 0"', "juju_topology": T}, "no white space in a host name"),
+    ("requirer-unit", {"address": '"under_score.example"', "juju_topology": T}, "a host name is RFC 1123 labels: letters, digits, hyphens"),
+    ("requirer-unit", {"address": '"w0"', "juju_topology": '{"application": "a", "application": "b", "unit": "a/0", "charm_name": "c"}'}, "a repeated key in an object is ambiguous (Python keeps the last)"),
     ("requirer-unit", {"address": '"\\ud800"', "juju_topology": T}, None),
     ("requirer-app", {"role": '"querier"'}, None),
     ("requirer-app", {"role": ' "querier" '}, None),
