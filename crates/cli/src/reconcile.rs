@@ -41,6 +41,8 @@ struct Output {
     config_error: Option<String>,
     addresses: Vec<String>,
     addresses_by_role: BTreeMap<Role, Vec<String>>,
+    /// Address -> the units that published it, for addresses of more than one unit.
+    shared_addresses: BTreeMap<String, Vec<String>>,
     /// Units per role, meta-roles expanded, every role listed.
     roles: BTreeMap<Role, usize>,
     missing_roles: Vec<Role>,
@@ -97,6 +99,11 @@ fn output(outcome: &Reconciliation) -> Output {
             .addresses_by_role()
             .into_iter()
             .map(|(role, addresses)| (role, addresses.into_iter().map(ToString::to_string).collect()))
+            .collect(),
+        shared_addresses: view
+            .shared_addresses()
+            .into_iter()
+            .map(|(address, workers)| (address.to_string(), workers.iter().map(|w| w.unit.clone()).collect()))
             .collect(),
         roles,
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),

@@ -227,6 +227,10 @@ impl Reconciliation {
         if self.coherence.is_coherent() && !self.coherence.is_recommended() {
             parts.push(self.coherence.to_string());
         }
+        for (address, workers) in self.view.shared_addresses() {
+            let units: Vec<&str> = workers.iter().map(|worker| worker.unit.as_str()).collect();
+            parts.push(format!("units {} share the address {address}", units.join(", ")));
+        }
         Status { level: if blocked { StatusLevel::Blocked } else { StatusLevel::Active }, message: parts.join("; ") }
     }
 }

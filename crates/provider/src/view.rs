@@ -199,6 +199,18 @@ impl ClusterView {
         &self.workers
     }
 
+    /// The addresses that more than one counting unit published, each with those units (sorted by
+    /// address, then as in [`workers`](Self::workers)). Such units are one member of the gossip
+    /// ring and count once for the replication factors: usually two units on one machine, whose
+    /// Pyroscope processes cannot both listen on the memberlist port.
+    pub fn shared_addresses(&self) -> Vec<(&Address, Vec<&Worker>)> {
+        let mut by_address: BTreeMap<&Address, Vec<&Worker>> = BTreeMap::new();
+        for worker in &self.workers {
+            by_address.entry(&worker.address).or_default().push(worker);
+        }
+        by_address.into_iter().filter(|(_, workers)| workers.len() > 1).collect()
+    }
+
     /// The addresses of the units that count, sorted and de-duplicated.
     pub fn addresses(&self) -> impl ExactSizeIterator<Item = &Address> {
         self.members.iter().map(|member| &self.workers[member.worker].address)

@@ -160,7 +160,7 @@ fn period() -> impl Strategy<Value = Period> {
 fn settings() -> impl Strategy<Value = Settings> {
     let s3 = (text(20), text(20), text(20), text(40), option::of(text(10)), any::<bool>()).prop_map(
         |(endpoint, bucket_name, access_key_id, secret_access_key, region, insecure)| S3Settings {
-            endpoint: format!("e{}", endpoint.replace("://", "")),
+            endpoint: format!("e{}", endpoint.replace("://", "").replace('@', "")),
             bucket_name: format!("b{bucket_name}"),
             access_key_id,
             secret_access_key,

@@ -157,7 +157,7 @@ worker: 2 write/0 read-0.read-endpoints write
 worker: 2 write/1 fd00::1 write
 worker: 3 backend/0 backend-0.backend-endpoints backend
 coherence: missing roles: tenant-settings, ad-hoc-profiles
-status: blocked: missing roles: tenant-settings, ad-hoc-profiles; not ready: relation 3 (backend), relation 4 (lonely), relation 5 (spaced), relation 6 (unquoted)
+status: blocked: missing roles: tenant-settings, ad-hoc-profiles; not ready: relation 3 (backend), relation 4 (lonely), relation 5 (spaced), relation 6 (unquoted); units read/0, write/0 share the address read-0.read-endpoints
 "#,
     );
 }
