@@ -42,10 +42,77 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> 
     }
 }
 
+/// How deeply flow collections (`[...]`, `{...}`) may nest. serde_yaml refuses more than 128
+/// levels of nesting anyway, but only after its parser has scanned the whole document, in time
+/// quadratic in the depth: 40,000 levels (80 kB) take seconds. Checked first, it costs one pass.
+const MAX_FLOW_DEPTH: usize = 128;
+
 /// Reads one YAML document into `T`.
 ///
 /// To compare configurations without knowing their keys, read into [`serde_json::Value`]: YAML
 /// style, quoting and key order then no longer matter.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    if let Some(line) = flow_too_deep(text, MAX_FLOW_DEPTH) {
+        return Err(YamlError {
+            message: format!("flow collections nest deeper than {MAX_FLOW_DEPTH} levels at line {line}"),
+        });
+    }
     serde_yaml::from_str(text).map_err(YamlError::new)
+}
+
+/// The line at which `[` and `{` nest deeper than `limit`, if they do. Brackets inside quoted
+/// scalars and comments do not count; a quote opens a scalar only where a token can start (after
+/// white space, `[`, `{`, `,` or `:`, or at the start), so the `'` of `don't` does not.
+fn flow_too_deep(text: &str, limit: usize) -> Option<usize> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut previous = b'\n';
+    let mut bytes = text.bytes();
+    while let Some(byte) = bytes.next() {
+        let at_token_start = matches!(previous, b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':');
+        match byte {
+            b'\n' => line += 1,
+            b'#' if matches!(previous, b' ' | b'\t' | b'\n' | b'\r') => {
+                for next in bytes.by_ref() {
+                    if next == b'\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            b'"' if at_token_start => {
+                let mut escaped = false;
+                for next in bytes.by_ref() {
+                    match next {
+                        b'\n' => line += 1,
+                        b'\\' if !escaped => {
+                            escaped = true;
+                            continue;
+                        }
+                        b'"' if !escaped => break,
+                        _ => {}
+                    }
+                    escaped = false;
+                }
+            }
+            b'\'' if at_token_start => {
+                for next in bytes.by_ref() {
+                    match next {
+                        b'\n' => line += 1,
+                        b'\'' => break,
+                        _ => {}
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = byte;
+    }
+    None
 }

@@ -557,3 +557,36 @@ proptest! {
         prop_assert_eq!(to_string(&v).unwrap(), serde_yaml::to_string(&v).unwrap());
     }
 }
+
+mod depth {
+    use crate::yaml::{MAX_FLOW_DEPTH, flow_too_deep, from_str};
+
+    #[track_caller]
+    fn check(text: &str, expect: Option<usize>) {
+        assert_eq!(flow_too_deep(text, 3), expect, "{text:?}");
+    }
+
+    #[test]
+    fn flow_depth_table() {
+        check("a: [[[1]]]", None);
+        check("a: [[[[1]]]]", Some(1));
+        check("a:\n  b: {c: [[[x]]]}", Some(2));
+        check("a: '[[[[['", None);
+        check("a: \"[[[[\\\"[[[[\"", None);
+        check("a: \"\\\\\" \nb: [[[[1]]]]", Some(2));
+        check("a: don't [[[[", Some(1));
+        check("# [[[[[\na: 1", None);
+        check("a: b#[[[[", Some(1));
+        check("a: [1]]]]]]]] [[[", None);
+        check("- '[fd00::1]:7946'\n- '[fd00::2]:7946'\n- '[fd00::3]:7946'\n- '[fd00::4]:7946'", None);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_at_once() {
+        let deep = format!("a: {}{}", "[".repeat(40_000), "]".repeat(40_000));
+        let err = from_str::<serde_json::Value>(&deep).unwrap_err();
+        assert_eq!(err.to_string(), format!("flow collections nest deeper than {MAX_FLOW_DEPTH} levels at line 1"));
+        let fine = format!("a: {}1{}", "[".repeat(100), "]".repeat(100));
+        assert!(from_str::<serde_json::Value>(&fine).is_ok());
+    }
+}
