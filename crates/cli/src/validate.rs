@@ -115,7 +115,7 @@ fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOpti
             options.endpoint
         )));
     }
-    Ok(report(text, problems, &format!("{databags} databags of {relations} relations")))
+    Ok(report(text, problems, &format!("{} of {}", count(databags, "databag"), count(relations, "relation"))))
 }
 
 /// The side from `--side`, else from the charm's name, else from what the remote app published.
@@ -155,6 +155,11 @@ fn raw_databag(value: &Value) -> Result<RawDatabag, String> {
             .collect(),
         other => Err(format!("a databag is a mapping of string to string, not {}", kind(other))),
     }
+}
+
+/// `1 relation`, `2 relations`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn kind(value: &Value) -> &'static str {

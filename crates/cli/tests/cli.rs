@@ -136,6 +136,25 @@ fn validate_the_examples() {
     // The seed's values are decoded: read as wire values, they are not JSON text.
     let out = check(&["validate", "--wire", "examples/seed-relation-state.yaml"], "", 1, "problem(s)");
     assert!(out.stdout.contains("requirer.app.role: "), "{}", out.stdout);
+    // A worker's capture: the coordinator's data is `application-data`, its own is `local-unit`.
+    let out = check(&["validate", "examples/show-unit-worker-healthy.yaml"], "", 0, "");
+    assert_eq!(out.stdout, "ok: no problem in 3 databags of 1 relation\n");
+    let worker = std::fs::read_to_string(root().join("examples/show-unit-worker-healthy.yaml")).unwrap();
+    let broken = worker
+        .replace("worker_ports: '[4040, 7946]'", "worker_ports: '[0, 7946]'")
+        .replace("charm: ch:amd64/pyroscope-worker-k8s-7", "charm: local:my-charm");
+    assert_ne!(broken, worker);
+    let out = check(&["validate", "-"], &broken, 1, "1 problem(s)");
+    assert_eq!(
+        out.stdout,
+        "pyroscope-worker/0 relation 7 application-data: provider.app.worker_ports[0]: 0 is less than the minimum, 1\n1 problem in 3 databags of 1 relation\n"
+    );
+    let out = check(&["validate", "--side", "provider", "-"], &broken, 1, "problem(s)");
+    assert!(
+        out.stdout.contains("requirer.app.role: missing"),
+        "told the wrong side, it reads the wrong databags: {}",
+        out.stdout
+    );
     // A show-unit capture of another charm's relations only.
     check(
         &["validate", "--endpoint", "nope", "examples/show-unit-coordinator-healthy.yaml"],
