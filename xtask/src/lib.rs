@@ -2,7 +2,9 @@
 //!
 //! `cargo xtask schema` writes the files generated from the Rust types:
 //! `docs/schema/v0/provider.json`, `docs/schema/v0/requirer.json` and `docs/interface.md`
-//! (see `pyroscope_cluster_schema::generated_files`). `cargo xtask schema --check` changes
+//! (see `pyroscope_cluster_schema::generated_files`), and `crates/release/src/keys.rs`, the key
+//! table of every Pyroscope release in `reference/pyroscope/` (see
+//! `pyroscope_cluster_release::generate`). `cargo xtask schema --check` changes
 //! nothing and fails when one of them is stale; a test of the schema crate runs the same check,
 //! so `cargo test` alone catches a type changed without regenerating.
 
@@ -11,6 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use pyroscope_cluster_release::{PyroscopeRelease, generate};
 use pyroscope_cluster_schema::{GeneratedFile, generated_files};
 
 /// What to do with a generated file that differs from what is on disk.
@@ -65,9 +68,26 @@ fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-/// `cargo xtask schema [--check]` in the workspace at `root`.
+/// `cargo xtask schema [--check]` in the workspace at `root`: the schema crate's files, and the
+/// Pyroscope key table generated from `reference/pyroscope/`.
 pub fn schema(root: &Path, mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
-    ensure_files(root, &generated_files(), mode)
+    let mut files = generated_files();
+    files.push(key_table(root)?);
+    ensure_files(root, &files, mode)
+}
+
+/// `crates/release/src/keys.rs`, from the key reference of every release in `reference/pyroscope/`.
+pub fn key_table(root: &Path) -> Result<GeneratedFile> {
+    let mut references = Vec::new();
+    for release in PyroscopeRelease::ALL {
+        let path = root.join("reference/pyroscope").join(release.reference_file());
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        references.push((release, text));
+    }
+    let borrowed: Vec<(PyroscopeRelease, &str)> =
+        references.iter().map(|(release, text)| (*release, text.as_str())).collect();
+    let contents = generate::key_table(&borrowed)?;
+    Ok(GeneratedFile { path: generate::KEY_TABLE_PATH, contents })
 }
 
 /// Ensures every one of `files` under `root`; in [`Mode::Check`], fails naming every stale one.

@@ -8,7 +8,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  schema           write docs/schema/v0/*.json and docs/interface.md from the Rust types
+  schema           write docs/schema/v0/*.json and docs/interface.md from the Rust types, and
+                   crates/release/src/keys.rs from reference/pyroscope/*.json
   schema --check   change nothing; fail if one of them is out of date";
 
 fn main() -> ExitCode {

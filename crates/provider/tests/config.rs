@@ -77,7 +77,7 @@ fn snapshot_recommended_cluster() {
 #[test]
 fn every_key_is_one_pyroscope_knows() {
     let reference: BTreeMap<String, Value> = {
-        let path = reference("pyroscope-config-reference.json");
+        let path = reference("pyroscope/v2.2.1.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the reference is JSON")
     };

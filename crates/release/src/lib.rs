@@ -1,0 +1,52 @@
+//! What each Grafana Pyroscope release accepts in its configuration file, for both sides of the
+//! Juju relation interface `pyroscope_cluster`: the coordinator renders a configuration for the
+//! release its workers run, and a worker checks what it receives against the release it runs.
+//!
+//! Pyroscope decodes its config file strictly (go-yaml v3 with `KnownFields(true)`,
+//! grafana/pyroscope `pkg/cfg/files.go`): one key its release does not know, or one value its
+//! decoder refuses, and the process exits at start, on every worker at once. So:
+//!
+//! - [`PyroscopeRelease`]: a release there is a key reference for (1.18.2, 1.19.3, 2.0.6, 2.2.1),
+//!   parsed from `1.18` or `1.18.2`; an unknown one is an error listing the known ones. Default
+//!   1.18, what deployed workers run.
+//! - [`PyroscopeRelease::key`]: how the release decodes the value of a key path ([`KeyKind`]), from a
+//!   compact table generated from `reference/pyroscope/vX.Y.Z.json` (`cargo xtask schema`; see
+//!   [`generate`]).
+//! - [`go_duration`] and [`prometheus_duration`]: the two duration grammars, exactly as Go's
+//!   `time.ParseDuration` and prometheus/common's `model.ParseDuration` take them.
+//! - [`check`] / [`check_yaml`]: every reason a release would refuse a configuration, as
+//!   [`ConfigProblem`]s (key path, value, why).
+//!
+//! The crate does no IO. Its YAML comes through `pyroscope_cluster_model::yaml`.
+//!
+//! ```
+//! use pyroscope_cluster_release::{KeyKind, Problem, PyroscopeRelease, check_yaml, CheckError};
+//!
+//! let release: PyroscopeRelease = "1.18".parse()?;
+//! assert_eq!(release, PyroscopeRelease::V1_18_2);
+//! assert!(!release.has_architecture_storage());
+//!
+//! // What the Canonical coordinator renders for `deletion_delay: 1w`, which Go durations lack.
+//! let config = "compactor:\n  deletion_delay: 1w\nmemberlist:\n  join_members:\n  - fd00::1:7946\n";
+//! let Err(CheckError::Refused(refusal)) = check_yaml(release, config) else { panic!() };
+//! let paths: Vec<&str> = refusal.problems.iter().map(|problem| problem.path.as_str()).collect();
+//! assert_eq!(paths, ["compactor.deletion_delay", "memberlist.join_members[0]"]);
+//! assert!(matches!(refusal.problems[1].problem, Problem::Member(_)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod check;
+mod duration;
+pub mod generate;
+mod keys;
+mod member;
+mod node;
+mod release;
+mod table;
+
+pub use check::{CheckError, ConfigProblem, ConfigRefusal, Problem, check, check_yaml};
+pub use duration::{DurationError, go_duration, go_text, prometheus_duration};
+pub use member::{JoinMember, MemberError};
+pub use node::Node;
+pub use release::{PyroscopeRelease, ReleaseError};
+pub use table::{KeyKind, releases_with_key};
