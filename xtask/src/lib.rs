@@ -71,9 +71,9 @@ fn normalize_newlines(text: &str) -> String {
 /// `cargo xtask schema [--check]` in the workspace at `root`: the schema crate's files, and the
 /// Pyroscope key table generated from `reference/pyroscope/`.
 pub fn schema(root: &Path, mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
-    let mut files = generated_files();
-    files.push(key_table(root)?);
-    ensure_files(root, &files, mode)
+    let mut outcomes = ensure_files(root, &generated_files(), mode)?;
+    outcomes.extend(ensure_files(root, &[key_table(root)?], mode)?);
+    Ok(outcomes)
 }
 
 /// `crates/release/src/keys.rs`, from the key reference of every release in `reference/pyroscope/`.

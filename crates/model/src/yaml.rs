@@ -10,11 +10,17 @@
 //! read it back as that string (so `yes`, `on`, `12:30` or `1_000` are quoted, for Go's yaml
 //! and PyYAML as much as for serde_yaml). The few shapes it does not write (enum variants with
 //! data, which YAML writes as tags; keys that are sequences or mappings) go to serde_yaml whole.
+//!
+//! [`to_string_pyyaml`] is the same writer with PyYAML's choices of string style (`yaml.dump`
+//! with its defaults: YAML 1.1 resolution, ASCII only, folding at the 80th column): the bytes the
+//! Canonical coordinator writes `worker_config` with, which `tests/fixtures/pyyaml-vectors.json`
+//! (written by the real PyYAML) pins.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod emit;
+mod pyyaml;
 #[cfg(test)]
 mod tests;
 
@@ -35,11 +41,25 @@ impl YamlError {
 /// Writes `value` as a YAML document. Map keys come out in the order the value serializes them,
 /// so a value made of structs and `BTreeMap`s always gives the same text.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> {
-    match emit::to_string(value) {
+    match emit::to_string(value, emit::Flavor::SerdeYaml) {
         Ok(text) => Ok(text),
         Err(emit::Error::Unsupported) => serde_yaml::to_string(value).map_err(YamlError::new),
         Err(emit::Error::Custom(message)) => Err(YamlError { message }),
     }
+}
+
+/// Writes `value` as PyYAML's `yaml.dump(value)` does with its default settings, byte for byte:
+/// what the Canonical Pyroscope coordinator renders `worker_config` with. Map keys come out in the
+/// order the value serializes them: sort them (structs with fields in alphabetical order,
+/// `BTreeMap`s), as `yaml.dump` does.
+///
+/// The layout is the same as [`to_string`]'s; strings differ (see `pyyaml.rs`): a string is plain
+/// whenever PyYAML's YAML 1.1 resolvers read it back as a string (`1e3`, `0o17` and `-dash` are
+/// plain; `'yes'` and `'0123'` are quoted), every non-ASCII character is escaped in double quotes
+/// (`"\xFCmlaut"`), and a long string folds at a space past the 80th column. Floating-point
+/// numbers, enum variants with data and non-scalar keys are an error.
+pub fn to_string_pyyaml<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> {
+    emit::to_string(value, emit::Flavor::PyYaml).map_err(|err| YamlError { message: err.to_string() })
 }
 
 /// How deeply flow collections (`[...]`, `{...}`) may nest. serde_yaml refuses more than 128

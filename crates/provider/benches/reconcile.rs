@@ -1,14 +1,18 @@
-//! The whole coordinator reconcile (decode every databag, gather, render the YAML, encode the
-//! databag, plan the writes) at 10 to 10,000 worker units, and its stages on their own:
-//! `decode_units` (the model alone), `gather`, `build`, `to_yaml`, `encode_and_plan`.
+//! The whole coordinator reconcile (decode every databag, gather, render the YAML, check it
+//! against the release, encode the databag, plan the writes) at 10 to 10,000 worker units, and its
+//! stages on their own: `decode_units` (the model alone), `gather`, `build`, `to_yaml` (render and
+//! check), and within it `render` (PyYAML's layout), `render_serde_yaml_layout` (the writer before
+//! it, for comparison) and `check` (parse the text and check it against the release's key table).
 //!
 //! Run with `cargo bench -p pyroscope-cluster-provider`.
 
 use divan::{Bencher, black_box};
+use pyroscope_cluster_model::yaml;
 use pyroscope_cluster_model::{Address, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData};
 use pyroscope_cluster_provider::{
     ClusterView, Extras, PublishPlan, PyroscopeConfig, S3Settings, Settings, Snapshot, WorkerRelation, reconcile,
 };
+use pyroscope_cluster_release::check_yaml;
 
 fn main() {
     divan::main();
@@ -110,6 +114,25 @@ fn build(bencher: Bencher<'_, '_>, units: usize) {
 fn to_yaml(bencher: Bencher<'_, '_>, units: usize) {
     let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
     bencher.bench(|| black_box(&config).to_yaml());
+}
+
+#[divan::bench(args = SIZES, sample_count = 30)]
+fn render(bencher: Bencher<'_, '_>, units: usize) {
+    let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
+    bencher.bench(|| yaml::to_string_pyyaml(black_box(&config)));
+}
+
+#[divan::bench(args = SIZES, sample_count = 30)]
+fn render_serde_yaml_layout(bencher: Bencher<'_, '_>, units: usize) {
+    let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
+    bencher.bench(|| yaml::to_string(black_box(&config)));
+}
+
+#[divan::bench(args = SIZES, sample_count = 30)]
+fn check(bencher: Bencher<'_, '_>, units: usize) {
+    let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
+    let text = config.to_yaml().expect("renders");
+    bencher.bench(|| check_yaml(config.pyroscope, black_box(&text)));
 }
 
 #[divan::bench(args = SIZES, sample_count = 30)]

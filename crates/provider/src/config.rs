@@ -1,17 +1,20 @@
 //! The Pyroscope configuration every worker runs with, as typed values, and the coordinator
 //! settings it is built from.
 //!
-//! The types mirror exactly the keys the Canonical coordinator renders (see the crate docs); each
-//! key exists in Pyroscope v2.2.1's reference, which a test checks. Fields are declared in
-//! alphabetical order, so the YAML has its keys in the order of Python's `yaml.dump`.
+//! The types mirror exactly the keys the Canonical coordinator renders (see the crate docs), plus
+//! `architecture_storage` on the releases that have it; [`PyroscopeConfig::to_yaml`] checks the
+//! text against the key table of the release it is for (`pyroscope-cluster-release`). Fields are
+//! declared in alphabetical order and written by `yaml::to_string_pyyaml`, so the YAML is the
+//! bytes of Python's `yaml.dump`.
 
 use std::fmt;
 
 use pyroscope_cluster_model::yaml::{self, YamlError};
 use pyroscope_cluster_model::{Port, Role};
+use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_yaml};
 use serde::{Deserialize, Serialize};
 
-use crate::period::Period;
+use crate::period::{DurationValue, Period, ZeroAs};
 use crate::view::ClusterView;
 
 /// Pyroscope's HTTP port, as the Canonical charms run it.
@@ -62,7 +65,7 @@ pub struct S3Settings {
     /// The secret access key; empty to use the ambient AWS credentials.
     #[serde(deserialize_with = "credential")]
     pub secret_access_key: String,
-    /// The region; `None` (or empty) lets Pyroscope ask the bucket.
+    /// The region; `None` (or empty, which is written as given) lets Pyroscope ask the bucket.
     pub region: Option<String>,
     /// Speak plain HTTP to the endpoint instead of HTTPS.
     pub insecure: bool,
@@ -87,6 +90,24 @@ fn credential<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strin
         .map_err(|_| serde::de::Error::custom("an S3 credential must be a string (the value is not shown)"))
 }
 
+/// Reads a duration setting; an error names it.
+fn period_setting<'de, D: serde::Deserializer<'de>>(deserializer: D, setting: &str) -> Result<Period, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(|err| serde::de::Error::custom(format_args!("{setting}: {err}")))
+}
+
+fn retention_period<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Period, D::Error> {
+    period_setting(deserializer, "retention_period")
+}
+
+fn compactor_cleanup_interval<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Period, D::Error> {
+    period_setting(deserializer, "compactor_cleanup_interval")
+}
+
+fn compactor_deletion_delay<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Period, D::Error> {
+    period_setting(deserializer, "compactor_deletion_delay")
+}
+
 /// A secret in `Debug` output: whether it is set, never what it is.
 struct Hidden<'a>(&'a str);
 
@@ -98,22 +119,33 @@ impl fmt::Debug for Hidden<'_> {
 
 /// The coordinator's inputs to the Pyroscope configuration, besides the cluster itself.
 ///
-/// `Default` gives the Canonical charm's defaults and an empty S3 configuration, which
+/// `Default` gives the Canonical charm's defaults (but the retention, see
+/// [`retention_period`](Self::retention_period)) and an empty S3 configuration, which
 /// [`PyroscopeConfig::build`] rejects: fill in [`s3`](Self::s3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The Pyroscope release the workers run (`1.18`, `1.18.2`, `2.2.1`): the configuration has
+    /// only keys and values it takes. Default: 1.18, what the Canonical worker charm runs.
+    pub pyroscope: PyroscopeRelease,
     /// The URL users reach Pyroscope at (through ingress); its path becomes `api.base-url`
     /// unless it is `/`. `None` without ingress.
     pub external_url: Option<String>,
     /// Object storage.
     pub s3: S3Settings,
-    /// How long profiles are kept (`limits.compactor_blocks_retention_period`); zero keeps them
-    /// for ever. Default: zero.
+    /// How long profiles are kept (`limits.compactor_blocks_retention_period`, a Prometheus
+    /// duration: `30d`, `2y`, kept as written); `0` keeps them for ever. Default: `0` (the
+    /// Canonical charm's option defaults to `1d`; a library that deletes data by default is not
+    /// safer).
+    #[serde(deserialize_with = "retention_period")]
     pub retention_period: Period,
-    /// How often the compactor cleans up the bucket (`compactor.cleanup_interval`). Default: 15m.
+    /// How often the compactor cleans up the bucket (`compactor.cleanup_interval`, a Go duration:
+    /// `15m` kept as written, `1d` written `24h`). Default: `15m`.
+    #[serde(deserialize_with = "compactor_cleanup_interval")]
     pub compactor_cleanup_interval: Period,
-    /// How long a block marked for deletion stays (`compactor.deletion_delay`). Default: 12h.
+    /// How long a block marked for deletion stays (`compactor.deletion_delay`, a Go duration).
+    /// Default: `12h`.
+    #[serde(deserialize_with = "compactor_deletion_delay")]
     pub compactor_deletion_delay: Period,
     /// Where the workers keep local data (`pyroscopedb.data_path`). Default: `/pyroscope-data`.
     pub data_path: String,
@@ -124,11 +156,12 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            pyroscope: PyroscopeRelease::DEFAULT,
             external_url: None,
             s3: S3Settings::default(),
             retention_period: Period::ZERO,
-            compactor_cleanup_interval: Period::from_secs(15 * 60).expect("15 minutes is short"),
-            compactor_deletion_delay: Period::from_secs(12 * 3600).expect("12 hours is short"),
+            compactor_cleanup_interval: Period::known("15m"),
+            compactor_deletion_delay: Period::known("12h"),
             data_path: DEFAULT_DATA_PATH.to_owned(),
             ports: Ports::default(),
         }
@@ -174,23 +207,57 @@ pub enum ConfigError {
         /// The shared port.
         port: Port,
     },
+    /// A duration setting is not in the grammar of the key it goes to.
+    #[error("{setting} {value:?} is not a duration Pyroscope {release} reads for `{key}`: it {why}; {hint}")]
+    Duration {
+        /// The setting: `retention_period`, `compactor_cleanup_interval`, `compactor_deletion_delay`.
+        setting: &'static str,
+        /// The key it goes to, e.g. `limits.compactor_blocks_retention_period`.
+        key: &'static str,
+        /// The setting's value.
+        value: String,
+        /// The release.
+        release: PyroscopeRelease,
+        /// What is wrong.
+        why: DurationError,
+        /// What would work.
+        hint: &'static str,
+    },
     /// The configuration could not be written as YAML.
-    #[error("the Pyroscope configuration could not be written as YAML: {0}")]
+    #[error("the Pyroscope configuration could not be written as YAML")]
     Yaml(#[source] YamlError),
+    /// The rendered configuration does not read back (a bug; nothing is published).
+    #[error("the rendered Pyroscope configuration does not read back")]
+    Unreadable(#[source] CheckError),
+    /// The rendered configuration is one its release would refuse (a bug: every setting is checked
+    /// before; nothing is published).
+    #[error(transparent)]
+    Refused(ConfigRefusal),
 }
+
+/// What a Prometheus duration takes.
+const PROMETHEUS_HINT: &str =
+    "write whole numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), or `0`";
+/// What a Go duration setting takes.
+const GO_HINT: &str = "write a Go duration (`90m`, `1h30m`, `1.5h`) or whole days, weeks or years (`1d`, `2w`), which are written in hours";
 
 /// The Pyroscope configuration file every worker runs with.
 ///
 /// The keys the Canonical coordinator renders, plus `architecture_storage` (see
-/// [`StorageArchitecture`]), nothing else: Pyroscope rejects a file with a key it does not know,
-/// and so does `Deserialize` here.
+/// [`StorageArchitecture`]) on the releases that have it, nothing else: Pyroscope rejects a file
+/// with a key it does not know, and so does `Deserialize` here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PyroscopeConfig {
+    /// The release this configuration is for: not a key of the file. [`Self::to_yaml`] checks
+    /// the text against it; [`Self::from_yaml`] leaves the default.
+    #[serde(skip)]
+    pub pyroscope: PyroscopeRelease,
     /// `api`.
     pub api: Api,
-    /// `architecture_storage`.
-    pub architecture_storage: StorageArchitecture,
+    /// `architecture_storage`: only on the releases that have the key (2.0 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture_storage: Option<StorageArchitecture>,
     /// `compactor`.
     pub compactor: Compactor,
     /// `distributor`.
@@ -213,11 +280,12 @@ pub struct PyroscopeConfig {
 
 /// `architecture_storage`: which storage architecture Pyroscope runs.
 ///
-/// Always `v1` here: the roles of this interface (ingester, store-gateway, compactor, ...) are
-/// those of Pyroscope's v1, ingester-based storage. From v2.2 on, Pyroscope defaults to
-/// `v1-v2-dual`, which sends writes to segment-writers: a cluster of v1 roles left on the default
-/// would accept profiles and store none. The v2 roles (segment-writer, metastore, ...) will come
-/// with their own variant.
+/// Always `v1` here, and only on a 2.x release: the roles of this interface (ingester,
+/// store-gateway, compactor, ...) are those of Pyroscope's v1, ingester-based storage. From 2.0
+/// on, Pyroscope has the key and defaults to `v1-v2-dual` (references v2.0.6 and v2.2.1), which
+/// sends writes to segment-writers: a cluster of v1 roles left on the default would accept
+/// profiles and store none. 1.x has no such key and refuses a file that holds it. The v2 roles
+/// (segment-writer, metastore, ...) will come with their own variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum StorageArchitecture {
@@ -242,9 +310,9 @@ pub struct Api {
 #[serde(deny_unknown_fields)]
 pub struct Compactor {
     /// `compactor.cleanup_interval`.
-    pub cleanup_interval: Period,
+    pub cleanup_interval: DurationValue,
     /// `compactor.deletion_delay`.
-    pub deletion_delay: Period,
+    pub deletion_delay: DurationValue,
     /// `compactor.sharding_ring`.
     pub sharding_ring: Ring,
 }
@@ -313,7 +381,7 @@ pub enum KvStoreKind {
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// `limits.compactor_blocks_retention_period`.
-    pub compactor_blocks_retention_period: Period,
+    pub compactor_blocks_retention_period: DurationValue,
 }
 
 /// `memberlist`: the gossip cluster every worker joins.
@@ -424,8 +492,47 @@ impl PyroscopeConfig {
     ///   Addresses, not units, as the Python coordinator counts them: two units that publish
     ///   the same address are one ring member, and a factor above the ring's size fails writes;
     /// - every ring on memberlist, S3 storage, retention, compactor timings, data path and ports
-    ///   from `settings`, and `api.base-url` from the path of the external URL unless it is `/`.
+    ///   from `settings`, and `api.base-url` from the path of the external URL unless it is `/`;
+    /// - for [`Settings::pyroscope`]: `architecture_storage: v1` from 2.0 on, none before; each
+    ///   duration in the grammar of its key, kept as the operator wrote it wherever that grammar
+    ///   takes it (see [`Period::for_prometheus`] and [`Period::for_go`]).
     pub fn build(view: &ClusterView, settings: &Settings) -> Result<Self, ConfigError> {
+        let release = settings.pyroscope;
+        let duration_error = |setting, key, value: &Period, why, hint| ConfigError::Duration {
+            setting,
+            key,
+            value: value.to_string(),
+            release,
+            why,
+            hint,
+        };
+        let retention = settings.retention_period.for_prometheus().map_err(|why| {
+            duration_error(
+                "retention_period",
+                "limits.compactor_blocks_retention_period",
+                &settings.retention_period,
+                why,
+                PROMETHEUS_HINT,
+            )
+        })?;
+        let cleanup_interval = settings.compactor_cleanup_interval.for_go(ZeroAs::String, release).map_err(|why| {
+            duration_error(
+                "compactor_cleanup_interval",
+                "compactor.cleanup_interval",
+                &settings.compactor_cleanup_interval,
+                why,
+                GO_HINT,
+            )
+        })?;
+        let deletion_delay = settings.compactor_deletion_delay.for_go(ZeroAs::Integer, release).map_err(|why| {
+            duration_error(
+                "compactor_deletion_delay",
+                "compactor.deletion_delay",
+                &settings.compactor_deletion_delay,
+                why,
+                GO_HINT,
+            )
+        })?;
         let s3 = s3_storage(&settings.s3)?;
         let base_url = settings.external_url.as_deref().map(base_url).transpose()?.flatten();
         if settings.data_path.is_empty() {
@@ -438,13 +545,10 @@ impl PyroscopeConfig {
         let join_members =
             view.addresses().map(|address| address.with_port(ports.memberlist.get()).to_string()).collect();
         Ok(Self {
+            pyroscope: release,
             api: Api { base_url },
-            architecture_storage: StorageArchitecture::V1,
-            compactor: Compactor {
-                cleanup_interval: settings.compactor_cleanup_interval,
-                deletion_delay: settings.compactor_deletion_delay,
-                sharding_ring: Ring::default(),
-            },
+            architecture_storage: release.has_architecture_storage().then_some(StorageArchitecture::V1),
+            compactor: Compactor { cleanup_interval, deletion_delay, sharding_ring: Ring::default() },
             distributor: Distributor { ring: Ring::default() },
             ingester: Ingester {
                 lifecycler: Lifecycler {
@@ -454,7 +558,7 @@ impl PyroscopeConfig {
                     },
                 },
             },
-            limits: Limits { compactor_blocks_retention_period: settings.retention_period },
+            limits: Limits { compactor_blocks_retention_period: retention },
             memberlist: Memberlist { bind_port: ports.memberlist, join_members },
             pyroscopedb: PyroscopeDb { data_path: settings.data_path.clone() },
             server: Server { http_listen_port: ports.http },
@@ -467,9 +571,16 @@ impl PyroscopeConfig {
         })
     }
 
-    /// The configuration file: YAML, the same text for the same value.
+    /// The configuration file: YAML as Python's `yaml.dump` writes it (the Canonical coordinator's
+    /// bytes), the same text for the same value, checked against the key table of
+    /// [`Self::pyroscope`]: a configuration that release would refuse is an error, never a text.
     pub fn to_yaml(&self) -> Result<String, ConfigError> {
-        yaml::to_string(self).map_err(ConfigError::Yaml)
+        let text = yaml::to_string_pyyaml(self).map_err(ConfigError::Yaml)?;
+        match check_yaml(self.pyroscope, &text) {
+            Ok(()) => Ok(text),
+            Err(CheckError::Refused(refusal)) => Err(ConfigError::Refused(refusal)),
+            Err(other) => Err(ConfigError::Unreadable(other)),
+        }
     }
 
     /// Reads a configuration file this type wrote; any key it does not know is an error.
@@ -500,7 +611,8 @@ fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {
         bucket_name: s3.bucket_name.clone(),
         endpoint: s3.endpoint.clone(),
         insecure: s3.insecure,
-        region: s3.region.clone().filter(|region| !region.is_empty()),
+        // As given: an empty region is written `region: ''`, as the Canonical coordinator does.
+        region: s3.region.clone(),
         secret_access_key: s3.secret_access_key.clone(),
     })
 }

@@ -13,7 +13,11 @@
 //! 2. compares the roles with the minimal and the recommended deployment ([`Coherence`]);
 //! 3. builds the [`PyroscopeConfig`] from the view and the coordinator's [`Settings`]: every unit
 //!    in `memberlist.join_members`, replication factors from the ingester and store-gateway counts,
-//!    S3 storage, retention, `api.base-url`; only keys Pyroscope v2.2.1 knows;
+//!    S3 storage, retention, `api.base-url`; for the Pyroscope release the workers run
+//!    ([`Settings::pyroscope`], default 1.18): only keys it has, values its decoder takes, and the
+//!    text checked against its key table before anything is published; byte for byte what the
+//!    Canonical coordinator renders, wherever that is valid for the release (see
+//!    `pyroscope_cluster_release::docs::PYTHON_DEVIATIONS` for where it is not);
 //! 4. encodes the provider app databag once (configuration plus [`Extras`]) and plans, for each
 //!    ready relation, the keys to set and delete against what it holds now ([`PublishPlan`]).
 //!    Relations that are not ready get nothing, and every ready one gets the same bytes.
@@ -22,7 +26,8 @@
 //! public on its own.
 //!
 //! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
-//! order gives the same bytes. It knows Pyroscope's configuration keys, and nothing of Juju's hook
+//! order gives the same bytes. It knows the configuration keys the coordinator renders (what each
+//! release takes is `pyroscope-cluster-release`'s), and nothing of Juju's hook
 //! tools: reading the snapshot and carrying out the writes is the caller's. Every databag value
 //! is encoded and decoded by `pyroscope-cluster-model`, byte-compatible with the Python peer.
 //! S3 credentials never show in `Debug` output.
@@ -126,8 +131,10 @@ pub use config::{
     ReplicatedRing, Ring, S3Settings, S3Storage, Server, Settings, ShardingRing, Storage, StorageArchitecture,
     StorageBackend, StoreGateway, replication_factor,
 };
-pub use period::{Period, PeriodError};
+pub use period::{DurationValue, Period, PeriodError, ZeroAs};
 pub use plan::{Extras, PublishPlan, RelationWrite, Tls};
+/// Re-exported: the release a configuration is rendered for.
+pub use pyroscope_cluster_release::PyroscopeRelease;
 pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 

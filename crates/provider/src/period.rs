@@ -1,97 +1,103 @@
-//! [`Period`]: a duration as Pyroscope's configuration file takes it.
+//! [`Period`]: a duration setting as the operator wrote it, and [`DurationValue`], how it is
+//! written for one key of the configuration file.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
+use pyroscope_cluster_release::{DurationError, PyroscopeRelease, go_duration, go_text, prometheus_duration};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-const MS_PER_SECOND: u64 = 1_000;
-const MS_PER_MINUTE: u64 = 60 * MS_PER_SECOND;
-const MS_PER_HOUR: u64 = 60 * MS_PER_MINUTE;
-const MS_PER_DAY: u64 = 24 * MS_PER_HOUR;
-
-/// The longest period Pyroscope can hold: Go's `time.Duration` and Prometheus's `model.Duration`
-/// are `i64` nanoseconds.
-const MAX_MS: u64 = i64::MAX as u64 / 1_000_000;
-
-/// The units a period may be written in, longest first; years and weeks are fixed lengths, as in
-/// Prometheus (`y` = 365 days).
-const UNITS: &[(&str, u64)] = &[
-    ("y", 365 * MS_PER_DAY),
-    ("w", 7 * MS_PER_DAY),
-    ("d", MS_PER_DAY),
-    ("h", MS_PER_HOUR),
-    ("ms", 1),
-    ("m", MS_PER_MINUTE),
-    ("s", MS_PER_SECOND),
-];
-
-/// A non-negative duration with millisecond precision, as a Pyroscope configuration takes it
-/// (`compactor_blocks_retention_period`, `cleanup_interval`, `deletion_delay`).
+/// A duration setting (`retention_period`, `compactor_cleanup_interval`, `compactor_deletion_delay`)
+/// as the operator wrote it: `30d`, `90m`, `1h30m`, `0`.
 ///
-/// Parsed from whole numbers with units `y`, `w`, `d`, `h`, `m`, `s`, `ms` (`30d`, `1h30m`, or
-/// `0`), so a charm option in Prometheus style works. Written with hours as the largest unit
-/// (`30d` becomes `720h`, zero is `0s`): the one form that both of Pyroscope's duration parsers
-/// (Go's `time.ParseDuration`, which has no days, and Prometheus's `model.ParseDuration`, which
-/// has no fractions) accept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// It takes what either of Pyroscope's duration parsers takes, unsigned: Prometheus's (whole
+/// numbers with units `y`, `w`, `d`, `h`, `m`, `s`, `ms`, largest first: `30d`, `1h30m`, and `0`,
+/// the Canonical charm's options) and Go's (`1.5h`, `300ms`, `90s`). Each key of the configuration
+/// is then written in the form its decoder takes, keeping the operator's spelling wherever it
+/// does (see [`PyroscopeConfig::build`](crate::PyroscopeConfig::build)), as the Canonical
+/// coordinator does: `30d` stays `30d` for the retention, `90m` stays `90m` for the compactor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Period {
-    ms: u64,
+    text: Cow<'static, str>,
 }
 
 impl Period {
-    /// Zero: for `compactor_blocks_retention_period`, keep profiles for ever.
-    pub const ZERO: Period = Period { ms: 0 };
+    /// `0`: for the retention, keep profiles for ever.
+    pub const ZERO: Period = Period { text: Cow::Borrowed("0") };
 
-    /// A period of whole seconds; `None` when longer than Pyroscope can hold (about 292 years).
-    pub const fn from_secs(secs: u64) -> Option<Self> {
-        match secs.checked_mul(MS_PER_SECOND) {
-            Some(ms) => Self::from_millis(ms),
-            None => None,
+    /// A period from a text known to be valid (the defaults).
+    pub(crate) const fn known(text: &'static str) -> Self {
+        Self { text: Cow::Borrowed(text) }
+    }
+
+    /// The text as the operator wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// For a key Pyroscope decodes as a Prometheus `model.Duration`
+    /// (`limits.compactor_blocks_retention_period`): the text as written (`30d`, `2y`), and `0` as
+    /// the YAML integer `0` (as the Canonical coordinator writes it; the decoder reads an integer
+    /// as its text).
+    pub fn for_prometheus(&self) -> Result<DurationValue, DurationError> {
+        prometheus_duration(&self.text)?;
+        Ok(if self.text == "0" { DurationValue::Zero } else { DurationValue::Text(self.text.to_string()) })
+    }
+
+    /// For a key Pyroscope decodes as a Go `time.Duration` (`compactor.*`), on `release`:
+    /// - a text in Go's grammar as written (`90m`, `12h`, `1h30m`, `1.5h`), but `0` as `zero`
+    ///   says;
+    /// - whole days, weeks or years (`1d`, `2w`, `1y`), which Go durations lack, as the same time
+    ///   in hours (`24h`, `336h`, `8760h`).
+    ///
+    /// `zero` is how the Canonical coordinator writes `0` for that key: the YAML integer (for
+    /// `deletion_delay`), which the releases whose decoder takes it get (1.18 to 2.0; 2.2 gets
+    /// `0s`), or the string `'0'` (for `cleanup_interval`), which every release takes.
+    pub fn for_go(&self, zero: ZeroAs, release: PyroscopeRelease) -> Result<DurationValue, DurationError> {
+        if self.text == "0" {
+            return Ok(match zero {
+                ZeroAs::Integer if release.takes_int_zero_for_go_duration() => DurationValue::Zero,
+                ZeroAs::Integer => DurationValue::Text("0s".to_owned()),
+                ZeroAs::String => DurationValue::Text("0".to_owned()),
+            });
+        }
+        match go_duration(&self.text) {
+            Ok(_) => Ok(DurationValue::Text(self.text.to_string())),
+            Err(go) => match prometheus_duration(&self.text) {
+                Ok(nanos) => Ok(DurationValue::Text(go_text(nanos))),
+                Err(_) => Err(go),
+            },
         }
     }
+}
 
-    /// A period of whole milliseconds; `None` when longer than Pyroscope can hold.
-    pub const fn from_millis(ms: u64) -> Option<Self> {
-        if ms <= MAX_MS { Some(Self { ms }) } else { None }
-    }
-
-    /// The period in milliseconds.
-    pub const fn as_millis(self) -> u64 {
-        self.ms
-    }
-
-    /// The period as a [`Duration`].
-    pub const fn as_duration(self) -> Duration {
-        Duration::from_millis(self.ms)
-    }
+/// How the Canonical coordinator writes a Go duration setting of `0`: see [`Period::for_go`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZeroAs {
+    /// The YAML integer `0` (`deletion_delay`).
+    Integer,
+    /// The string `'0'` (`cleanup_interval`).
+    String,
 }
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ms == 0 {
-            return f.write_str("0s");
-        }
-        let mut rest = self.ms;
-        for (unit, size) in [("h", MS_PER_HOUR), ("m", MS_PER_MINUTE), ("s", MS_PER_SECOND), ("ms", 1)] {
-            if rest >= size {
-                write!(f, "{}{unit}", rest / size)?;
-                rest %= size;
-            }
-        }
-        Ok(())
+        f.write_str(&self.text)
     }
 }
 
 /// Why a string is not a [`Period`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not a duration: {why} (write whole numbers with units y, w, d, h, m, s, ms: `30d`, `1h30m`, `0`)")]
+#[error(
+    "{text:?} is not a duration: it {why}; write whole numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), a Go duration (`1.5h`, `300ms`), or `0`"
+)]
 pub struct PeriodError {
     /// The string as given.
     pub text: String,
-    /// What is wrong with it.
-    pub why: &'static str,
+    /// What is wrong with it (as Prometheus's parser, or Go's for a text with a fraction or a unit
+    /// only Go has, sees it).
+    pub why: DurationError,
 }
 
 impl FromStr for Period {
@@ -99,45 +105,22 @@ impl FromStr for Period {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = |why| PeriodError { text: s.to_owned(), why };
-        if s == "0" {
-            return Ok(Self::ZERO);
+        if s.starts_with('-') {
+            return Err(err(DurationError::Negative));
         }
-        if s.is_empty() {
-            return Err(err("it is empty"));
+        let prometheus = prometheus_duration(s);
+        let go = if s.starts_with('+') { Err(DurationError::Invalid) } else { go_duration(s).map(|_| ()) };
+        match (prometheus, go) {
+            (Ok(_), _) | (_, Ok(())) => Ok(Self { text: Cow::Owned(s.to_owned()) }),
+            (Err(_), Err(go)) if s.contains(['.', 'n', 'u', '\u{b5}', '\u{3bc}']) => Err(err(go)),
+            (Err(prometheus), Err(_)) => Err(err(prometheus)),
         }
-        let mut rest = s;
-        let mut ms: u64 = 0;
-        while !rest.is_empty() {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return Err(err(match rest.as_bytes()[0] {
-                    b'-' => "it is negative",
-                    b'.' => "it has a fraction",
-                    _ => "a unit has no number before it",
-                }));
-            }
-            let number: u64 = rest[..digits].parse().map_err(|_| err("it is too long for Pyroscope"))?;
-            rest = &rest[digits..];
-            let Some(&(unit, size)) = UNITS.iter().find(|(unit, _)| rest.starts_with(unit)) else {
-                return Err(err(match rest.bytes().next() {
-                    None => "the last number has no unit",
-                    Some(b'.') => "it has a fraction",
-                    Some(_) => "it has an unknown unit",
-                }));
-            };
-            rest = &rest[unit.len()..];
-            ms = number
-                .checked_mul(size)
-                .and_then(|part| ms.checked_add(part))
-                .ok_or(err("it is too long for Pyroscope"))?;
-        }
-        Self::from_millis(ms).ok_or(err("it is too long for Pyroscope"))
     }
 }
 
 impl Serialize for Period {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.text)
     }
 }
 
@@ -148,64 +131,151 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
+/// A duration as written in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DurationValue {
+    /// The YAML integer `0`.
+    Zero,
+    /// A string: `90m`, `30d`, `0` (quoted, `'0'`), `24h`.
+    Text(String),
+}
+
+impl fmt::Display for DurationValue {
+    /// `0`, or the text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DurationValue::Zero => f.write_str("0"),
+            DurationValue::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl Serialize for DurationValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DurationValue::Zero => serializer.serialize_u64(0),
+            DurationValue::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationValue {
+    /// The integer 0 or a string (as the file holds it; not checked).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration: the integer 0 or a string")
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<DurationValue, E> {
+                match value {
+                    0 => Ok(DurationValue::Zero),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(value), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<DurationValue, E> {
+                match value {
+                    0 => Ok(DurationValue::Zero),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Signed(value), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<DurationValue, E> {
+                Ok(DurationValue::Text(text.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[track_caller]
-    fn check(input: &str, expect: Result<&str, &str>) {
-        match (input.parse::<Period>(), expect) {
-            (Ok(period), Ok(shown)) => {
-                assert_eq!(period.to_string(), shown, "{input:?}");
-                assert_eq!(shown.parse::<Period>(), Ok(period), "the written form must read back");
-            }
-            (Err(err), Err(why)) => assert_eq!(err.why, why, "{input:?}"),
-            (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+    fn parse(input: &str, expect: Result<(), DurationError>) {
+        assert_eq!(
+            input.parse::<Period>().map(|p| assert_eq!(p.as_str(), input)).map_err(|err| err.why),
+            expect,
+            "{input:?}"
+        );
+    }
+
+    #[test]
+    fn parse_table() {
+        use DurationError::*;
+        for good in
+            ["0", "0s", "15m", "12h", "30d", "1w", "2y", "1h30m", "90m", "1s500ms", "1.5h", "300ms", "10ns", "1d12h"]
+        {
+            parse(good, Ok(()));
         }
-    }
-
-    #[test]
-    fn parse_and_write_table() {
-        check("0", Ok("0s"));
-        check("0s", Ok("0s"));
-        check("15m", Ok("15m"));
-        check("12h", Ok("12h"));
-        check("30d", Ok("720h"));
-        check("1w", Ok("168h"));
-        check("1y", Ok("8760h"));
-        check("1h30m", Ok("1h30m"));
-        check("90m", Ok("1h30m"));
-        check("1s500ms", Ok("1s500ms"));
-        check("1500ms", Ok("1s500ms"));
-        check("1h0m0s", Ok("1h"));
-        check("2562047h", Ok("2562047h"));
-        check("", Err("it is empty"));
-        check("15", Err("the last number has no unit"));
-        check("h", Err("a unit has no number before it"));
-        check("-1h", Err("it is negative"));
-        check("1.5h", Err("it has a fraction"));
-        check(".5h", Err("it has a fraction"));
-        check("3x", Err("it has an unknown unit"));
-        check("1 h", Err("it has an unknown unit"));
-        check("2562048h", Err("it is too long for Pyroscope"));
-        check("99999999999999999999s", Err("it is too long for Pyroscope"));
-        check("300y", Err("it is too long for Pyroscope"));
-    }
-
-    #[test]
-    fn constructors_bound_the_length() {
-        assert_eq!(Period::from_secs(90).map(|p| p.to_string()), Some("1m30s".to_owned()));
-        assert_eq!(Period::from_secs(u64::MAX), None);
-        assert_eq!(Period::from_millis(MAX_MS + 1), None);
-        assert_eq!(Period::from_millis(1_500).map(Period::as_duration), Some(Duration::from_millis(1_500)));
-    }
-
-    #[test]
-    fn error_message_names_the_value_and_the_fix() {
-        let err = "1.5h".parse::<Period>().unwrap_err();
+        parse("", Err(Empty));
+        parse("15", Err(MissingUnit));
+        parse("h", Err(Invalid));
+        parse("-1h", Err(Negative));
+        parse("+1h", Err(Invalid));
+        parse("1.5d", Err(UnknownUnit("d".into())));
+        parse("3x", Err(UnknownUnit("x".into())));
+        parse("1 h", Err(UnknownUnit(" h".into())));
+        parse("300y", Err(OutOfRange));
+        parse("99999999999999999999s", Err(OutOfRange));
+        parse("1d1d", Err(UnitOrder));
+        let err = "1.5x".parse::<Period>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            r#""1.5h" is not a duration: it has a fraction (write whole numbers with units y, w, d, h, m, s, ms: `30d`, `1h30m`, `0`)"#
+            "\"1.5x\" is not a duration: it has the unit \"x\", which this duration does not take; write whole \
+             numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), a Go duration (`1.5h`, \
+             `300ms`), or `0`"
         );
+    }
+
+    #[track_caller]
+    fn go(input: &str, zero: ZeroAs, release: PyroscopeRelease, expect: Result<DurationValue, DurationError>) {
+        let period: Period = input.parse().unwrap();
+        assert_eq!(period.for_go(zero, release), expect, "{input:?} {zero:?} {release}");
+    }
+
+    #[test]
+    fn go_keys_keep_the_spelling_where_go_takes_it() {
+        use DurationValue::*;
+        let (old, new) = (PyroscopeRelease::V1_18_2, PyroscopeRelease::V2_2_1);
+        for release in [old, new] {
+            for kept in ["90m", "12h", "1h30m", "15m", "30s", "0s", "1.5h", "300ms", "45s"] {
+                go(kept, ZeroAs::Integer, release, Ok(Text(kept.into())));
+            }
+            go("1d", ZeroAs::Integer, release, Ok(Text("24h".into())));
+            go("1w", ZeroAs::Integer, release, Ok(Text("168h".into())));
+            go("2w", ZeroAs::String, release, Ok(Text("336h".into())));
+            go("1y", ZeroAs::Integer, release, Ok(Text("8760h".into())));
+            go("1d12h", ZeroAs::Integer, release, Ok(Text("36h".into())));
+            go("1d30m", ZeroAs::Integer, release, Ok(Text("24h30m".into())));
+            go("0", ZeroAs::String, release, Ok(Text("0".into())));
+        }
+        go("0", ZeroAs::Integer, old, Ok(Zero));
+        go("0", ZeroAs::Integer, PyroscopeRelease::V2_0_6, Ok(Zero));
+        go("0", ZeroAs::Integer, new, Ok(Text("0s".into())));
+    }
+
+    #[test]
+    fn prometheus_keys_keep_the_spelling() {
+        use DurationValue::*;
+        for kept in ["30d", "2y", "1w", "90m", "720h", "1h30m", "0s", "45s"] {
+            assert_eq!(kept.parse::<Period>().unwrap().for_prometheus(), Ok(Text(kept.into())));
+        }
+        assert_eq!(Period::ZERO.for_prometheus(), Ok(Zero));
+        assert_eq!("1.5h".parse::<Period>().unwrap().for_prometheus(), Err(DurationError::Fraction));
+        assert_eq!("30m1h".parse::<Period>().unwrap().for_prometheus(), Err(DurationError::UnitOrder));
+        assert_eq!("10ns".parse::<Period>().unwrap().for_prometheus(), Err(DurationError::UnknownUnit("ns".into())));
+    }
+
+    #[test]
+    fn serde() {
+        let period: Period = serde_json::from_str(r#""30d""#).unwrap();
+        assert_eq!(serde_json::to_string(&period).unwrap(), r#""30d""#);
+        assert!(serde_json::from_str::<Period>(r#""30x""#).is_err());
+        let values: Vec<DurationValue> = serde_json::from_str(r#"[0, "0", "90m"]"#).unwrap();
+        assert_eq!(values, [DurationValue::Zero, DurationValue::Text("0".into()), DurationValue::Text("90m".into())]);
+        assert!(serde_json::from_str::<DurationValue>("5").is_err());
+        assert_eq!(serde_json::to_string(&values).unwrap(), r#"[0,"0","90m"]"#);
     }
 }

@@ -1,16 +1,18 @@
 //! The rendered Pyroscope configuration: snapshots of three clusters, every key checked against
-//! Pyroscope v2.2.1's reference, and the settings that cannot make a configuration.
+//! the reference of each release it is rendered for, and the settings that cannot make a
+//! configuration.
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use common::{reference, settings, unit_data, worker};
 use pyroscope_cluster_model::{Role, yaml};
 use pyroscope_cluster_provider::{
-    ClusterView, ConfigError, Period, Ports, PyroscopeConfig, RECOMMENDED_DEPLOYMENT, S3Settings, Settings, Snapshot,
-    WorkerRelation,
+    ClusterView, ConfigError, Period, Ports, PyroscopeConfig, PyroscopeRelease, RECOMMENDED_DEPLOYMENT, S3Settings,
+    Settings, Snapshot, StorageArchitecture, WorkerRelation,
 };
+use pyroscope_cluster_release::check_yaml;
 use serde_json::Value;
 
 fn render(relations: Vec<WorkerRelation>, settings: &Settings) -> String {
@@ -46,6 +48,7 @@ fn recommended_cluster() -> Vec<WorkerRelation> {
 /// Settings with every optional part set.
 fn full_settings() -> Settings {
     Settings {
+        pyroscope: PyroscopeRelease::default(),
         external_url: Some("https://cos.example/cos-pyroscope".to_owned()),
         s3: S3Settings { region: Some("eu-west-1".to_owned()), insecure: false, ..settings().s3 },
         retention_period: "30d".parse().unwrap(),
@@ -72,15 +75,14 @@ fn snapshot_recommended_cluster() {
     insta::assert_snapshot!("recommended", render(recommended_cluster(), &full_settings()));
 }
 
-/// Every key path of the YAML, with its value, exists in Pyroscope's reference with a matching
-/// type; durations are in the one form both of Pyroscope's duration parsers accept.
 #[test]
-fn every_key_is_one_pyroscope_knows() {
-    let reference: BTreeMap<String, Value> = {
-        let path = reference("pyroscope/v2.2.1.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-        serde_json::from_str(&text).expect("the reference is JSON")
-    };
+fn snapshot_recommended_cluster_on_2_2() {
+    let settings = Settings { pyroscope: PyroscopeRelease::V2_2_1, ..full_settings() };
+    insta::assert_snapshot!("recommended_2_2", render(recommended_cluster(), &settings));
+}
+
+/// The test inputs: every cluster with every settings.
+fn inputs() -> Vec<(Vec<WorkerRelation>, Settings)> {
     let clusters = [vec![], vec![worker(1, "pyroscope", "all", 1)], minimal_cluster(), recommended_cluster()];
     let settings = [
         settings(),
@@ -88,109 +90,119 @@ fn every_key_is_one_pyroscope_knows() {
         Settings { external_url: Some("http://h/".to_owned()), retention_period: Period::ZERO, ..full_settings() },
         Settings { s3: S3Settings { region: Some(String::new()), ..full_settings().s3 }, ..settings() },
     ];
-    let mut seen = BTreeMap::new();
-    for cluster in &clusters {
-        for settings in &settings {
-            let text = render(cluster.clone(), settings);
-            let value: Value = yaml::from_str(&text).expect("the YAML parses");
-            walk(&reference, "", &value, &mut seen);
+    clusters.iter().flat_map(|cluster| settings.iter().map(|s| (cluster.clone(), s.clone()))).collect()
+}
+
+/// The default configuration (for 1.18) of every test input is one every release takes.
+#[test]
+fn the_default_config_of_every_input_passes_every_release() {
+    for (cluster, settings) in inputs() {
+        assert_eq!(settings.pyroscope, PyroscopeRelease::V1_18_2);
+        let text = render(cluster, &settings);
+        for release in PyroscopeRelease::ALL {
+            check_yaml(release, &text).unwrap_or_else(|err| panic!("{release}: {err}\n{text}"));
         }
     }
-    // Every key of the typed configuration was seen in at least one rendering.
-    let keys: Vec<&str> = seen.keys().map(String::as_str).collect();
+}
+
+/// Every key path of the configuration rendered for each release, with its value, exists in
+/// that release's reference (the JSON itself, not the table generated from it) with a matching
+/// type; and every key of the typed configuration was rendered for some input.
+#[test]
+fn every_key_is_one_its_release_knows() {
+    let mut seen = BTreeMap::new();
+    for release in PyroscopeRelease::ALL {
+        let reference: BTreeMap<String, Value> = {
+            let path = reference(&format!("pyroscope/{}", release.reference_file()));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            serde_json::from_str(&text).expect("the reference is JSON")
+        };
+        for (cluster, settings) in inputs() {
+            let text = render(cluster, &Settings { pyroscope: release, ..settings });
+            let value: Value = yaml::from_str(&text).expect("the YAML parses");
+            walk(release, &reference, "", &value, &mut seen);
+        }
+    }
+    let keys: Vec<(&str, usize)> = seen.iter().map(|(key, releases)| (key.as_str(), releases.len())).collect();
+    let all = |key| (key, 4);
     assert_eq!(
         keys,
         [
-            "api",
-            "api.base-url",
-            "architecture_storage",
-            "compactor",
-            "compactor.cleanup_interval",
-            "compactor.deletion_delay",
-            "compactor.sharding_ring",
-            "compactor.sharding_ring.kvstore",
-            "compactor.sharding_ring.kvstore.store",
-            "distributor",
-            "distributor.ring",
-            "distributor.ring.kvstore",
-            "distributor.ring.kvstore.store",
-            "ingester",
-            "ingester.lifecycler",
-            "ingester.lifecycler.ring",
-            "ingester.lifecycler.ring.kvstore",
-            "ingester.lifecycler.ring.kvstore.store",
-            "ingester.lifecycler.ring.replication_factor",
-            "limits",
-            "limits.compactor_blocks_retention_period",
-            "memberlist",
-            "memberlist.bind_port",
-            "memberlist.join_members",
-            "pyroscopedb",
-            "pyroscopedb.data_path",
-            "server",
-            "server.http_listen_port",
-            "storage",
-            "storage.backend",
-            "storage.s3",
-            "storage.s3.access_key_id",
-            "storage.s3.bucket_name",
-            "storage.s3.endpoint",
-            "storage.s3.insecure",
-            "storage.s3.region",
-            "storage.s3.secret_access_key",
-            "store_gateway",
-            "store_gateway.sharding_ring",
-            "store_gateway.sharding_ring.replication_factor",
+            all("api"),
+            all("api.base-url"),
+            ("architecture_storage", 2),
+            all("compactor"),
+            all("compactor.cleanup_interval"),
+            all("compactor.deletion_delay"),
+            all("compactor.sharding_ring"),
+            all("compactor.sharding_ring.kvstore"),
+            all("compactor.sharding_ring.kvstore.store"),
+            all("distributor"),
+            all("distributor.ring"),
+            all("distributor.ring.kvstore"),
+            all("distributor.ring.kvstore.store"),
+            all("ingester"),
+            all("ingester.lifecycler"),
+            all("ingester.lifecycler.ring"),
+            all("ingester.lifecycler.ring.kvstore"),
+            all("ingester.lifecycler.ring.kvstore.store"),
+            all("ingester.lifecycler.ring.replication_factor"),
+            all("limits"),
+            all("limits.compactor_blocks_retention_period"),
+            all("memberlist"),
+            all("memberlist.bind_port"),
+            all("memberlist.join_members"),
+            all("pyroscopedb"),
+            all("pyroscopedb.data_path"),
+            all("server"),
+            all("server.http_listen_port"),
+            all("storage"),
+            all("storage.backend"),
+            all("storage.s3"),
+            all("storage.s3.access_key_id"),
+            all("storage.s3.bucket_name"),
+            all("storage.s3.endpoint"),
+            all("storage.s3.insecure"),
+            all("storage.s3.region"),
+            all("storage.s3.secret_access_key"),
+            all("store_gateway"),
+            all("store_gateway.sharding_ring"),
+            all("store_gateway.sharding_ring.replication_factor"),
         ]
     );
 }
 
-fn walk(reference: &BTreeMap<String, Value>, prefix: &str, value: &Value, seen: &mut BTreeMap<String, ()>) {
+/// Walks `value`, recording in `seen` each key path and the releases it was rendered for.
+fn walk(
+    release: PyroscopeRelease,
+    reference: &BTreeMap<String, Value>,
+    prefix: &str,
+    value: &Value,
+    seen: &mut BTreeMap<String, BTreeSet<PyroscopeRelease>>,
+) {
     let Value::Object(map) = value else { panic!("{prefix:?} is not a mapping: {value}") };
     for (key, value) in map {
         let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        let Some(entry) = reference.get(&path) else { panic!("Pyroscope v2.2.1 does not know the key `{path}`") };
+        let Some(entry) = reference.get(&path) else { panic!("Pyroscope {release} does not know the key `{path}`") };
         let kind = entry["type"].as_str().unwrap_or_default();
         let fits = match (kind, value) {
             ("block", Value::Object(_)) => true,
-            ("string", Value::String(_)) => true,
+            ("string", _) => !value.is_object() && !value.is_array(),
             ("int", Value::Number(n)) => n.is_i64(),
             ("boolean", Value::Bool(_)) => true,
-            ("duration", Value::String(text)) => is_portable_duration(text),
+            // The grammar of each duration is the release crate's to check (to_yaml does).
+            ("duration", Value::String(_)) => true,
+            ("duration", Value::Number(n)) => n.as_u64() == Some(0),
             ("list of strings", Value::Array(items)) => items.iter().all(Value::is_string),
             _ => false,
         };
-        assert!(fits, "`{path}` is a {kind} in Pyroscope's reference, but the config has {value}");
-        seen.insert(path.clone(), ());
+        assert!(fits, "`{path}` is a {kind} in Pyroscope {release}'s reference, but the config has {value}");
+        seen.entry(path.clone()).or_default().insert(release);
         if value.is_object() {
-            walk(reference, &path, value, seen);
+            walk(release, reference, &path, value, seen);
         }
     }
 }
-
-/// `[Nh][Nm][Ns][Nms]`, at least one part: what Go's `time.ParseDuration` and Prometheus's
-/// `model.ParseDuration` both accept.
-fn is_portable_duration(text: &str) -> bool {
-    let mut rest = text;
-    let mut parts = 0;
-    for unit in ["h", "m", "s", "ms"] {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && rest[digits..].starts_with(unit) && !(unit == "m" && rest[digits..].starts_with("ms")) {
-            rest = &rest[digits + unit.len()..];
-            parts += 1;
-        }
-    }
-    rest.is_empty() && parts > 0
-}
-
-#[test]
-fn portable_duration_check_can_say_no() {
-    assert!(is_portable_duration("720h") && is_portable_duration("1h30m") && is_portable_duration("1s500ms"));
-    for bad in ["", "30d", "1.5h", "15", "m", "1m1h", "0"] {
-        assert!(!is_portable_duration(bad), "{bad:?}");
-    }
-}
-
 #[test]
 fn replication_factors_follow_unit_counts() {
     for (ingesters, store_gateways, want) in [(0, 0, (1, 1)), (2, 3, (1, 3)), (3, 2, (3, 1)), (5, 9, (3, 3))] {
@@ -292,4 +304,61 @@ fn yaml_reads_back_and_unknown_keys_are_refused() {
     let extra = text.replace("server:\n", "server:\n  grpc_listen_port: 9095\n");
     let err = PyroscopeConfig::from_yaml(&extra).unwrap_err();
     assert!(err.to_string().contains("unknown field `grpc_listen_port`"), "{err}");
+}
+
+#[test]
+fn durations_a_key_does_not_take() {
+    rejects(
+        Settings { retention_period: "1.5h".parse().unwrap(), ..settings() },
+        "retention_period \"1.5h\" is not a duration Pyroscope 1.18.2 reads for \
+         `limits.compactor_blocks_retention_period`: it has a fraction; write whole numbers with units y, w, d, h, m, \
+         s, ms, largest first (`30d`, `1h30m`), or `0`",
+    );
+    rejects(
+        Settings { pyroscope: PyroscopeRelease::V2_2_1, retention_period: "30m1h".parse().unwrap(), ..settings() },
+        "retention_period \"30m1h\" is not a duration Pyroscope 2.2.1 reads for \
+         `limits.compactor_blocks_retention_period`: it does not give its units once each from the largest to the \
+         smallest; write whole numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), or `0`",
+    );
+    rejects(
+        Settings { retention_period: "10ns".parse().unwrap(), ..settings() },
+        "retention_period \"10ns\" is not a duration Pyroscope 1.18.2 reads for \
+         `limits.compactor_blocks_retention_period`: it has the unit \"ns\", which this duration does not take; write \
+         whole numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), or `0`",
+    );
+    // Every value `Period` takes is one the compactor keys take, in hours if need be.
+    for text in ["1.5h", "10ns", "30m1h", "1y", "2w3d", "0", "0s"] {
+        let settings = Settings {
+            compactor_cleanup_interval: text.parse().unwrap(),
+            compactor_deletion_delay: text.parse().unwrap(),
+            ..settings()
+        };
+        for release in PyroscopeRelease::ALL {
+            let settings = Settings { pyroscope: release, ..settings.clone() };
+            let config = PyroscopeConfig::build(&ClusterView::default(), &settings).unwrap();
+            config.to_yaml().unwrap_or_else(|err| panic!("{text:?} on {release}: {err}"));
+        }
+    }
+}
+
+/// A configuration its release would refuse is an error, never a text to publish.
+#[test]
+fn a_config_its_release_refuses_is_an_error() {
+    let mut config = PyroscopeConfig::build(&ClusterView::default(), &settings()).unwrap();
+    config.architecture_storage = Some(StorageArchitecture::V1);
+    match config.to_yaml() {
+        Err(ConfigError::Refused(refusal)) => {
+            assert_eq!(refusal.release, PyroscopeRelease::V1_18_2);
+            let paths: Vec<&str> = refusal.problems.iter().map(|p| p.path.as_str()).collect();
+            assert_eq!(paths, ["architecture_storage"]);
+            assert_eq!(
+                ConfigError::Refused(refusal).to_string(),
+                "Pyroscope 1.18.2 would refuse this configuration: `architecture_storage`: Pyroscope 1.18.2 has no \
+                 such key (2.0.6, 2.2.1 have it)"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    config.pyroscope = PyroscopeRelease::V2_0_6;
+    assert!(config.to_yaml().is_ok());
 }

@@ -15,7 +15,8 @@ use pyroscope_cluster_model::{
     Address, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 use pyroscope_cluster_provider::{
-    Extras, Period, Ports, PyroscopeConfig, RelationId, S3Settings, Settings, Snapshot, WorkerRelation, reconcile,
+    Extras, Period, Ports, PyroscopeConfig, PyroscopeRelease, RelationId, S3Settings, Settings, Snapshot,
+    WorkerRelation, reconcile,
 };
 
 /// What a worker app's databag holds.
@@ -148,11 +149,26 @@ fn cluster() -> impl Strategy<Value = Vec<WorkerRelation>> {
     })
 }
 
+/// A duration in Prometheus's grammar (units largest first, each once), as the Canonical charm's
+/// options take it and more: what the retention takes.
+fn prometheus_period() -> impl Strategy<Value = Period> {
+    let part = |unit: &'static str, max: u64| option::of((0..=max).prop_map(move |n| format!("{n}{unit}")));
+    prop_oneof![
+        1 => Just(Period::ZERO),
+        6 => (part("y", 200), part("w", 52), part("d", 400), part("h", 100), part("m", 100), part("s", 100), part("ms", 999))
+            .prop_filter_map("at least one unit", |(y, w, d, h, m, s, ms)| {
+                let text: String = [y, w, d, h, m, s, ms].into_iter().flatten().collect();
+                (!text.is_empty()).then(|| text.parse().expect("a Prometheus duration"))
+            }),
+    ]
+}
+
+/// A duration either grammar takes: what the compactor settings take.
 fn period() -> impl Strategy<Value = Period> {
     prop_oneof![
-        Just(Period::ZERO),
-        (0u64..=1_000_000_000).prop_map(|ms| Period::from_millis(ms).expect("short")),
-        (0u64..=9_223_372_036_854).prop_map(|ms| Period::from_millis(ms).expect("within the bound")),
+        prometheus_period(),
+        "[0-9]{1,5}(\\.[0-9]{0,3})?(ns|us|µs|ms|s|m|h)([0-9]{1,3}(ns|us|ms|s|m|h))?"
+            .prop_map(|text| text.parse().expect("a Go duration")),
     ]
 }
 
@@ -170,7 +186,8 @@ fn settings() -> impl Strategy<Value = Settings> {
     );
     let url = option::of("https?://[a-z0-9.-]{1,12}(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,8}){0,3}/?");
     let ports = (1u16..=u16::MAX, 1u16..=u16::MAX).prop_filter("distinct ports", |(a, b)| a != b);
-    (s3, url, period(), period(), period(), text(30), ports).prop_map(
+    let release = proptest::sample::select(&PyroscopeRelease::ALL[..]);
+    (s3, url, prometheus_period(), period(), period(), text(30), ports, release).prop_map(
         |(
             s3,
             external_url,
@@ -179,8 +196,10 @@ fn settings() -> impl Strategy<Value = Settings> {
             compactor_deletion_delay,
             data_path,
             (http, gossip),
+            pyroscope,
         )| {
             Settings {
+                pyroscope,
                 external_url,
                 s3,
                 retention_period,
@@ -300,12 +319,15 @@ proptest! {
         prop_assert_eq!(outcome.coherence.is_coherent(), Role::CORE.iter().all(|role| expected.units_by_role.contains_key(role)));
     }
 
-    /// The YAML reads back to the same configuration, whatever the settings hold.
+    /// The YAML reads back to the same configuration, whatever the settings hold, and every
+    /// rendering is one its release takes (`to_yaml` checks it against the release's key table).
     #[test]
     fn yaml_reads_back_to_the_same_config(relations in cluster(), settings in settings()) {
         let outcome = reconcile(&Snapshot::from_iter(relations), &settings, &Extras::default());
         let config = outcome.config.expect("complete settings");
-        let text = config.to_yaml().expect("renders");
-        prop_assert_eq!(PyroscopeConfig::from_yaml(&text).expect("reads back"), config);
+        let text = config.to_yaml().expect("renders, and the release takes it");
+        let back = PyroscopeConfig { pyroscope: settings.pyroscope, ..PyroscopeConfig::from_yaml(&text).expect("reads back") };
+        prop_assert_eq!(back, config);
+        prop_assert_eq!(text.contains("architecture_storage"), settings.pyroscope.has_architecture_storage());
     }
 }

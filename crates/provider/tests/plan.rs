@@ -146,11 +146,22 @@ fn inputs_read_from_json() {
     let config = outcome.config.expect("complete settings");
     assert_eq!(config.memberlist.join_members, ["w-0.w-endpoints:7946"]);
     assert_eq!(config.server.http_listen_port.get(), 8080);
-    assert_eq!(config.limits.compactor_blocks_retention_period.to_string(), "720h");
+    assert_eq!(config.limits.compactor_blocks_retention_period.to_string(), "30d");
     assert_eq!(outcome.plan.expect("a plan").databag()["worker_ports"], "[8080, 7946]");
     let err =
-        serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"retention_period": "1.5h"}"#).unwrap_err();
-    assert!(err.to_string().starts_with(r#""1.5h" is not a duration: it has a fraction"#), "{err}");
+        serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"retention_period": "1.5x"}"#).unwrap_err();
+    assert!(err.to_string().starts_with(r#"retention_period: "1.5x" is not a duration: it has the unit "x""#), "{err}");
+    let err = serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"compactor_deletion_delay": "-1h"}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(r#"compactor_deletion_delay: "-1h" is not a duration: it is negative"#),
+        "{err}"
+    );
+    let err = serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"pyroscope": "1.17"}"#).unwrap_err();
+    assert!(
+        err.to_string().starts_with("there is no key reference for Pyroscope 1.17; known releases: 1.18.2"),
+        "{err}"
+    );
     let err = serde_json::from_str::<Snapshot>(r#"{"relations": [{"id": 1, "app": "w", "apps": {}}]}"#).unwrap_err();
     assert!(err.to_string().starts_with("unknown field `apps`"), "{err}");
 }

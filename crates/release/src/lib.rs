@@ -17,6 +17,10 @@
 //! - [`check`] / [`check_yaml`]: every reason a release would refuse a configuration, as
 //!   [`ConfigProblem`]s (key path, value, why).
 //!
+//! - [`docs::PYTHON_DEVIATIONS`]: where the Canonical coordinator's output is refused by a release,
+//!   and what this interface's coordinator writes instead; [`docs::markdown`] renders the releases
+//!   section of `docs/interface.md`.
+//!
 //! The crate does no IO. Its YAML comes through `pyroscope_cluster_model::yaml`.
 //!
 //! ```
@@ -36,6 +40,7 @@
 //! ```
 
 mod check;
+pub mod docs;
 mod duration;
 pub mod generate;
 mod keys;

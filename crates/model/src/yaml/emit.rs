@@ -17,13 +17,31 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+use super::pyyaml;
+
 /// Writes `value` as one YAML document, ending with a newline and without `---`.
-pub(super) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut emitter = Emitter::new();
+pub(super) fn to_string<T: Serialize + ?Sized>(value: &T, flavor: Flavor) -> Result<String, Error> {
+    let mut emitter = Emitter::new(flavor);
     value.serialize(Node { em: &mut emitter, ctx: Ctx::ROOT })?;
     emitter.document_end();
     Ok(emitter.out)
 }
+
+/// Whose choices of scalar style the writer follows; the layout (indentation, sequences in
+/// mappings, empty collections) is libyaml's in both, which PyYAML's emitter also follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    /// serde_yaml's, with stricter plain scalars (see [`Style`]); no line folding; Unicode as is.
+    SerdeYaml,
+    /// PyYAML's `yaml.dump` with its defaults (see [`super::pyyaml`]): a string is plain when
+    /// YAML 1.1 reads it back as a string, else single-quoted, else double-quoted; non-ASCII
+    /// characters are escaped; long lines fold at the 80th column; a plain root scalar ends the
+    /// document with `...`.
+    PyYaml,
+}
+
+/// PyYAML's default `width`: a scalar folds at a space past this column.
+const BEST_WIDTH: usize = 80;
 
 /// Why a value was not written.
 #[derive(Debug)]
@@ -69,11 +87,23 @@ struct Emitter {
     whitespace: bool,
     /// Only indentation and indicators are on the current line.
     indention: bool,
+    /// Whose scalar styles.
+    flavor: Flavor,
+    /// A plain scalar at the root was written: PyYAML then ends the document with `...`.
+    open_ended: bool,
 }
 
 impl Emitter {
-    fn new() -> Self {
-        Self { out: String::with_capacity(256), line_start: 0, indent: -1, whitespace: true, indention: true }
+    fn new(flavor: Flavor) -> Self {
+        Self {
+            out: String::with_capacity(256),
+            line_start: 0,
+            indent: -1,
+            whitespace: true,
+            indention: true,
+            flavor,
+            open_ended: false,
+        }
     }
 
     fn column(&self) -> usize {
@@ -125,6 +155,10 @@ impl Emitter {
     fn document_end(&mut self) {
         self.indent = -1;
         self.write_indent();
+        if self.open_ended {
+            self.out.push_str("...");
+            self.put_break();
+        }
     }
 
     /// `[]` or `{}`: an empty collection, in flow style as libyaml writes it.
@@ -170,6 +204,9 @@ impl Emitter {
 
     /// A string node: a mapping value or sequence item (`simple_key` false), or a key.
     fn string(&mut self, value: &str, simple_key: bool, root: bool) {
+        if self.flavor == Flavor::PyYaml {
+            return self.py_string(value, simple_key, root);
+        }
         match Style::select(value, simple_key, root) {
             Style::Plain => {
                 self.space_before_scalar();
@@ -187,6 +224,9 @@ impl Emitter {
     fn char(&mut self, value: char) {
         let mut buf = [0; 4];
         let text = value.encode_utf8(&mut buf);
+        if self.flavor == Flavor::PyYaml {
+            return self.py_string(text, false, false);
+        }
         if raw_in_quotes(value) { self.single_quoted(text) } else { self.double_quoted(text) }
     }
 
@@ -280,13 +320,228 @@ impl Emitter {
     /// A key that is a string: simple (`key: value`) when short and on one line, else explicit
     /// (`? key`, then `: value` on the next line). Returns whether it is simple.
     fn key_str(&mut self, key: &str) -> bool {
-        let simple = key.len() <= MAX_SIMPLE_KEY && !key.chars().any(is_break);
+        let simple = match self.flavor {
+            Flavor::SerdeYaml => key.len() <= MAX_SIMPLE_KEY && !key.chars().any(is_break),
+            Flavor::PyYaml => pyyaml::simple_key(key),
+        };
         if !simple {
             self.write_indicator("?", true, false, true);
         }
         self.string(key, simple, false);
         simple
     }
+}
+
+impl Emitter {
+    /// A string as PyYAML writes it: [`pyyaml::style`], then `write_plain`, `write_single_quoted` or
+    /// `write_double_quoted` of PyYAML's emitter, which fold a line at a space past
+    /// [`BEST_WIDTH`] (not in a simple key).
+    fn py_string(&mut self, value: &str, simple_key: bool, root: bool) {
+        let split = !simple_key;
+        match pyyaml::style(value, simple_key) {
+            pyyaml::PyStyle::Plain => {
+                self.py_plain(value, split);
+                self.open_ended |= root;
+            }
+            pyyaml::PyStyle::SingleQuoted => self.py_single_quoted(value, split),
+            pyyaml::PyStyle::DoubleQuoted => self.py_double_quoted(value, split),
+        }
+    }
+
+    /// A plain scalar was written at `ctx`: at the root, PyYAML ends the document with `...`.
+    fn plain_at(&mut self, ctx: Ctx) {
+        self.open_ended |= ctx.root && self.flavor == Flavor::PyYaml;
+    }
+
+    /// PyYAML writes floats as Python's `repr` does, which this writer does not imitate.
+    fn no_pyyaml_float(&self) -> Result<(), Error> {
+        match self.flavor {
+            Flavor::SerdeYaml => Ok(()),
+            Flavor::PyYaml => {
+                Err(Error::Custom("a floating-point number, which PyYAML's layout is not written for".into()))
+            }
+        }
+    }
+
+    /// The indentation of a scalar's continuation lines: PyYAML's `increase_indent(flow=True)`
+    /// around a scalar, two more than the enclosing collection's (2 at the root).
+    fn scalar_indent(&self) -> usize {
+        usize::try_from(self.indent).map_or(2, |indent| indent + 2)
+    }
+
+    /// PyYAML's `write_indent` to `indent`.
+    fn py_write_indent(&mut self, indent: usize) {
+        let column = self.column();
+        if !self.indention || column > indent || (column == indent && !self.whitespace) {
+            self.py_line_break();
+        }
+        if self.column() < indent {
+            self.whitespace = true;
+            for _ in self.column()..indent {
+                self.out.push(' ');
+            }
+        }
+    }
+
+    fn py_line_break(&mut self) {
+        self.put_break();
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    /// `write_plain`. Plain scalars here are printable ASCII without line breaks.
+    fn py_plain(&mut self, text: &str, split: bool) {
+        if text.is_empty() {
+            return;
+        }
+        self.space_before_scalar();
+        self.whitespace = false;
+        self.indention = false;
+        let indent = self.scalar_indent();
+        let bytes = text.as_bytes();
+        let (mut start, mut spaces) = (0, false);
+        for end in 0..=bytes.len() {
+            let ch = bytes.get(end).copied();
+            if spaces {
+                if ch != Some(b' ') {
+                    if start + 1 == end && self.column() > BEST_WIDTH && split {
+                        self.py_write_indent(indent);
+                        self.whitespace = false;
+                        self.indention = false;
+                    } else {
+                        self.out.push_str(&text[start..end]);
+                    }
+                    start = end;
+                }
+            } else if ch.is_none_or(|c| c == b' ') {
+                self.out.push_str(&text[start..end]);
+                start = end;
+            }
+            if let Some(c) = ch {
+                spaces = c == b' ';
+            }
+        }
+    }
+
+    /// `write_single_quoted`. Its characters are printable ASCII and `\n`.
+    fn py_single_quoted(&mut self, text: &str, split: bool) {
+        self.write_indicator("'", true, false, false);
+        let indent = self.scalar_indent();
+        let bytes = text.as_bytes();
+        let (mut start, mut spaces, mut breaks) = (0, false, false);
+        for end in 0..=bytes.len() {
+            let ch = bytes.get(end).copied();
+            if spaces {
+                if ch != Some(b' ') {
+                    if start + 1 == end && self.column() > BEST_WIDTH && split && start != 0 && end != bytes.len() {
+                        self.py_write_indent(indent);
+                    } else {
+                        self.out.push_str(&text[start..end]);
+                    }
+                    start = end;
+                }
+            } else if breaks {
+                if ch != Some(b'\n') {
+                    if bytes[start] == b'\n' {
+                        self.py_line_break();
+                    }
+                    for _ in start..end {
+                        self.py_line_break();
+                    }
+                    self.py_write_indent(indent);
+                    start = end;
+                }
+            } else if matches!(ch, None | Some(b' ' | b'\n' | b'\'')) && start < end {
+                self.out.push_str(&text[start..end]);
+                start = end;
+            }
+            if ch == Some(b'\'') {
+                self.out.push_str("''");
+                start = end + 1;
+            }
+            if let Some(c) = ch {
+                spaces = c == b' ';
+                breaks = c == b'\n';
+            }
+        }
+        self.write_indicator("'", false, false, false);
+    }
+
+    /// `write_double_quoted`, escaping every character outside printable ASCII.
+    fn py_double_quoted(&mut self, text: &str, split: bool) {
+        self.write_indicator("\"", true, false, false);
+        let indent = self.scalar_indent();
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let at = |i: usize| chars.get(i).map_or(text.len(), |(offset, _)| *offset);
+        let mut start = 0;
+        for end in 0..=chars.len() {
+            let ch = chars.get(end).map(|(_, c)| *c);
+            if ch.is_none_or(|c| matches!(c, '"' | '\\') || !(' '..='~').contains(&c)) {
+                if start < end {
+                    self.out.push_str(&text[at(start)..at(end)]);
+                    start = end;
+                }
+                if let Some(c) = ch {
+                    self.out.push('\\');
+                    match py_escape(c) {
+                        Some(short) => self.out.push(short),
+                        None => {
+                            let code = u32::from(c);
+                            let _ = match code {
+                                0..=0xFF => write!(self.out, "x{code:02X}"),
+                                0x100..=0xFFFF => write!(self.out, "u{code:04X}"),
+                                _ => write!(self.out, "U{code:08X}"),
+                            };
+                        }
+                    }
+                    start = end + 1;
+                }
+            }
+            // `start` may be past `end` (after an escape): PyYAML's arithmetic is signed.
+            let pending = end as isize - start as isize;
+            if 0 < end
+                && end + 1 < chars.len()
+                && (ch == Some(' ') || start >= end)
+                && self.column() as isize + pending > BEST_WIDTH as isize
+                && split
+            {
+                if start < end {
+                    self.out.push_str(&text[at(start)..at(end)]);
+                    start = end;
+                }
+                self.out.push('\\');
+                self.py_write_indent(indent);
+                self.whitespace = false;
+                self.indention = false;
+                if chars.get(start).is_some_and(|(_, c)| *c == ' ') {
+                    self.out.push('\\');
+                }
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+    }
+}
+
+/// PyYAML's `ESCAPE_REPLACEMENTS`.
+fn py_escape(c: char) -> Option<char> {
+    Some(match c {
+        '\0' => '0',
+        '\x07' => 'a',
+        '\x08' => 'b',
+        '\t' => 't',
+        '\n' => 'n',
+        '\x0b' => 'v',
+        '\x0c' => 'f',
+        '\r' => 'r',
+        '\x1b' => 'e',
+        '"' => '"',
+        '\\' => '\\',
+        '\u{85}' => 'N',
+        '\u{a0}' => '_',
+        '\u{2028}' => 'L',
+        '\u{2029}' => 'P',
+        _ => return None,
+    })
 }
 
 /// How a string scalar is written.
@@ -604,6 +859,7 @@ impl<'a> ser::Serializer for Node<'a> {
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.em.plain_display(v);
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
@@ -621,11 +877,13 @@ impl<'a> ser::Serializer for Node<'a> {
 
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         self.em.plain_display(v);
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.em.plain_display(v);
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
@@ -643,20 +901,24 @@ impl<'a> ser::Serializer for Node<'a> {
 
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         self.em.plain_display(v);
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
         self.em.plain_display(v);
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.em.no_pyyaml_float()?;
         self.em.f32(v);
         Ok(())
     }
 
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.em.no_pyyaml_float()?;
         self.em.f64(v);
         Ok(())
     }
@@ -685,6 +947,7 @@ impl<'a> ser::Serializer for Node<'a> {
 
     fn serialize_unit(self) -> Result<(), Error> {
         self.em.plain_display("null");
+        self.em.plain_at(self.ctx);
         Ok(())
     }
 
@@ -957,16 +1220,21 @@ impl ser::Serializer for Key<'_> {
     }
 
     fn serialize_f32(self, v: f32) -> Result<bool, Error> {
+        self.em.no_pyyaml_float()?;
         self.em.f32(v);
         Ok(true)
     }
 
     fn serialize_f64(self, v: f64) -> Result<bool, Error> {
+        self.em.no_pyyaml_float()?;
         self.em.f64(v);
         Ok(true)
     }
 
     fn serialize_char(self, v: char) -> Result<bool, Error> {
+        if self.em.flavor == Flavor::PyYaml {
+            return Ok(self.em.key_str(v.encode_utf8(&mut [0; 4])));
+        }
         let simple = !is_break(v);
         if !simple {
             self.em.write_indicator("?", true, false, true);
