@@ -124,7 +124,7 @@ fn settings() -> Settings {
             bucket_name: "pyroscope".into(),
             access_key_id: "access".into(),
             secret_access_key: "secret".into(),
-            insecure: true,
+            insecure: Some(true),
             ..S3Settings::default()
         },
         ..Settings::default()

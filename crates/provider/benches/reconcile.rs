@@ -41,7 +41,7 @@ fn settings() -> Settings {
             bucket_name: "pyroscope".into(),
             access_key_id: "access".into(),
             secret_access_key: "secret".into(),
-            insecure: true,
+            insecure: Some(true),
             ..S3Settings::default()
         },
         ..Settings::default()
@@ -140,7 +140,7 @@ fn encode_and_plan(bencher: Bencher<'_, '_>, units: usize) {
     let snapshot = snapshot(units);
     let view = ClusterView::gather(&snapshot);
     let yaml = PyroscopeConfig::build(&view, &settings()).and_then(|config| config.to_yaml()).expect("renders");
-    let data = extras().provider_app_data(yaml);
+    let data = extras().provider_app_data(yaml, &settings());
     bencher.bench(|| PublishPlan::new(black_box(&snapshot), &view, &data));
 }
 

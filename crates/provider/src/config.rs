@@ -55,7 +55,12 @@ impl Ports {
 #[derive(Clone, PartialEq, Eq, Hash, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct S3Settings {
-    /// The endpoint as `host[:port]`, without scheme (`minio.example:9000`, `s3.eu-west-1.amazonaws.com`).
+    /// The endpoint: `host[:port]` (`minio.example:9000`, `s3.eu-west-1.amazonaws.com`), or with the
+    /// scheme `http://` or `https://` as the s3 relation gives it (s3-integrator publishes
+    /// `http://minio:9000`): the scheme is stripped, as coordinated-workers strips it, and decides
+    /// [`insecure`](Self::insecure) when that is not given. A path (even a lone trailing `/`) is
+    /// an error: Pyroscope's S3 client takes a host and a port, and the bucket goes in
+    /// [`bucket_name`](Self::bucket_name).
     pub endpoint: String,
     /// The bucket.
     pub bucket_name: String,
@@ -67,8 +72,18 @@ pub struct S3Settings {
     pub secret_access_key: String,
     /// The region; `None` (or empty, which is written as given) lets Pyroscope ask the bucket.
     pub region: Option<String>,
-    /// Speak plain HTTP to the endpoint instead of HTTPS.
-    pub insecure: bool,
+    /// Speak plain HTTP to the endpoint instead of HTTPS (`storage.s3.insecure`). When not given:
+    /// for an endpoint with a scheme, as coordinated-workers derives it
+    /// (`coordinator.py`, `Coordinator._s3_config`: `not (tls_ca_chain or scheme == "https")`);
+    /// for one without, `false` (HTTPS), as before this setting was optional. coordinated-workers
+    /// would say plain HTTP there when no CA chain is given: give `insecure: true`, or an
+    /// `http://` endpoint, for that.
+    pub insecure: Option<bool>,
+    /// The CA chain (PEM) of the endpoint's certificate: the s3 relation's `tls-ca-chain`, its
+    /// certificates joined by a blank line as coordinated-workers joins them. It decides
+    /// [`insecure`](Self::insecure) when that is not given, and is published as
+    /// `s3_tls_ca_chain` unless [`Extras::s3_tls_ca_chain`](crate::Extras::s3_tls_ca_chain) is set.
+    pub tls_ca_chain: Option<String>,
 }
 
 impl fmt::Debug for S3Settings {
@@ -80,6 +95,7 @@ impl fmt::Debug for S3Settings {
             .field("secret_access_key", &Hidden(&self.secret_access_key))
             .field("region", &self.region)
             .field("insecure", &self.insecure)
+            .field("tls_ca_chain", &self.tls_ca_chain.as_ref().map(|pem| format!("<{} bytes>", pem.len())))
             .finish()
     }
 }
@@ -179,10 +195,30 @@ pub enum ConfigError {
         /// Which setting: `endpoint` or `bucket name`.
         field: &'static str,
     },
-    /// The S3 endpoint is a URL rather than `host[:port]`.
-    #[error("S3 endpoint {endpoint:?} has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP")]
+    /// The S3 endpoint has a scheme other than `http` or `https`.
+    #[error(
+        "S3 endpoint {endpoint:?} has the scheme `{scheme}`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`"
+    )]
     S3EndpointScheme {
         /// The endpoint as given, with any `user:password@` replaced by `<credentials>@`.
+        endpoint: String,
+        /// The scheme.
+        scheme: String,
+    },
+    /// The S3 endpoint has a path (or a trailing `/`, a query or a fragment).
+    #[error(
+        "S3 endpoint {endpoint:?} has a path (`{path}`); give the host and port only: Pyroscope's S3 client takes no path, and the bucket goes in `bucket_name`"
+    )]
+    S3EndpointPath {
+        /// The endpoint as given, with any `user:password@` replaced by `<credentials>@`.
+        endpoint: String,
+        /// From the first `/`, `?` or `#` after the host on.
+        path: String,
+    },
+    /// The S3 endpoint has no host (`http://`, `:9000`).
+    #[error("S3 endpoint {endpoint:?} has no host; give `host[:port]`")]
+    S3EndpointHost {
+        /// The endpoint as given.
         endpoint: String,
     },
     /// The S3 endpoint carries credentials (`user:password@host`); they are not shown.
@@ -590,31 +626,72 @@ impl PyroscopeConfig {
 }
 
 fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {
-    if s3.endpoint.is_empty() {
-        return Err(ConfigError::S3Missing { field: "endpoint" });
-    }
-    if let Some((scheme, rest)) = s3.endpoint.split_once("://") {
-        let endpoint = match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://<credentials>@{host}"),
-            None => s3.endpoint.clone(),
-        };
-        return Err(ConfigError::S3EndpointScheme { endpoint });
-    }
-    if s3.endpoint.contains('@') {
-        return Err(ConfigError::S3EndpointCredentials);
-    }
+    let S3Endpoint { host, scheme } = s3_endpoint(&s3.endpoint)?;
     if s3.bucket_name.is_empty() {
         return Err(ConfigError::S3Missing { field: "bucket name" });
     }
+    let ca_chain = s3.tls_ca_chain.as_deref().is_some_and(|pem| !pem.is_empty());
+    let insecure = match (s3.insecure, scheme) {
+        (Some(insecure), _) => insecure,
+        (None, Some(scheme)) => !(ca_chain || scheme == "https"),
+        (None, None) => false,
+    };
     Ok(S3Storage {
         access_key_id: s3.access_key_id.clone(),
         bucket_name: s3.bucket_name.clone(),
-        endpoint: s3.endpoint.clone(),
-        insecure: s3.insecure,
+        endpoint: host.to_owned(),
+        insecure,
         // As given: an empty region is written `region: ''`, as the Canonical coordinator does.
         region: s3.region.clone(),
         secret_access_key: s3.secret_access_key.clone(),
     })
+}
+
+/// An S3 endpoint read: the `host[:port]` to write, and the scheme it had (`http`, `https`).
+struct S3Endpoint<'a> {
+    host: &'a str,
+    scheme: Option<&'static str>,
+}
+
+/// Reads an S3 endpoint as the s3 relation gives it: `host[:port]`, or `http://` or `https://`
+/// before it (stripped, as coordinated-workers strips it). Credentials in it are an error that
+/// does not repeat them; so is a path.
+fn s3_endpoint(endpoint: &str) -> Result<S3Endpoint<'_>, ConfigError> {
+    if endpoint.is_empty() {
+        return Err(ConfigError::S3Missing { field: "endpoint" });
+    }
+    let (scheme, rest) = match endpoint.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, endpoint),
+    };
+    // What an error may show: the endpoint with any `user:password@` hidden.
+    let shown = || match (scheme, rest.rsplit_once('@')) {
+        (Some(scheme), Some((_, host))) => format!("{scheme}://<credentials>@{host}"),
+        (None, Some((_, host))) => format!("<credentials>@{host}"),
+        (_, None) => endpoint.to_owned(),
+    };
+    let scheme = match scheme.map(str::to_ascii_lowercase).as_deref() {
+        None => None,
+        Some("http") => Some("http"),
+        Some("https") => Some("https"),
+        Some(_) => {
+            let scheme = scheme.unwrap_or_default().to_owned();
+            return Err(ConfigError::S3EndpointScheme { endpoint: shown(), scheme });
+        }
+    };
+    // Anywhere: a password may hold a `/`, and nothing of it may show in a path error.
+    if rest.contains('@') {
+        return Err(ConfigError::S3EndpointCredentials);
+    }
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    if !path.is_empty() {
+        return Err(ConfigError::S3EndpointPath { endpoint: shown(), path: path.to_owned() });
+    }
+    if authority.is_empty() || authority.starts_with(':') {
+        return Err(ConfigError::S3EndpointHost { endpoint: shown() });
+    }
+    Ok(S3Endpoint { host: authority, scheme })
 }
 
 /// The path of an absolute URL (what Python's `urlparse(url).path` gives), or `None` when it is

@@ -74,7 +74,7 @@
 //!         bucket_name: "pyroscope".into(),
 //!         access_key_id: "access".into(),
 //!         secret_access_key: "secret".into(),
-//!         insecure: true,
+//!         insecure: Some(true),
 //!         ..S3Settings::default()
 //!     },
 //!     retention_period: "30d".parse()?,
@@ -162,7 +162,7 @@ pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> R
     let rendered = PyroscopeConfig::build(&view, settings).and_then(|config| Ok((config.to_yaml()?, config)));
     let (config, plan) = match rendered {
         Ok((yaml, config)) => {
-            let plan = PublishPlan::new(snapshot, &view, &extras.provider_app_data(yaml));
+            let plan = PublishPlan::new(snapshot, &view, &extras.provider_app_data(yaml, settings));
             (Ok(config), Some(plan))
         }
         Err(err) => (Err(err), None),

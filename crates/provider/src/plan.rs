@@ -9,6 +9,7 @@ use pyroscope_cluster_model::{
 };
 use serde::Deserialize;
 
+use crate::config::Settings;
 use crate::snapshot::{Redacted, RelationId, Snapshot, WorkerRelation};
 use crate::view::ClusterView;
 
@@ -43,15 +44,17 @@ pub struct Extras {
     pub worker_ports: Option<Vec<Port>>,
     /// TLS for the workers.
     pub tls: Option<Tls>,
-    /// The CA chain (PEM) of the S3 endpoint's certificate.
+    /// The CA chain (PEM) of the S3 endpoint's certificate; `None` publishes
+    /// [`S3Settings::tls_ca_chain`](crate::S3Settings::tls_ca_chain), if any.
     pub s3_tls_ca_chain: Option<String>,
     /// Labels the workers put on their workload.
     pub worker_labels: Option<StringMap>,
 }
 
 impl Extras {
-    /// The provider app databag carrying `worker_config` and these extras.
-    pub fn provider_app_data(&self, worker_config: String) -> ProviderAppData {
+    /// The provider app databag carrying `worker_config` and these extras, with what `settings`
+    /// gives where they do not say (the S3 CA chain).
+    pub fn provider_app_data(&self, worker_config: String, settings: &Settings) -> ProviderAppData {
         let tls = self.tls.as_ref();
         ProviderAppData {
             worker_config,
@@ -63,7 +66,7 @@ impl Extras {
             ca_cert: tls.map(|tls| tls.ca_cert.clone()),
             server_cert: tls.map(|tls| tls.server_cert.clone()),
             privkey_secret_id: tls.map(|tls| tls.privkey_secret_id.clone()),
-            s3_tls_ca_chain: self.s3_tls_ca_chain.clone(),
+            s3_tls_ca_chain: self.s3_tls_ca_chain.clone().or_else(|| settings.s3.tls_ca_chain.clone()),
             worker_labels: self.worker_labels.clone(),
         }
     }

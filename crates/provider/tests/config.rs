@@ -50,7 +50,7 @@ fn full_settings() -> Settings {
     Settings {
         pyroscope: PyroscopeRelease::default(),
         external_url: Some("https://cos.example/cos-pyroscope".to_owned()),
-        s3: S3Settings { region: Some("eu-west-1".to_owned()), insecure: false, ..settings().s3 },
+        s3: S3Settings { region: Some("eu-west-1".to_owned()), insecure: Some(false), ..settings().s3 },
         retention_period: "30d".parse().unwrap(),
         compactor_cleanup_interval: "5m".parse().unwrap(),
         compactor_deletion_delay: "2h30m".parse().unwrap(),
@@ -264,17 +264,33 @@ fn settings_that_make_no_configuration() {
         "S3 bucket name is not set: relate the coordinator to an S3 provider (e.g. s3-integrator) that gives one",
     );
     rejects(
-        Settings { s3: S3Settings { endpoint: "http://minio:9000".into(), ..s3.clone() }, ..settings() },
-        "S3 endpoint \"http://minio:9000\" has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP",
+        Settings { s3: S3Settings { endpoint: "s3://minio:9000".into(), ..s3.clone() }, ..settings() },
+        "S3 endpoint \"s3://minio:9000\" has the scheme `s3`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
     );
     // Credentials in the endpoint are never repeated.
     rejects(
-        Settings { s3: S3Settings { endpoint: "https://key:hunter2@minio:9000".into(), ..s3.clone() }, ..settings() },
-        "S3 endpoint \"https://<credentials>@minio:9000\" has a URL scheme; give `host[:port]` only, and set `insecure` for plain HTTP",
+        Settings { s3: S3Settings { endpoint: "ftp://key:hunter2@minio:9000".into(), ..s3.clone() }, ..settings() },
+        "S3 endpoint \"ftp://<credentials>@minio:9000\" has the scheme `ftp`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
+    );
+    for endpoint in ["key:hunter2@minio:9000", "https://key:hunter2@minio:9000", "http://key:hun/ter2@minio:9000/b"] {
+        rejects(
+            Settings { s3: S3Settings { endpoint: endpoint.into(), ..s3.clone() }, ..settings() },
+            "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key",
+        );
+    }
+    rejects(
+        Settings { s3: S3Settings { endpoint: "http://minio:9000/pyroscope".into(), ..s3.clone() }, ..settings() },
+        "S3 endpoint \"http://minio:9000/pyroscope\" has a path (`/pyroscope`); give the host and port only: \
+         Pyroscope's S3 client takes no path, and the bucket goes in `bucket_name`",
     );
     rejects(
-        Settings { s3: S3Settings { endpoint: "key:hunter2@minio:9000".into(), ..s3 }, ..settings() },
-        "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key",
+        Settings { s3: S3Settings { endpoint: "minio:9000/".into(), ..s3.clone() }, ..settings() },
+        "S3 endpoint \"minio:9000/\" has a path (`/`); give the host and port only: Pyroscope's S3 client takes no \
+         path, and the bucket goes in `bucket_name`",
+    );
+    rejects(
+        Settings { s3: S3Settings { endpoint: "https://".into(), ..s3 }, ..settings() },
+        "S3 endpoint \"https://\" has no host; give `host[:port]`",
     );
     rejects(
         Settings { external_url: Some("cos.example/pyroscope".into()), ..settings() },
@@ -361,4 +377,39 @@ fn a_config_its_release_refuses_is_an_error() {
     }
     config.pyroscope = PyroscopeRelease::V2_0_6;
     assert!(config.to_yaml().is_ok());
+}
+
+/// The endpoint and `insecure` written for what the s3 relation gives: the scheme stripped, and
+/// `insecure` derived as coordinated-workers derives it (`not (tls_ca_chain or scheme == "https")`)
+/// unless given.
+#[track_caller]
+fn check_s3(endpoint: &str, insecure: Option<bool>, ca: Option<&str>, want: (&str, bool)) {
+    let settings = Settings {
+        s3: S3Settings { endpoint: endpoint.into(), insecure, tls_ca_chain: ca.map(str::to_owned), ..settings().s3 },
+        ..settings()
+    };
+    let config = PyroscopeConfig::build(&ClusterView::default(), &settings).unwrap();
+    let got = (config.storage.s3.endpoint.as_str(), config.storage.s3.insecure);
+    assert_eq!(got, want, "{endpoint:?} insecure={insecure:?} ca={ca:?}");
+}
+
+#[test]
+fn s3_as_the_s3_relation_gives_it() {
+    let ca = Some("-----BEGIN CERTIFICATE-----");
+    check_s3("http://minio:9000", None, None, ("minio:9000", true));
+    check_s3("http://minio:9000", None, ca, ("minio:9000", false));
+    check_s3("https://s3.amazonaws.com", None, None, ("s3.amazonaws.com", false));
+    check_s3("HTTPS://s3.amazonaws.com", None, None, ("s3.amazonaws.com", false));
+    check_s3("https://s3.amazonaws.com", None, ca, ("s3.amazonaws.com", false));
+    check_s3("http://[fd00::1]:9000", None, None, ("[fd00::1]:9000", true));
+    check_s3("http://10.0.0.5:9000", None, Some(""), ("10.0.0.5:9000", true));
+    // Given, `insecure` wins.
+    check_s3("http://minio:9000", Some(false), None, ("minio:9000", false));
+    check_s3("https://minio:9000", Some(true), None, ("minio:9000", true));
+    // Without a scheme: HTTPS unless told (the old default; coordinated-workers would say HTTP).
+    check_s3("minio:9000", None, None, ("minio:9000", false));
+    check_s3("minio:9000", Some(true), None, ("minio:9000", true));
+    // The old input, `insecure` a plain boolean, still reads.
+    let old: Settings = serde_json::from_str(r#"{"s3": {"endpoint": "minio:9000", "insecure": true}}"#).unwrap();
+    assert_eq!(old.s3.insecure, Some(true));
 }

@@ -174,14 +174,15 @@ fn period() -> impl Strategy<Value = Period> {
 
 /// Any complete settings; strings are arbitrary Unicode, to test the YAML's quoting.
 fn settings() -> impl Strategy<Value = Settings> {
-    let s3 = (text(20), text(20), text(20), text(40), option::of(text(10)), any::<bool>()).prop_map(
+    let s3 = (text(20), text(20), text(20), text(40), option::of(text(10)), option::of(any::<bool>())).prop_map(
         |(endpoint, bucket_name, access_key_id, secret_access_key, region, insecure)| S3Settings {
-            endpoint: format!("e{}", endpoint.replace("://", "").replace('@', "")),
+            endpoint: format!("e{}", endpoint.replace(['/', '?', '#', '@'], "")),
             bucket_name: format!("b{bucket_name}"),
             access_key_id,
             secret_access_key,
             region,
             insecure,
+            tls_ca_chain: None,
         },
     );
     let url = option::of("https?://[a-z0-9.-]{1,12}(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,8}){0,3}/?");
@@ -281,7 +282,7 @@ proptest! {
         let written: Vec<RelationId> = plan.writes().iter().map(|write| write.relation).collect();
         prop_assert_eq!(&written, &expected(&relations).ready);
         let yaml = outcome.config.as_ref().expect("complete settings").to_yaml().expect("renders");
-        prop_assert_eq!(plan.databag(), &Extras::default().provider_app_data(yaml).encode());
+        prop_assert_eq!(plan.databag(), &Extras::default().provider_app_data(yaml, &fixed_settings()).encode());
         for write in plan.writes() {
             let relation = relations.iter().find(|r| r.id == write.relation).expect("a relation of the snapshot");
             let mut after = relation.published.clone();

@@ -5,7 +5,9 @@ mod common;
 
 use common::{raw_app_data, settings, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap};
-use pyroscope_cluster_provider::{ClusterView, Extras, PublishPlan, Snapshot, Tls, WorkerRelation, reconcile};
+use pyroscope_cluster_provider::{
+    ClusterView, Extras, PublishPlan, S3Settings, Settings, Snapshot, Tls, WorkerRelation, reconcile,
+};
 
 fn databag(entries: &[(&str, &str)]) -> RawDatabag {
     entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -95,7 +97,7 @@ fn extras_go_into_their_fields_and_tls_only_whole() {
         s3_tls_ca_chain: Some("CHAIN".into()),
         worker_labels: Some(map(&[("istio.io/dataplane-mode", "ambient")])),
     };
-    let data = extras.provider_app_data("a: 1\n".into());
+    let data = extras.provider_app_data("a: 1\n".into(), &settings());
     let encoded = data.encode();
     assert_eq!(encoded.keys().collect::<Vec<_>>(), {
         let mut keys = ProviderAppData::KEYS.to_vec();
@@ -105,9 +107,21 @@ fn extras_go_into_their_fields_and_tls_only_whole() {
     assert_eq!(encoded["worker_ports"], "[]", "empty means: open none");
     assert_eq!(encoded["privkey_secret_id"], r#""secret:abc""#);
     assert_eq!(encoded["worker_labels"], r#"{"istio.io/dataplane-mode": "ambient"}"#);
-    let plain = Extras::default().provider_app_data("a: 1\n".into());
+    let plain = Extras::default().provider_app_data("a: 1\n".into(), &settings());
     assert_eq!(plain, ProviderAppData::new("a: 1\n"));
     assert_eq!(plain.encode().keys().collect::<Vec<_>>(), ["worker_config"]);
+}
+
+/// The s3 relation's CA chain is published unless the extras give one.
+#[test]
+fn the_s3_ca_chain_comes_from_the_s3_settings_unless_given() {
+    let with_ca =
+        |chain: &str| Settings { s3: S3Settings { tls_ca_chain: Some(chain.into()), ..settings().s3 }, ..settings() };
+    let data = Extras::default().provider_app_data("a: 1\n".into(), &with_ca("FROM S3"));
+    assert_eq!(data.s3_tls_ca_chain.as_deref(), Some("FROM S3"));
+    let extras = Extras { s3_tls_ca_chain: Some("GIVEN".into()), ..Extras::default() };
+    let data = extras.provider_app_data("a: 1\n".into(), &with_ca("FROM S3"));
+    assert_eq!(data.s3_tls_ca_chain.as_deref(), Some("GIVEN"));
 }
 
 #[test]

@@ -66,7 +66,8 @@ pub fn settings() -> Settings {
             access_key_id: "AKIAIOSFODNN7EXAMPLE".to_owned(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned(),
             region: None,
-            insecure: true,
+            insecure: Some(true),
+            tls_ca_chain: None,
         },
         ..Settings::default()
     }
