@@ -49,7 +49,7 @@ fn settings() -> Settings {
 }
 
 fn extras() -> Extras {
-    Extras { worker_ports: Some(settings().ports.to_vec()), ..Extras::default() }
+    Extras { coordinator_app: Some("pyroscope".into()), ..Extras::default() }
 }
 
 /// `units` worker units spread over one app per entry of [`ROLES`], every databag encoded by the

@@ -43,9 +43,10 @@ impl Default for Ports {
 }
 
 impl Ports {
-    /// The ports, for [`crate::Extras::worker_ports`]: HTTP, then memberlist.
+    /// The ports, for `worker_ports`: memberlist, then HTTP (`[7946, 4040]`), in the order the
+    /// Canonical coordinator publishes them (`coordinator/src/charm.py`).
     pub fn to_vec(self) -> Vec<Port> {
-        vec![self.http, self.memberlist]
+        vec![self.memberlist, self.http]
     }
 }
 

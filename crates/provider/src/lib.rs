@@ -18,8 +18,9 @@
 //!    text checked against its key table before anything is published; byte for byte what the
 //!    Canonical coordinator renders, wherever that is valid for the release (see
 //!    `pyroscope_cluster_release::docs::PYTHON_DEVIATIONS` for where it is not);
-//! 4. encodes the provider app databag once (configuration plus [`Extras`]) and plans, for each
-//!    ready relation, the keys to set and delete against what it holds now ([`PublishPlan`]).
+//! 4. encodes the provider app databag once (configuration plus [`Extras`], whose defaults are
+//!    what the Canonical coordinator publishes) and plans, for each ready relation, the keys to
+//!    set and delete against what it holds now ([`PublishPlan`]).
 //!    Relations that are not ready get nothing, and every ready one gets the same bytes.
 //!
 //! [`Reconciliation::status`] turns the outcome into the charm's status. Each step is also
@@ -80,7 +81,10 @@
 //!     retention_period: "30d".parse()?,
 //!     ..Settings::default()
 //! };
-//! let extras = Extras { worker_ports: Some(settings.ports.to_vec()), ..Extras::default() };
+//! // What the coordinator publishes besides the configuration: by default, what the Canonical
+//! // coordinator publishes (`worker_ports: [7946, 4040]`, empty telemetry maps); its app name
+//! // gives the workers' `app.kubernetes.io/part-of` label.
+//! let extras = Extras { coordinator_app: Some("pyroscope".into()), ..Extras::default() };
 //!
 //! // 3. Decide.
 //! let outcome = reconcile(&snapshot, &settings, &extras);
@@ -105,8 +109,20 @@
 //! assert_eq!(writes.len(), 1);
 //! assert_eq!(writes[0].relation, 3.into());
 //! let input = writes[0].changes.to_relation_set_map();
-//! assert_eq!(input.keys().collect::<Vec<_>>(), ["worker_config", "worker_ports"]);
-//! assert_eq!(input["worker_ports"], "[4040, 7946]");
+//! assert_eq!(
+//!     input.keys().collect::<Vec<_>>(),
+//!     [
+//!         "charm_tracing_receivers",
+//!         "loki_endpoints",
+//!         "worker_config",
+//!         "worker_labels",
+//!         "worker_ports",
+//!         "workload_tracing_receivers"
+//!     ]
+//! );
+//! assert_eq!(input["worker_ports"], "[7946, 4040]");
+//! assert_eq!(input["worker_labels"], r#"{"app.kubernetes.io/part-of": "pyroscope"}"#);
+//! assert_eq!(input["loki_endpoints"], "{}");
 //!
 //! // The configuration in it is the one `outcome.config` holds.
 //! let config = outcome.config.as_ref().expect("the settings are complete");
@@ -132,7 +148,7 @@ pub use config::{
     StorageBackend, StoreGateway, replication_factor,
 };
 pub use period::{DurationValue, Period, PeriodError, ZeroAs};
-pub use plan::{Extras, PublishPlan, RelationWrite, Tls};
+pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPorts};
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
 pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};

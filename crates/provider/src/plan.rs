@@ -27,47 +27,120 @@ pub struct Tls {
 }
 
 /// What the coordinator publishes besides the configuration: telemetry endpoints, ports, TLS and
-/// labels. Everything is optional; absent fields are not written.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize)]
+/// labels.
+///
+/// The defaults publish what the Canonical coordinator (coordinated-workers 4.1.4,
+/// `Coordinator._reconcile_cluster_relations`) publishes with no logging, tracing, TLS or service
+/// mesh relation, so that switching coordinators changes no byte of the workers' databags:
+/// `loki_endpoints`, `charm_tracing_receivers` and `workload_tracing_receivers` as `{}`
+/// (`loki_endpoints_by_unit` and `_tracing_receivers_urls` give empty dicts), `worker_ports` as
+/// the settings' ports, memberlist first (`[7946, 4040]`), and `worker_labels` from
+/// [`coordinator_app`](Self::coordinator_app) when it is given. In a reconcile input, `null`
+/// leaves a field out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Extras {
-    /// Loki push-API endpoints for the workers' logs, by name.
+    /// Loki push-API endpoints for the workers' logs, by name. Default: `{}`.
     pub loki_endpoints: Option<StringMap>,
-    /// Where the worker charms send their traces, by protocol.
+    /// Where the worker charms send their traces, by protocol. Default: `{}`.
     pub charm_tracing_receivers: Option<StringMap>,
-    /// Where Pyroscope sends its traces, by protocol.
+    /// Where Pyroscope sends its traces, by protocol. Default: `{}`.
     pub workload_tracing_receivers: Option<StringMap>,
-    /// Prometheus remote-write endpoints for the workers' metrics.
+    /// Prometheus remote-write endpoints for the workers' metrics. Default: not published.
     pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
-    /// The ports the workers open; `None` lets them open their legacy defaults. The same for
-    /// every worker app, whatever its role, so that every relation gets the same bytes.
-    pub worker_ports: Option<Vec<Port>>,
-    /// TLS for the workers.
+    /// The ports the workers open. The same for every worker app, whatever its role, so that
+    /// every relation gets the same bytes. Default: the settings' ports, memberlist first.
+    pub worker_ports: WorkerPorts,
+    /// TLS for the workers. Default: none.
     pub tls: Option<Tls>,
     /// The CA chain (PEM) of the S3 endpoint's certificate; `None` publishes
     /// [`S3Settings::tls_ca_chain`](crate::S3Settings::tls_ca_chain), if any.
     pub s3_tls_ca_chain: Option<String>,
-    /// Labels the workers put on their workload.
+    /// Labels the workers put on their workload (a service mesh's), after
+    /// `app.kubernetes.io/part-of` when [`coordinator_app`](Self::coordinator_app) is given.
     pub worker_labels: Option<StringMap>,
+    /// The coordinator's Juju application name (`pyroscope`): when given, `worker_labels` starts
+    /// with `app.kubernetes.io/part-of: <name>`, as coordinated-workers labels every worker
+    /// (`Coordinator._coordinated_workers_solution_labels`; the Python worker patches the labels
+    /// onto its pods, so a different value rolls them). Not known to this crate otherwise: a
+    /// coordinator charm passes its own name. Default: none (no such label).
+    pub coordinator_app: Option<String>,
+}
+
+impl Default for Extras {
+    fn default() -> Self {
+        Self {
+            loki_endpoints: Some(StringMap::default()),
+            charm_tracing_receivers: Some(StringMap::default()),
+            workload_tracing_receivers: Some(StringMap::default()),
+            remote_write_endpoints: None,
+            worker_ports: WorkerPorts::default(),
+            tls: None,
+            s3_tls_ca_chain: None,
+            worker_labels: None,
+            coordinator_app: None,
+        }
+    }
+}
+
+/// The label coordinated-workers puts on every worker of a coordinator.
+pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
+
+/// Which ports the workers are told to open (`worker_ports`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum WorkerPorts {
+    /// The ports of [`Settings::ports`], memberlist first (`[7946, 4040]` by default), as the
+    /// Canonical coordinator publishes for every role (`coordinator/src/charm.py`).
+    #[default]
+    Settings,
+    /// Exactly these ports (none, when the list is empty). A list in a reconcile input.
+    Exactly(Vec<Port>),
+    /// Not published: the workers open their legacy defaults. `null` in a reconcile input.
+    Unpublished,
+}
+
+impl<'de> Deserialize<'de> for WorkerPorts {
+    /// A list of ports, or `null`; an absent field is [`WorkerPorts::Settings`].
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Option::<Vec<Port>>::deserialize(deserializer)? {
+            Some(ports) => WorkerPorts::Exactly(ports),
+            None => WorkerPorts::Unpublished,
+        })
+    }
 }
 
 impl Extras {
     /// The provider app databag carrying `worker_config` and these extras, with what `settings`
-    /// gives where they do not say (the S3 CA chain).
+    /// gives where they do not say (the ports, the S3 CA chain).
     pub fn provider_app_data(&self, worker_config: String, settings: &Settings) -> ProviderAppData {
         let tls = self.tls.as_ref();
+        let worker_ports = match &self.worker_ports {
+            WorkerPorts::Settings => Some(settings.ports.to_vec()),
+            WorkerPorts::Exactly(ports) => Some(ports.clone()),
+            WorkerPorts::Unpublished => None,
+        };
+        let worker_labels = match (&self.coordinator_app, &self.worker_labels) {
+            (None, labels) => labels.clone(),
+            (Some(app), labels) => {
+                let mut all = StringMap::from_iter([(PART_OF_LABEL, app.as_str())]);
+                for (key, value) in labels.iter().flat_map(StringMap::iter) {
+                    all.insert(key, value);
+                }
+                Some(all)
+            }
+        };
         ProviderAppData {
             worker_config,
             loki_endpoints: self.loki_endpoints.clone(),
             charm_tracing_receivers: self.charm_tracing_receivers.clone(),
             workload_tracing_receivers: self.workload_tracing_receivers.clone(),
             remote_write_endpoints: self.remote_write_endpoints.clone(),
-            worker_ports: self.worker_ports.clone(),
+            worker_ports,
             ca_cert: tls.map(|tls| tls.ca_cert.clone()),
             server_cert: tls.map(|tls| tls.server_cert.clone()),
             privkey_secret_id: tls.map(|tls| tls.privkey_secret_id.clone()),
             s3_tls_ca_chain: self.s3_tls_ca_chain.clone().or_else(|| settings.s3.tls_ca_chain.clone()),
-            worker_labels: self.worker_labels.clone(),
+            worker_labels,
         }
     }
 }

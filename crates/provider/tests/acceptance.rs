@@ -48,12 +48,16 @@ fn test2_role_all_with_one_valid_unit_gets_schema_valid_data() {
     let mut written = relation.published.clone();
     write.changes.apply(&mut written);
     assert_eq!(&written, plan.databag());
-    assert_eq!(written.keys().collect::<Vec<_>>(), ["worker_config"]);
+    // What the Canonical coordinator publishes by default (see `Extras`).
+    assert_eq!(
+        written.keys().collect::<Vec<_>>(),
+        ["charm_tracing_receivers", "loki_endpoints", "worker_config", "worker_ports", "workload_tracing_receivers"]
+    );
 
     assert_eq!(schema_errors(&written), Vec::<String>::new());
     let data = ProviderAppData::decode(&written).expect("the model reads it back");
     let config = PyroscopeConfig::from_yaml(&data.worker_config).expect("the config reads back");
-    assert_eq!(Some(&config), outcome.config.as_ref().ok());
+    assert_eq!(Some(&config), outcome.config.as_ref().ok(), "the default release, 1.18");
     assert_eq!(config.memberlist.join_members, ["pyroscope-worker-0.pyroscope-worker-endpoints:7946"]);
 }
 

@@ -6,7 +6,8 @@ mod common;
 use common::{raw_app_data, settings, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap};
 use pyroscope_cluster_provider::{
-    ClusterView, Extras, PublishPlan, S3Settings, Settings, Snapshot, Tls, WorkerRelation, reconcile,
+    ClusterView, Extras, Ports, PublishPlan, S3Settings, Settings, Snapshot, Tls, WorkerPorts, WorkerRelation,
+    reconcile,
 };
 
 fn databag(entries: &[(&str, &str)]) -> RawDatabag {
@@ -92,10 +93,11 @@ fn extras_go_into_their_fields_and_tls_only_whole() {
         charm_tracing_receivers: Some(map(&[("otlp_http", "http://tempo:4318")])),
         workload_tracing_receivers: Some(map(&[("otlp_grpc", "tempo:4317")])),
         remote_write_endpoints: Some(vec![RemoteWriteEndpoint { url: "http://prom:9090/api/v1/write".into() }]),
-        worker_ports: Some(vec![]),
+        worker_ports: WorkerPorts::Exactly(vec![]),
         tls: Some(Tls { ca_cert: "CA".into(), server_cert: "CERT".into(), privkey_secret_id: "secret:abc".into() }),
         s3_tls_ca_chain: Some("CHAIN".into()),
         worker_labels: Some(map(&[("istio.io/dataplane-mode", "ambient")])),
+        coordinator_app: None,
     };
     let data = extras.provider_app_data("a: 1\n".into(), &settings());
     let encoded = data.encode();
@@ -107,9 +109,71 @@ fn extras_go_into_their_fields_and_tls_only_whole() {
     assert_eq!(encoded["worker_ports"], "[]", "empty means: open none");
     assert_eq!(encoded["privkey_secret_id"], r#""secret:abc""#);
     assert_eq!(encoded["worker_labels"], r#"{"istio.io/dataplane-mode": "ambient"}"#);
-    let plain = Extras::default().provider_app_data("a: 1\n".into(), &settings());
+    let none = Extras {
+        loki_endpoints: None,
+        charm_tracing_receivers: None,
+        workload_tracing_receivers: None,
+        worker_ports: WorkerPorts::Unpublished,
+        ..Extras::default()
+    };
+    let plain = none.provider_app_data("a: 1\n".into(), &settings());
     assert_eq!(plain, ProviderAppData::new("a: 1\n"));
     assert_eq!(plain.encode().keys().collect::<Vec<_>>(), ["worker_config"]);
+}
+
+/// The whole provider app databag the Canonical coordinator named `pyroscope` publishes with no
+/// TLS, logging, tracing or service-mesh relation (coordinated-workers 4.1.4, dumped by the real
+/// model; /work/shared/PYROSCOPE.md), byte for byte, from the defaults and the app name.
+#[test]
+fn the_default_databag_is_the_canonical_coordinators() {
+    let extras = Extras { coordinator_app: Some("pyroscope".into()), ..Extras::default() };
+    let databag = extras.provider_app_data("a: 1\n".into(), &settings()).encode();
+    let want: RawDatabag = [
+        ("worker_config", r#""a: 1\n""#),
+        ("loki_endpoints", "{}"),
+        ("charm_tracing_receivers", "{}"),
+        ("workload_tracing_receivers", "{}"),
+        ("worker_ports", "[7946, 4040]"),
+        ("worker_labels", r#"{"app.kubernetes.io/part-of": "pyroscope"}"#),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(databag, want);
+    // Without the app name there is no label to give; the rest is the same.
+    let databag = Extras::default().provider_app_data("a: 1\n".into(), &settings()).encode();
+    assert_eq!(databag.len(), 5);
+    assert!(!databag.contains_key("worker_labels"));
+    // Mesh labels come after the part-of label, and win on the same key, as coordinated-workers
+    // merges them (`labels.update(mesh_labels)`).
+    let map = |entries: &[(&str, &str)]| entries.iter().copied().collect::<StringMap>();
+    let extras = Extras {
+        coordinator_app: Some("pyroscope".into()),
+        worker_labels: Some(map(&[("istio.io/dataplane-mode", "ambient")])),
+        ..Extras::default()
+    };
+    let labels = extras.provider_app_data(String::new(), &settings()).encode()["worker_labels"].clone();
+    assert_eq!(labels, r#"{"app.kubernetes.io/part-of": "pyroscope", "istio.io/dataplane-mode": "ambient"}"#);
+    // The ports follow the settings, memberlist first.
+    let ports = Ports { http: 8080.try_into().unwrap(), memberlist: 17946.try_into().unwrap() };
+    let databag = Extras::default().provider_app_data(String::new(), &Settings { ports, ..settings() }).encode();
+    assert_eq!(databag["worker_ports"], "[17946, 8080]");
+}
+
+/// Old reconcile inputs keep their meaning: a list of ports is that list; `null` leaves a field
+/// out; an absent field takes the default.
+#[test]
+fn extras_read_from_old_and_new_inputs() {
+    let read = |json: &str| serde_json::from_str::<Extras>(json).unwrap();
+    assert_eq!(
+        read(r#"{"worker_ports": [4040, 7946]}"#).worker_ports,
+        WorkerPorts::Exactly(vec![4040.try_into().unwrap(), 7946.try_into().unwrap()])
+    );
+    assert_eq!(read(r#"{"worker_ports": null}"#).worker_ports, WorkerPorts::Unpublished);
+    assert_eq!(read("{}").worker_ports, WorkerPorts::Settings);
+    assert_eq!(read(r#"{"loki_endpoints": null}"#).loki_endpoints, None);
+    assert_eq!(read("{}"), Extras::default());
+    assert_eq!(read(r#"{"coordinator_app": "pyro"}"#).coordinator_app.as_deref(), Some("pyro"));
 }
 
 /// The s3 relation's CA chain is published unless the extras give one.
