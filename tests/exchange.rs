@@ -10,7 +10,8 @@ use pyroscope_cluster_provider::{
     Extras, Reconciliation, S3Settings, Settings, Snapshot, StatusLevel, WorkerRelation, reconcile,
 };
 use pyroscope_cluster_requirer::{
-    Announcement, Command, ConfigChange, CoordinatorState, Leadership, Seen, roles_from_options, write_config_file,
+    Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Leadership, PyroscopeRelease, Seen, ThisWorker,
+    roles_from_options, write_config_file,
 };
 
 /// One worker unit, with its own config file.
@@ -24,6 +25,8 @@ struct Unit {
 
 /// One worker application and its relation with the coordinator.
 struct WorkerApp {
+    /// The Pyroscope release its image runs.
+    pyroscope: PyroscopeRelease,
     relation_id: u32,
     name: String,
     app_databag: RawDatabag,
@@ -63,6 +66,7 @@ impl WorkerApp {
             })
             .collect();
         Self {
+            pyroscope: PyroscopeRelease::default(),
             relation_id,
             name: name.into(),
             app_databag: RawDatabag::new(),
@@ -96,12 +100,14 @@ impl WorkerApp {
         }
     }
 
-    /// Every unit reads the coordinator's data and decides; returns each unit's decision.
+    /// Every unit reads the coordinator's data, checked for its release and address, and
+    /// decides; returns each unit's decision.
     fn run(&mut self) -> BTreeMap<String, ConfigChange> {
         let mut decisions = BTreeMap::new();
         for unit in &mut self.units {
             let seen = Seen::from_config_file_exists(unit.config_file.exists());
-            let state = CoordinatorState::read(&self.coordinator_databag, seen);
+            let this = ThisWorker { pyroscope: self.pyroscope, address: &unit.announcement.address };
+            let state = CoordinatorState::read_for(&self.coordinator_databag, seen, &this);
             let data = state.data().unwrap_or_else(|| panic!("{}: coordinator data not ready: {state:?}", unit.name));
             let on_disk = std::fs::read_to_string(&unit.config_file).ok();
             let change = ConfigChange::decide(on_disk.as_deref(), data.config());
@@ -133,8 +139,12 @@ fn settings() -> Settings {
 
 /// The coordinator reconciles and writes to every relation the plan names.
 fn coordinate(apps: &mut [WorkerApp]) -> Reconciliation {
+    coordinate_with(apps, &settings())
+}
+
+fn coordinate_with(apps: &mut [WorkerApp], settings: &Settings) -> Reconciliation {
     let snapshot: Snapshot = apps.iter().map(WorkerApp::relation).collect();
-    let outcome = reconcile(&snapshot, &settings(), &Extras::default());
+    let outcome = reconcile(&snapshot, settings, &Extras::default());
     let plan = outcome.plan.as_ref().expect("complete settings give a plan");
     for write in plan.writes() {
         let app = apps.iter_mut().find(|app| write.relation == app.relation_id.into()).unwrap();
@@ -242,4 +252,46 @@ fn losing_an_ingester_below_three_restarts_for_the_replication_factor() {
         assert!(change.needs_restart(), "{unit}: {change}");
         assert!(change.to_string().contains("ingester.lifecycler.ring.replication_factor"), "{unit}: {change}");
     }
+}
+
+/// A coordinator set to render for Pyroscope 2.2 while its workers run 1.18: every worker
+/// refuses the configuration, writes nothing and keeps running what it has; set back, they take
+/// the 1.18 configuration again without a change.
+#[test]
+fn workers_refuse_a_configuration_for_another_release_and_keep_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut apps = vec![WorkerApp::new(1, "pyroscope", &["all"], 2, &dir)];
+    apps[0].publish();
+    coordinate(&mut apps);
+    apps[0].run();
+    let before: Vec<String> =
+        apps[0].units.iter().map(|unit| std::fs::read_to_string(&unit.config_file).unwrap()).collect();
+
+    let two = Settings { pyroscope: PyroscopeRelease::V2_2_1, ..settings() };
+    coordinate_with(&mut apps, &two);
+    for (n, unit) in apps[0].units.iter().enumerate() {
+        let seen = Seen::from_config_file_exists(unit.config_file.exists());
+        let this = ThisWorker { pyroscope: apps[0].pyroscope, address: &unit.announcement.address };
+        match CoordinatorState::read_for(&apps[0].coordinator_databag, seen, &this) {
+            CoordinatorState::Invalid(InvalidData::Refused(refusal)) => {
+                let paths: Vec<&str> = refusal.problems.iter().map(|problem| problem.path.as_str()).collect();
+                assert_eq!(paths, ["architecture_storage"]);
+            }
+            other => panic!("{}: {other:?}", unit.name),
+        }
+        assert_eq!(std::fs::read_to_string(&unit.config_file).unwrap(), before[n], "nothing written");
+    }
+
+    // Workers on 2.2 take it.
+    apps[0].pyroscope = PyroscopeRelease::V2_2_1;
+    for (unit, change) in apps[0].run() {
+        assert!(change.needs_restart(), "{unit}: {change}");
+    }
+    // Back on 1.18: the 1.18 configuration is the one the 1.18 workers first wrote.
+    apps[0].pyroscope = PyroscopeRelease::V1_18_2;
+    coordinate(&mut apps);
+    apps[0].run();
+    let after: Vec<String> =
+        apps[0].units.iter().map(|unit| std::fs::read_to_string(&unit.config_file).unwrap()).collect();
+    assert_eq!(after, before);
 }

@@ -99,6 +99,23 @@ impl<'a> JoinMember<'a> {
     }
 }
 
+impl JoinMember<'_> {
+    /// Whether this entry is the member `host` on `port`, where an entry without a port means
+    /// `bind_port` (memberlist's default): host names compare without case, IP literals as
+    /// addresses (`fd00::1` is `fd00:0::1`).
+    pub fn is(&self, host: &str, port: u16, bind_port: u16) -> bool {
+        let Self::Host { host: mine, port: given } = self else { return false };
+        if given.unwrap_or(bind_port) != port {
+            return false;
+        }
+        match (mine.parse::<std::net::IpAddr>(), host.parse::<std::net::IpAddr>()) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(_), Err(_)) => mine.eq_ignore_ascii_case(host),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for JoinMember<'_> {
     /// As memberlist joins it: `host:port` with IPv6 in brackets, `host` without a port.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -158,6 +175,21 @@ mod tests {
         check("h:65536", Err(Port("65536".into())));
         check("h:-1", Err(Port("-1".into())));
         check("h:http", Err(Port("http".into())));
+    }
+
+    #[test]
+    fn is_a_member() {
+        let is = |text: &str, host: &str, port: u16| JoinMember::parse(text).unwrap().is(host, port, 7946);
+        assert!(is("w-0.w-endpoints:7946", "w-0.w-endpoints", 7946));
+        assert!(is("W-0.W-Endpoints:7946", "w-0.w-endpoints", 7946));
+        assert!(is("w-0.w-endpoints", "w-0.w-endpoints", 7946), "no port: the bind port");
+        assert!(is("[fd00:0::1]:7946", "fd00::1", 7946));
+        assert!(is("10.0.0.1:7946", "10.0.0.1", 7946));
+        assert!(!is("w-0.w-endpoints:7947", "w-0.w-endpoints", 7946));
+        assert!(!is("w-0:7946", "w-0.w-endpoints", 7946));
+        assert!(!is("10.0.0.1:7946", "10.0.0.2", 7946));
+        assert!(!is("dns+w-0.w-endpoints:7946", "w-0.w-endpoints", 7946));
+        assert!(!is("[::ffff:10.0.0.1]:7946", "w", 7946));
     }
 
     #[test]

@@ -1,10 +1,26 @@
 //! What the coordinator sent: its app databag read into the states a worker must tell apart.
 
+use pyroscope_cluster_model::yaml;
 use pyroscope_cluster_model::{
-    DatabagModel, DecodeError, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
+    Address, DatabagModel, DecodeError, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
 };
+use pyroscope_cluster_release::{ConfigRefusal, JoinMember, Node, PyroscopeRelease, check};
 
 use crate::config::{ConfigError, WorkerConfig};
+
+/// memberlist's bind port when the configuration gives none (dskit's default, and the
+/// reference's for `memberlist.bind_port`).
+pub const DEFAULT_BIND_PORT: u16 = 7946;
+
+/// What a worker checks the coordinator's configuration against: the Pyroscope release it runs
+/// (the charm knows its image) and its own address (what it publishes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThisWorker<'a> {
+    /// The Pyroscope release the worker runs.
+    pub pyroscope: PyroscopeRelease,
+    /// The address the worker publishes in its unit databag.
+    pub address: &'a Address,
+}
 
 /// What this unit had seen of the coordinator's data before this hook: the one piece of memory
 /// that tells "the coordinator has not published yet" from "the coordinator took its data back".
@@ -39,8 +55,10 @@ impl Seen {
     }
 }
 
-/// Why the coordinator app databag holds data a worker cannot use.
+/// Why the coordinator app databag holds data a worker cannot use. The message is what a charm
+/// puts in its `blocked` status.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidData {
     /// A key is missing, is not JSON, or is not of its type.
     #[error(transparent)]
@@ -48,6 +66,20 @@ pub enum InvalidData {
     /// `worker_config` is a string, but not a YAML mapping.
     #[error("invalid provider app databag: key `worker_config`: {0}")]
     WorkerConfig(#[source] ConfigError),
+    /// The worker's Pyroscope release would refuse `worker_config` at start (unknown keys, values
+    /// its decoder refuses): every key path, value and reason, and the release.
+    #[error(transparent)]
+    Refused(ConfigRefusal),
+    /// `memberlist.join_members` does not list this worker: the coordinator has not counted this
+    /// unit (yet), and the configuration is for a cluster without it. A charm may show this as
+    /// `waiting`: it usually lasts until the coordinator's next hook.
+    #[error(
+        "the coordinator's `memberlist.join_members` does not list this worker ({member}): it has not counted this unit yet"
+    )]
+    NotListed {
+        /// This worker as a member: `<address>:<bind port>`.
+        member: String,
+    },
 }
 
 /// The coordinator app databag as a worker must see it.
@@ -93,6 +125,24 @@ impl CoordinatorState {
         match ClusterData::try_from(data) {
             Ok(data) => Self::Ready(Box::new(data)),
             Err(err) => Self::Invalid(InvalidData::WorkerConfig(err)),
+        }
+    }
+
+    /// Reads the coordinator app databag as [`read`](Self::read) does, then checks
+    /// `worker_config` for `worker` before anything is written: a configuration its Pyroscope
+    /// release would refuse at start (see `pyroscope_cluster_release::check`) is
+    /// [`InvalidData::Refused`], one whose `memberlist.join_members` lacks the worker's own
+    /// `<address>:<bind port>` is [`InvalidData::NotListed`]. Either way nothing is to be
+    /// written and nothing restarted: the running Pyroscope keeps its last good configuration.
+    ///
+    /// A worker charm reads with this; [`read`](Self::read) is for tools without a worker.
+    pub fn read_for(databag: &RawDatabag, seen: Seen, worker: &ThisWorker<'_>) -> Self {
+        match Self::read(databag, seen) {
+            Self::Ready(data) => match data.check(worker) {
+                Ok(()) => Self::Ready(data),
+                Err(invalid) => Self::Invalid(invalid),
+            },
+            other => other,
         }
     }
 
@@ -152,6 +202,31 @@ impl ClusterData {
     /// The Pyroscope configuration to run.
     pub fn config(&self) -> &WorkerConfig {
         &self.config
+    }
+
+    /// Checks the configuration for `worker`: its release takes it, and it lists the worker's
+    /// own address in `memberlist.join_members` (with `memberlist.bind_port`, default 7946). A
+    /// list with a DNS service-discovery entry (`dns+...`) is taken: whether it finds this worker
+    /// is not known here.
+    pub fn check(&self, worker: &ThisWorker<'_>) -> Result<(), InvalidData> {
+        let root: Node =
+            yaml::from_str(self.config.text()).map_err(|err| InvalidData::WorkerConfig(ConfigError::Yaml(err)))?;
+        check(worker.pyroscope, &root).map_err(InvalidData::Refused)?;
+        let bind_port = self
+            .config
+            .get(&["memberlist", "bind_port"])
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|port| u16::try_from(port).ok())
+            .unwrap_or(DEFAULT_BIND_PORT);
+        let members: Vec<JoinMember<'_>> =
+            self.config.join_members().into_iter().filter_map(|text| JoinMember::parse(text).ok()).collect();
+        let discovery = members.iter().any(|member| matches!(member, JoinMember::Discovery(_)));
+        let listed = members.iter().any(|member| member.is(worker.address.as_str(), bind_port, bind_port));
+        if listed || discovery {
+            Ok(())
+        } else {
+            Err(InvalidData::NotListed { member: worker.address.with_port(bind_port).to_string() })
+        }
     }
 
     /// The data as decoded, each field as it was on the wire.

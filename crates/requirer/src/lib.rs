@@ -8,10 +8,17 @@
 //!    topology in its unit databag. The plan is a set of [`DatabagChanges`] against what the
 //!    databags hold now, empty when they are up to date. Roles go on the wire sorted, byte for byte
 //!    as the Python worker writes them.
-//! 2. **Read** ([`CoordinatorState::read`]): the coordinator app databag is not published yet,
-//!    ready ([`ClusterData`]: the configuration, TLS, ports, telemetry endpoints), invalid (with
-//!    the reason), or removed after having been published. Telling the last from the first needs
-//!    one fact from before the hook, [`Seen`]; the config file's existence is that fact.
+//! 2. **Read** ([`CoordinatorState::read_for`]): the coordinator app databag is not published
+//!    yet, ready ([`ClusterData`]: the configuration, TLS, ports, telemetry endpoints), invalid
+//!    (with the reason), or removed after having been published. Telling the last from the first
+//!    needs one fact from before the hook, [`Seen`]; the config file's existence is that fact.
+//!    Before it is ready, `worker_config` is checked for this worker ([`ThisWorker`]): the
+//!    Pyroscope release it runs must take it ([`InvalidData::Refused`] lists each key path,
+//!    value and reason, and the release: unknown keys, a YAML integer or `1d` on a Go duration,
+//!    an IPv6 member without brackets), and `memberlist.join_members` must list the worker's own
+//!    `<address>:<bind port>` ([`InvalidData::NotListed`]). An invalid configuration is never
+//!    written and never restarts Pyroscope, which keeps running its last good one; the message
+//!    is the charm's `blocked` status.
 //! 3. **Run**: [`ConfigChange::decide`] compares the configuration with the config file on disk
 //!    (parsed, not as text) and says unchanged, rewrite, or rewrite and restart: a change of the
 //!    gossip member list alone is written without a restart (see [`ConfigChange`] for the rule).
@@ -22,13 +29,19 @@
 //! databags, the leadership and the file on disk, and performs the writes and the restart. Wire
 //! encoding and decoding are the model crate's ([`pyroscope_cluster_model`]), and so is all YAML.
 //!
+//! What this crate knows of Pyroscope's configuration keys: it checks every key against the
+//! release's key table (`pyroscope-cluster-release`, which knows them all), and reads only
+//! `memberlist.join_members` (its own membership; the one key a change of which needs no restart,
+//! [`RESTART_FREE_KEYS`]) and `memberlist.bind_port` (its own member's port). Everything else it
+//! passes to Pyroscope as the coordinator wrote it.
+//!
 //! # A worker charm's whole use
 //!
 //! ```
 //! use pyroscope_cluster_model::{DatabagModel, JujuTopology, ProviderAppData, RawDatabag};
 //! use pyroscope_cluster_requirer::{
-//!     Announcement, Command, ConfigChange, CoordinatorState, Leadership, Seen, roles_from_options,
-//!     write_config_file,
+//!     Announcement, Command, ConfigChange, CoordinatorState, Leadership, PyroscopeRelease, Seen, ThisWorker,
+//!     roles_from_options, write_config_file,
 //! };
 //! # let dir = tempfile::tempdir()?;
 //! # let config_file = dir.path().join("config.yaml");
@@ -63,11 +76,13 @@
 //! assert_eq!(app_databag["role"], r#""ingester,querier""#);
 //! assert!(me.plan(&unit_databag, Leadership::Follower).unit.is_empty(), "nothing left to write");
 //!
-//! // 2. Read what the coordinator sent (`relation-get --app - <coordinator app>`).
+//! // 2. Read what the coordinator sent (`relation-get --app - <coordinator app>`), checked for
+//! //    this worker: the Pyroscope release its image runs, and its own address.
+//! let this = ThisWorker { pyroscope: PyroscopeRelease::V1_18_2, address: &me.address };
 //! let worker_config = "memberlist:\n  join_members: ['pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946']\nstorage: {backend: s3}\n";
 //! let coordinator = ProviderAppData::new(worker_config).encode();
 //! let seen = Seen::from_config_file_exists(std::path::Path::new(config_file).exists());
-//! let data = match CoordinatorState::read(&coordinator, seen) {
+//! let data = match CoordinatorState::read_for(&coordinator, seen, &this) {
 //!     CoordinatorState::Ready(data) => data,
 //!     CoordinatorState::NotPublished => return Ok(()), // status: waiting for the coordinator
 //!     CoordinatorState::Invalid(why) => return Err(why.into()), // status: blocked, with `why`; keep running
@@ -90,16 +105,26 @@
 //!     'pyroscope-worker-1.pyroscope-worker-endpoints.cos.svc.cluster.local:7946']}}";
 //! let coordinator = ProviderAppData::new(worker_config).encode();
 //! let seen = Seen::from_config_file_exists(std::path::Path::new(config_file).exists());
-//! let state = CoordinatorState::read(&coordinator, seen);
+//! let state = CoordinatorState::read_for(&coordinator, seen, &this);
 //! let data = state.data().ok_or("coordinator data not ready")?;
 //! let on_disk = std::fs::read_to_string(config_file).ok();
 //! let change = ConfigChange::decide(on_disk.as_deref(), data.config());
 //! assert!(change.needs_write() && !change.needs_restart(), "{change}");
 //! write_config_file(config_file, data.config().text())?;
 //!
+//! // A coordinator that renders for Pyroscope 2.x: this 1.18 worker refuses it, writes nothing,
+//! // and keeps running the configuration it has (status: blocked, with the message).
+//! let worker_config = "architecture_storage: v1\nmemberlist:\n  join_members: ['pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946']\n";
+//! let coordinator = ProviderAppData::new(worker_config).encode();
+//! let state = CoordinatorState::read_for(&coordinator, seen, &this);
+//! let CoordinatorState::Invalid(why) = state else { panic!("{state:?}") };
+//! assert!(why.to_string().starts_with(
+//!     "Pyroscope 1.18.2 would refuse this configuration: `architecture_storage`: Pyroscope 1.18.2 has no such key"
+//! ));
+//!
 //! // The coordinator leaves: its databag empties, and this unit had seen valid data.
 //! let seen = Seen::from_config_file_exists(std::path::Path::new(config_file).exists());
-//! assert!(matches!(CoordinatorState::read(&RawDatabag::new(), seen), CoordinatorState::Removed));
+//! assert!(matches!(CoordinatorState::read_for(&RawDatabag::new(), seen, &this), CoordinatorState::Removed));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -111,10 +136,14 @@ mod publish;
 
 pub use command::{Command, PROGRAM};
 pub use config::{ConfigChange, ConfigError, RESTART_FREE_KEYS, RestartReason, WorkerConfig};
-pub use coordinator::{ClusterData, CoordinatorState, InvalidData, Seen, Tls, WorkerPorts};
+pub use coordinator::{
+    ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, Seen, ThisWorker, Tls, WorkerPorts,
+};
 pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, write_config_file};
 pub use publish::{
     Announcement, Leadership, NotLeader, PublishPlan, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };
 /// Re-exported from the model, where the provider's plan uses it too.
 pub use pyroscope_cluster_model::{DatabagChanges, JUJU_UNIT_KEYS};
+/// Re-exported: the release a worker checks its configuration against.
+pub use pyroscope_cluster_release::{ConfigProblem, ConfigRefusal, Problem, PyroscopeRelease};
