@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use pyroscope_cluster_release::PyroscopeRelease;
 
 use crate::input::Source;
 
@@ -52,24 +53,31 @@ enum Command {
     /// or JSON), what it publishes where, which relations are not ready and why, and how the
     /// cluster compares with the minimal and the recommended deployment.
     ///
-    /// Input: `settings` (all optional: `external_url`, `s3: {endpoint, bucket_name,
-    /// access_key_id, secret_access_key, region, insecure}`, `retention_period`,
-    /// `compactor_cleanup_interval`, `compactor_deletion_delay`, `data_path`, `ports`), `extras`
-    /// (optional: `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of
-    /// `{id, app, app_data, units: {unit-name: databag}, published}` with raw databags.
+    /// Input: `settings` (all optional: `pyroscope` (the workers' release, default 1.18),
+    /// `external_url`, `s3: {endpoint, bucket_name, access_key_id, secret_access_key, region,
+    /// insecure, tls_ca_chain}`, `retention_period`, `compactor_cleanup_interval`,
+    /// `compactor_deletion_delay`, `data_path`, `ports`), `extras` (optional: `coordinator_app`,
+    /// `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of `{id, app, app_data,
+    /// units: {unit-name: databag}, published}` with raw databags.
     Reconcile {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
         /// `json` (default) for scripts, `text` for a person.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// The Pyroscope release the workers run (`1.18`, `2.2.1`); overrides `settings.pyroscope`.
+        #[arg(long)]
+        pyroscope: Option<PyroscopeRelease>,
     },
     /// Validate a whole relation state, or every `pyroscope_cluster` databag in the output of
     /// `juju show-unit <unit> --format yaml` (of a coordinator or a worker unit).
     ///
     /// A relation state has `provider: {app, unit}` and `requirer: {app, unit}` at the top, as in
     /// the interface's README; its values are decoded unless `--wire` says they are JSON text, as
-    /// on the wire. Every problem is printed with where it is; exit 1 if there is any.
+    /// on the wire. The coordinator's `worker_config` is checked too, as a worker checks it: YAML,
+    /// every key and value against the Pyroscope release (`--pyroscope`), and the worker's own
+    /// address in `memberlist.join_members` when the state or capture has the worker's unit
+    /// databag. Every problem is printed with where it is; exit 1 if there is any.
     Validate {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
@@ -83,6 +91,10 @@ enum Command {
         /// say (`coordinator`/`worker`).
         #[arg(long, value_enum)]
         side: Option<SideArg>,
+        /// The Pyroscope release the workers run, which `worker_config` is checked against
+        /// (`1.18`, `2.2.1`).
+        #[arg(long, default_value = "1.18")]
+        pyroscope: PyroscopeRelease,
     },
     /// Print the generated JSON Schema of one side (as in docs/schema/v0/).
     Schema {
@@ -154,13 +166,14 @@ fn run(cli: Cli) -> Result<String, Failure> {
             let source = Source::from_arg(file.as_deref());
             wire::encode(databag, &source, &source.read()?)
         }
-        Command::Reconcile { file, format } => {
+        Command::Reconcile { file, format, pyroscope } => {
             let source = Source::from_arg(file.as_deref());
-            reconcile::run(&source, &source.read()?, format)
+            reconcile::run(&source, &source.read()?, format, pyroscope)
         }
-        Command::Validate { file, wire, endpoint, side } => {
+        Command::Validate { file, wire, endpoint, side, pyroscope } => {
             let source = Source::from_arg(file.as_deref());
-            let report = validate::run(&source, &source.read()?, wire, &validate::ShowUnitOptions { endpoint, side })?;
+            let options = validate::ShowUnitOptions { endpoint, side, pyroscope };
+            let report = validate::run(&source, &source.read()?, wire, &options)?;
             if report.problems == 0 {
                 Ok(report.text.trim_end().to_owned())
             } else {

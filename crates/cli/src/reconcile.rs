@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use pyroscope_cluster_model::{RawDatabag, Role};
 use pyroscope_cluster_provider::{
-    Extras, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Reconciliation, Settings, Snapshot, StatusLevel,
-    WorkerRelation, reconcile,
+    Extras, MINIMAL_DEPLOYMENT, PyroscopeRelease, RECOMMENDED_DEPLOYMENT, Reconciliation, Settings, Snapshot,
+    StatusLevel, WorkerRelation, reconcile,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,8 @@ struct Input {
 /// The output, as JSON.
 #[derive(Debug, Serialize)]
 struct Output {
+    /// The Pyroscope release the configuration is rendered for.
+    pyroscope: PyroscopeRelease,
     status: Status,
     /// Relation ID -> the provider app databag to write (the whole databag, as it must end up).
     publish: BTreeMap<String, RawDatabag>,
@@ -63,20 +65,29 @@ struct Shortfall {
     want: usize,
 }
 
-pub(crate) fn run(source: &Source, text: &str, format: Format) -> Result<String, Failure> {
-    let input: Input = crate::input::parse_yaml_or_json(text)
+pub(crate) fn run(
+    source: &Source,
+    text: &str,
+    format: Format,
+    pyroscope: Option<PyroscopeRelease>,
+) -> Result<String, Failure> {
+    let mut input: Input = crate::input::parse_yaml_or_json(text)
         .map_err(|err| Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name())))?;
+    if let Some(release) = pyroscope {
+        input.settings.pyroscope = release;
+    }
     let snapshot = Snapshot::from_iter(input.relations);
     let outcome = reconcile(&snapshot, &input.settings, &input.extras);
+    let release = input.settings.pyroscope;
     match format {
         Format::Json => {
-            serde_json::to_string_pretty(&output(&outcome)).map_err(|err| Failure::internal(err.to_string()))
+            serde_json::to_string_pretty(&output(&outcome, release)).map_err(|err| Failure::internal(err.to_string()))
         }
-        Format::Text => Ok(text_report(&outcome)),
+        Format::Text => Ok(text_report(&outcome, release)),
     }
 }
 
-fn output(outcome: &Reconciliation) -> Output {
+fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> Output {
     let view = &outcome.view;
     let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -90,6 +101,7 @@ fn output(outcome: &Reconciliation) -> Output {
         .collect();
     let roles = Role::CORE.iter().map(|&role| (role, view.units_with(role))).collect();
     Output {
+        pyroscope,
         status: Status { level: level(status.level), message: status.message },
         publish,
         not_ready,
@@ -125,7 +137,7 @@ fn level(level: StatusLevel) -> &'static str {
 }
 
 /// A summary for a person: the status, a table of roles, and every reason.
-fn text_report(outcome: &Reconciliation) -> String {
+fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String {
     let view = &outcome.view;
     let status = outcome.status();
     let mut out = String::new();
@@ -153,6 +165,7 @@ fn text_report(outcome: &Reconciliation) -> String {
     let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
     let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
+    let _ = writeln!(out, "configuration for Pyroscope {pyroscope}");
     if let Err(err) = &outcome.config {
         let _ = writeln!(out, "no configuration: {err}");
     }

@@ -3,19 +3,65 @@
 
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::RawDatabag;
+use pyroscope_cluster_model::{Address, DatabagModel, ProviderAppData, RawDatabag};
+use pyroscope_cluster_release::{CheckError, ConfigRefusal, PyroscopeRelease, check_yaml};
+use pyroscope_cluster_requirer::{ClusterData, InvalidData, ThisWorker};
 use pyroscope_cluster_schema::{Databag, Form, Issue, validate_databag, validate_relation_state};
 use serde_json::{Map, Value};
 
 use crate::input::Source;
 use crate::{Failure, SideArg};
 
-/// Where the databags of a `juju show-unit` capture come from.
+/// Where the databags of a `juju show-unit` capture come from, and what `worker_config` is
+/// checked against.
 pub(crate) struct ShowUnitOptions {
     /// The endpoint whose relations to check.
     pub(crate) endpoint: String,
     /// Which side the captured unit is on, when it cannot be told from the capture.
     pub(crate) side: Option<SideArg>,
+    /// The Pyroscope release the workers run.
+    pub(crate) pyroscope: PyroscopeRelease,
+}
+
+/// Where `worker_config`'s problems are reported.
+const WORKER_CONFIG: &str = "provider.app.worker_config";
+
+/// The problems a worker on `release` (at `address`, when known) finds in the coordinator's
+/// `worker_config`, each an issue at its key path under `provider.app.worker_config`.
+fn worker_config_issues(worker_config: &str, release: PyroscopeRelease, address: Option<&Address>) -> Vec<Issue> {
+    let at = |path: &str| {
+        if path.is_empty() { WORKER_CONFIG.to_owned() } else { format!("{WORKER_CONFIG}.{path}") }
+    };
+    let refused = |refusal: &ConfigRefusal| -> Vec<Issue> {
+        let problems = refusal.problems.iter();
+        problems.map(|p| Issue { path: at(&p.path), message: p.reason(refusal.release).to_string() }).collect()
+    };
+    let data = match ClusterData::try_from(ProviderAppData::new(worker_config)) {
+        Ok(data) => data,
+        Err(err) => return vec![Issue { path: at(""), message: err.to_string() }],
+    };
+    let Some(address) = address else {
+        return match check_yaml(release, worker_config) {
+            Ok(()) => vec![],
+            Err(CheckError::Refused(refusal)) => refused(&refusal),
+            Err(err) => vec![Issue { path: at(""), message: err.to_string() }],
+        };
+    };
+    match data.check(&ThisWorker { pyroscope: release, address }) {
+        Ok(()) => vec![],
+        Err(InvalidData::Refused(refusal)) => refused(&refusal),
+        Err(InvalidData::NotListed { member }) => vec![Issue {
+            path: at("memberlist.join_members"),
+            message: format!("does not list this worker ({member}): the coordinator has not counted it"),
+        }],
+        Err(other) => vec![Issue { path: at(""), message: other.to_string() }],
+    }
+}
+
+/// A string value of a databag: as is when decoded, JSON-decoded when on the wire.
+fn string_value(value: Option<&Value>, wire: bool) -> Option<String> {
+    let text = value?.as_str()?;
+    if wire { serde_json::from_str::<String>(text).ok() } else { Some(text.to_owned()) }
 }
 
 /// What `validate` found: a report for stdout, and whether it found problems.
@@ -32,7 +78,14 @@ pub(crate) fn run(source: &Source, text: &str, wire: bool, options: &ShowUnitOpt
     };
     if top.contains_key("provider") || top.contains_key("requirer") {
         let form = if wire { Form::Wire } else { Form::Decoded };
-        let issues = validate_relation_state(&document, form).err().map(|invalid| invalid.issues).unwrap_or_default();
+        let mut issues =
+            validate_relation_state(&document, form).err().map(|invalid| invalid.issues).unwrap_or_default();
+        let config = string_value(document.pointer("/provider/app/worker_config"), wire);
+        let address = string_value(document.pointer("/requirer/unit/address"), wire);
+        if let Some(config) = config {
+            let address = address.and_then(|text| text.parse::<Address>().ok());
+            issues.extend(worker_config_issues(&config, options.pyroscope, address.as_ref()));
+        }
         let text = issues.iter().map(|issue| format!("{issue}\n")).collect::<String>();
         let summary = format!("relation state ({} values)", if wire { "wire" } else { "decoded" });
         return Ok(report(text, issues.len(), &summary));
@@ -105,6 +158,20 @@ fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOpti
             let remote_units = relation.get("related-units").and_then(Value::as_object);
             for (remote, remote_info) in remote_units.into_iter().flatten() {
                 check(format!("{here} {remote}"), remote_unit_bag, remote_info.get("data"));
+            }
+            // A worker's capture: the coordinator's configuration, as this worker checks it.
+            if side == Side::Requirer {
+                let app = relation.get("application-data").map(raw_databag).and_then(Result::ok);
+                let data = app.as_ref().and_then(|raw| ProviderAppData::decode(raw).ok());
+                let local = relation.pointer("/local-unit/data/address");
+                let address = string_value(local, true).and_then(|text| text.parse::<Address>().ok());
+                if let Some(data) = data {
+                    let issues = worker_config_issues(&data.worker_config, options.pyroscope, address.as_ref());
+                    for issue in &issues {
+                        let _ = writeln!(text, "{here} application-data: {issue}");
+                    }
+                    problems += issues.len();
+                }
             }
         }
     }

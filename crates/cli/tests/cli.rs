@@ -107,6 +107,46 @@ fn reconcile_the_recommended_cluster() {
     insta::assert_json_snapshot!("reconcile_recommended_json", json);
 }
 
+/// `settings.pyroscope` and `--pyroscope`, which wins: the release in the output, and the keys
+/// it gets.
+#[test]
+fn reconcile_for_a_release() {
+    let read = |args: &[&str], stdin: &str| -> Value {
+        serde_json::from_str(&check(args, stdin, 0, "").stdout).expect("JSON output")
+    };
+    let config = |json: &Value| -> String {
+        let databag = json["publish"].as_object().unwrap().values().next().unwrap();
+        serde_json::from_str(databag["worker_config"].as_str().unwrap()).unwrap()
+    };
+    let example = ["reconcile", "examples/reconcile-recommended.yaml"];
+    let json = read(&example, "");
+    assert_eq!(json["pyroscope"], "1.18.2");
+    assert!(!config(&json).contains("architecture_storage"));
+    let json = read(&[&example[..], &["--pyroscope", "2.2"]].concat(), "");
+    assert_eq!(json["pyroscope"], "2.2.1");
+    assert!(config(&json).contains("architecture_storage: v1\n"));
+    let input = std::fs::read_to_string(root().join(example[1])).unwrap();
+    let two = input.replace("pyroscope: '1.18'", "pyroscope: '2.0'");
+    assert_ne!(two, input);
+    assert_eq!(read(&["reconcile"], &two)["pyroscope"], "2.0.6");
+    assert_eq!(read(&["reconcile", "--pyroscope", "1.19"], &two)["pyroscope"], "1.19.3", "the flag wins");
+    check(&["reconcile", "--pyroscope", "3.0"], &two, 2, "there is no key reference for Pyroscope 3.0");
+    check(
+        &["reconcile"],
+        &input.replace("pyroscope: '1.18'", "pyroscope: '1.7'"),
+        1,
+        "there is no key reference for Pyroscope 1.7",
+    );
+    // A duration the key's decoder does not take: no configuration, and the status says why.
+    let json = read(&["reconcile"], &input.replace("retention_period: 30d", "retention_period: 1.5h"));
+    assert_eq!(json["publish"], serde_json::json!({}));
+    assert_eq!(
+        json["config_error"],
+        "retention_period \"1.5h\" is not a duration Pyroscope 1.18.2 reads for `limits.compactor_blocks_retention_period`: \
+         it has a fraction; write whole numbers with units y, w, d, h, m, s, ms, largest first (`30d`, `1h30m`), or `0`"
+    );
+}
+
 #[test]
 fn reconcile_a_broken_cluster_from_stdin() {
     let input = r#"
@@ -141,7 +181,7 @@ fn validate_the_examples() {
     assert_eq!(out.stdout, "ok: no problem in 3 databags of 1 relation\n");
     let worker = std::fs::read_to_string(root().join("examples/show-unit-worker-healthy.yaml")).unwrap();
     let broken = worker
-        .replace("worker_ports: '[4040, 7946]'", "worker_ports: '[0, 7946]'")
+        .replace("worker_ports: '[7946, 4040]'", "worker_ports: '[0, 7946]'")
         .replace("charm: ch:amd64/pyroscope-worker-k8s-7", "charm: local:my-charm");
     assert_ne!(broken, worker);
     let out = check(&["validate", "-"], &broken, 1, "1 problem(s)");
@@ -153,6 +193,45 @@ fn validate_the_examples() {
     assert!(
         out.stdout.contains("requirer.app.role: missing"),
         "told the wrong side, it reads the wrong databags: {}",
+        out.stdout
+    );
+    // The coordinator's configuration, as the worker checks it against its Pyroscope release.
+    let out = check(&["validate", "examples/show-unit-worker-refused.yaml"], "", 1, "3 problem(s)");
+    insta::assert_snapshot!("validate_refused_worker_config", out.stdout);
+    let out =
+        check(&["validate", "--pyroscope", "2.2", "examples/show-unit-worker-refused.yaml"], "", 1, "2 problem(s)");
+    assert!(!out.stdout.contains("architecture_storage"), "2.2 has the key: {}", out.stdout);
+    check(
+        &["validate", "--pyroscope", "1.17", "examples/show-unit-worker-healthy.yaml"],
+        "",
+        2,
+        "known releases: 1.18.2",
+    );
+    let unlisted =
+        worker.replace("pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946", "w-9:7946");
+    let out = check(&["validate", "-"], &unlisted, 1, "1 problem(s)");
+    assert!(
+        out.stdout.contains(
+            "provider.app.worker_config.memberlist.join_members: does not list this worker \
+             (pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946)"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A relation state: the worker's address is its unit databag's.
+    let state = r#"{"provider": {"app": {"worker_config": "architecture_storage: v1\nmemberlist: {join_members: ['w-0:7946']}\n"}, "unit": {}},
+        "requirer": {"app": {"role": "all"}, "unit": {"address": "w-1", "juju_topology": {"application": "w", "unit": "w/1", "charm_name": "c"}}}}"#;
+    let out = check(&["validate", "-"], state, 1, "1 problem(s)");
+    assert_eq!(
+        out.stdout,
+        "provider.app.worker_config.architecture_storage: Pyroscope 1.18.2 has no such key (2.0.6, 2.2.1 have it)\n\
+         1 problem in relation state (decoded values)\n"
+    );
+    let out = check(&["validate", "--pyroscope", "2.0", "-"], state, 1, "1 problem(s)");
+    assert!(
+        out.stdout
+            .starts_with("provider.app.worker_config.memberlist.join_members: does not list this worker (w-1:7946)"),
+        "{}",
         out.stdout
     );
     // A show-unit capture of another charm's relations only.

@@ -82,13 +82,19 @@ pub enum Problem {
 impl ConfigProblem {
     /// The problem as a sentence for `release`: "`key` = `value`: why".
     pub fn display(&self, release: PyroscopeRelease) -> impl fmt::Display + '_ {
-        ProblemDisplay { problem: self, release }
+        ProblemDisplay { problem: self, release, path: true }
+    }
+
+    /// The problem without its path, for a report that shows the path apart: "`value`: why".
+    pub fn reason(&self, release: PyroscopeRelease) -> impl fmt::Display + '_ {
+        ProblemDisplay { problem: self, release, path: false }
     }
 }
 
 struct ProblemDisplay<'a> {
     problem: &'a ConfigProblem,
     release: PyroscopeRelease,
+    path: bool,
 }
 
 impl fmt::Display for ProblemDisplay<'_> {
@@ -98,11 +104,12 @@ impl fmt::Display for ProblemDisplay<'_> {
         if let Problem::NotAMapping { found } = problem {
             return write!(f, "the document is {found}, but Pyroscope {release} reads a mapping of configuration keys");
         }
-        write!(f, "`{path}`")?;
-        if let Some(value) = value {
-            write!(f, " = `{value}`")?;
+        match (self.path, value) {
+            (true, Some(value)) => write!(f, "`{path}` = `{value}`: ")?,
+            (true, None) => write!(f, "`{path}`: ")?,
+            (false, Some(value)) => write!(f, "`{value}`: ")?,
+            (false, None) => {}
         }
-        f.write_str(": ")?;
         match problem {
             Problem::NotAMapping { .. } => Ok(()),
             Problem::UnknownKey { known_in } if known_in.is_empty() => {
