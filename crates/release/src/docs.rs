@@ -128,6 +128,15 @@ writes instead:
             deviation.instead
         );
     }
+    out.push_str(
+        "
+Inputs the coordinator reads differently from coordinated-workers, on purpose: an S3 endpoint
+without a scheme is HTTPS unless `insecure` says otherwise (coordinated-workers would say plain
+HTTP when the s3 relation gives no CA chain; with `http://` or `https://` the derivation is
+its, `not (tls_ca_chain or scheme == \"https\")`); an S3 endpoint with a path, even a lone
+trailing `/`, is an error rather than a value passed on.
+",
+    );
     out.push('\n');
     out
 }

@@ -25,6 +25,7 @@ pub(crate) fn interface_md() -> String {
     roles(&mut out);
     example(&mut out);
     validation(&mut out);
+    out.push_str(&pyroscope_cluster_release::docs::markdown());
     differences(&mut out);
     out
 }
