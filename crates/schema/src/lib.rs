@@ -11,11 +11,9 @@
 //!   validator takes as a mere annotation), reporting every problem with its path. A
 //!   [`Validator`] does the same for any pair of schemas in that layout, such as the published
 //!   ones. The tests check that it accepts and rejects what the model's decoder does.
-//! - [`generated_files`]: the files `cargo xtask schema` writes (the schemas, and
-//!   `docs/interface.md`), as text.
-//! - [`drift`]: where this schema parts from the published one, and why.
 //!
-//! The crate does no IO; the xtask writes the files.
+//! The crate does no IO. The files generated from it (`docs/schema/v0/*.json`,
+//! `docs/interface.md`) are rendered and written by the xtask (`cargo xtask schema`).
 //!
 //! ```
 //! use pyroscope_cluster_schema::{Databag, Form, validate_databag, validate_relation_state};
@@ -45,17 +43,11 @@
 //! ```
 
 mod applicable;
-mod docs;
-pub mod drift;
-mod example;
-mod files;
 mod generate;
 mod json;
 mod validate;
 
-pub use example::example_state;
-pub use files::{GeneratedFile, generated_files};
-pub use generate::{Side, provider_schema, requirer_schema, schema};
+pub use generate::{GENERATED_MARKER, Side, provider_schema, requirer_schema, schema, schema_of};
 pub use validate::{
     Databag, Form, Invalid, Issue, Reading, SchemaError, Validator, validate_databag, validate_decoded_databag,
     validate_relation_state,
