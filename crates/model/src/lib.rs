@@ -47,6 +47,7 @@ mod databag;
 mod de;
 mod json;
 mod map;
+mod redact;
 mod role;
 mod schema;
 #[cfg(any(test, feature = "proptest"))]
@@ -57,10 +58,11 @@ pub mod yaml;
 pub use address::{Address, AddressError, AddressKind, HostPort};
 pub use changes::{DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
-    DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,
+    DatabagKind, DatabagModel, DecodeError, FieldError, PathStep, Port, Problem, ProviderAppData, RawDatabag,
     RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,
 };
 pub use map::StringMap;
+pub use redact::{EXCERPT_CHARS, SECRET_KEYS, Shown};
 pub use role::{Role, Roles, RolesError, UnknownRole};
 pub use topology::JujuTopology;
 

@@ -155,6 +155,7 @@ impl<'de> Deserialize<'de> for Role {
 
 /// Why a comma-joined role string is not a valid [`Roles`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RolesError {
     /// The string was empty: a worker with no role is not part of the cluster.
     #[error("no role given")]

@@ -131,6 +131,11 @@ impl<T: JsonSchema> JsonSchema for Databag<T> {
                 *field = envelope(std::mem::take(field));
             }
         }
+        // A databag is a map of sorted keys: its required keys are listed sorted, as its properties
+        // are, whatever order the type declares its fields in.
+        if let Some(Value::Array(required)) = schema.get_mut("required") {
+            required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
         // Juju holds every value of a databag, known key or not, as a string.
         schema.insert("additionalProperties".to_owned(), json!({"type": "string"}));
         schema
