@@ -278,16 +278,17 @@ fn validation(out: &mut String) {
     let _ = write!(
         out,
         "## Validation\n\nA JSON Schema validator takes `contentSchema` as an annotation: it checks that each \
-         value is a string and stops there. `pyroscope-cluster-schema` validates deeply: it decodes each value \
-         and checks it against its content schema, and reports every problem with its path. For the example \
-         above with a few values broken (`role` = `\"querier, ingester\"`, `address` = \
+         value is a string and stops there. `pyroscope-cluster-schema` (and the CLI's `validate`) reads each databag \
+         with the Rust decoder that this interface's coordinator and workers read it with, so it reports what they \
+         would: a problem for each key, in the decoder's words, with its path (the first problem of each value). \
+         For the example above with a few values broken (`role` = `\"querier, ingester\"`, `address` = \
          `\"http://pyroscope-worker-0:4040\"`, `juju_topology` = `{{\"unit\": \"pyroscope-worker/0\", \
          \"charm_name\": null}}`, `worker_ports` = `[0, 7946.0]`, `loki_endpoints` repeating `loki-0`):\n\n\
-         ```text\n{issues}\n```\n\nIt reads JSON text as the Rust decoder does, which is stricter than a JSON \
-         Schema validator in two ways that the schema cannot say: an object may not repeat a key the schema \
-         names, and a number where the schema wants an integer must be written as one. Keys the schema does \
-         not name are skipped unread. The tests check, on generated databags, that this validator and the \
-         model's decoder accept and reject the same ones.\n\n"
+         ```text\n{issues}\n```\n\nThe decoder is stricter than a JSON Schema validator reading the schemas of this \
+         page in two ways that a schema cannot say: an object may not repeat a key the schema names, and a number \
+         where the schema wants an integer must be written as one. Keys the schema does not name are ignored. The \
+         tests check, on generated databags, that the schemas, read by a JSON Schema validator with each content \
+         schema, accept and reject what the decoder does, but for those two.\n\n"
     );
 }
 
