@@ -76,12 +76,6 @@ fn seed_example_fixed_validates() {
     assert_eq!(fixed["requirer"]["unit"]["juju_topology"], published["requirer"]["unit"]["juju_topology"]);
     assert_eq!(fixed["provider"]["unit"], published["provider"]["unit"]);
     assert!(published["provider"]["app"]["config"].is_null());
-    // And it decodes with the model, values and all.
-    let unit = RequirerUnitData {
-        address: fixed["requirer"]["unit"]["address"].as_str().unwrap().parse().unwrap(),
-        juju_topology: serde_json::from_value(fixed["requirer"]["unit"]["juju_topology"].clone()).unwrap(),
-    };
-    assert_eq!(unit.juju_topology.model.as_deref(), Some("mymodel"));
 }
 
 /// The seed example (values decoded), or the same with every value JSON text as on the wire.
