@@ -19,6 +19,7 @@ mod docs;
 pub mod drift;
 mod example;
 mod generated;
+pub mod tidy;
 
 pub use example::example_state;
 pub use generated::{GeneratedFile, generated_files};

@@ -7,7 +7,7 @@ use std::num::NonZeroU16;
 use serde::Serialize;
 
 use crate::address::{Address, AddressError};
-use crate::json;
+use crate::json::{self, PathStep};
 use crate::map::StringMap;
 use crate::redact::Shown;
 use crate::role::{Roles, RolesError};
@@ -84,15 +84,6 @@ pub enum Problem {
     /// The value is a string, but not a host name or IP literal.
     #[error("is not a valid address: {0}")]
     Address(AddressError),
-}
-
-/// One step into a JSON value.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PathStep {
-    /// The value of an object's key.
-    Key(String),
-    /// An array's element.
-    Index(usize),
 }
 
 /// One key of a databag that could not be decoded, with its value and the reason.
@@ -276,6 +267,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The proptest strategy of a databag field's type, of which the databag types' strategies are
+/// made (`strategies.rs` has the field types' strategies).
+#[cfg(any(test, feature = "proptest"))]
+pub(crate) trait FieldStrategy: Sized + std::fmt::Debug {
+    fn strategy() -> proptest::strategy::BoxedStrategy<Self>;
+}
+
 /// Declares a databag type once: the struct, whose fields are the keys in the Python model's
 /// declaration order, and from that one list its [`DatabagModel`] impl (`KEYS`, `encode`,
 /// `decode`), its `Debug` (a [secret](crate::SECRET_KEYS) value by its size only) and its
@@ -334,10 +332,10 @@ macro_rules! databag {
         }
 
         #[cfg(any(test, feature = "proptest"))]
-        impl crate::strategies::FieldStrategy for $name {
+        impl FieldStrategy for $name {
             fn strategy() -> proptest::strategy::BoxedStrategy<Self> {
                 use proptest::strategy::Strategy;
-                ($(<$ty as crate::strategies::FieldStrategy>::strategy(),)*)
+                ($(<$ty as FieldStrategy>::strategy(),)*)
                     .prop_map(|($($field,)*)| Self { $($field),* })
                     .boxed()
             }

@@ -14,7 +14,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::ser::Formatter;
 
-use crate::PathStep;
+/// One step into a JSON value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PathStep {
+    /// The value of an object's key.
+    Key(String),
+    /// An array's element.
+    Index(usize),
+}
 
 /// Formats like Python's `json.dumps` with default arguments.
 #[derive(Debug, Clone, Copy, Default)]

@@ -58,9 +58,10 @@ pub mod yaml;
 pub use address::{Address, AddressError, AddressKind, HostPort};
 pub use changes::{DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
-    DatabagKind, DatabagModel, DecodeError, FieldError, PathStep, Port, Problem, ProviderAppData, RawDatabag,
+    DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,
     RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,
 };
+pub use json::PathStep;
 pub use map::StringMap;
 pub use redact::{EXCERPT_CHARS, SECRET_KEYS, Shown};
 pub use role::{Role, Roles, RolesError, UnknownRole};

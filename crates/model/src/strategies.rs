@@ -10,6 +10,7 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
+use crate::databag::FieldStrategy;
 use crate::{
     Address, JujuTopology, Port, ProviderAppData, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData, Role, Roles,
     StringMap,
@@ -69,12 +70,6 @@ pub fn string_map() -> impl Strategy<Value = StringMap> {
 /// Any port, 1 to 65535.
 pub fn port() -> impl Strategy<Value = Port> {
     (1..=u16::MAX).prop_map(|port| Port::new(port).expect("non-zero by construction"))
-}
-
-/// The strategy of a databag field's type: what the databag types' strategies are made of (each
-/// databag type's comes from its one declaration, in `databag.rs`).
-pub(crate) trait FieldStrategy: Sized + std::fmt::Debug {
-    fn strategy() -> BoxedStrategy<Self>;
 }
 
 impl FieldStrategy for String {

@@ -41,6 +41,7 @@ impl Seen {
 
 /// Why the coordinator app databag holds data a worker cannot use.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidData {
     /// A key is missing, is not JSON, or is not of its type.
     #[error(transparent)]

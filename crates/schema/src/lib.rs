@@ -50,10 +50,10 @@
 
 mod generate;
 mod schemas;
+mod state;
 mod validate;
 
 pub use generate::{GENERATED_MARKER, Side, provider_schema, requirer_schema, schema, schema_of};
 pub use schemas::SchemaError;
-pub use validate::{
-    Databag, Form, Invalid, Issue, Validator, validate_databag, validate_decoded_databag, validate_relation_state,
-};
+pub use state::{Databag, Form, Invalid, Issue};
+pub use validate::{Validator, validate_databag, validate_decoded_databag, validate_relation_state};

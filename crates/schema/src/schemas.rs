@@ -13,7 +13,7 @@ use pyroscope_cluster_model::Shown;
 use serde_json::{Value, json};
 
 use crate::generate::Side;
-use crate::validate::{Databag, Input, Issue, Path};
+use crate::state::{Databag, Input, Issue, Path};
 
 /// A schema that a [`Validator`](crate::Validator) cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
