@@ -6,6 +6,10 @@
 //! them is stale; a test (`tests/generated.rs`) runs the same check, so `cargo test` alone
 //! catches a type changed without regenerating.
 //!
+//! `cargo xtask fuzz [--seconds N]` runs every fuzz target of `fuzz/` for a few seconds on the
+//! stable toolchain (see [`fuzz`]); `cargo xtask fuzz --seed-only` writes their seeds into
+//! `fuzz/corpus/` for `cargo fuzz run`.
+//!
 //! The rendering of `docs/interface.md` lives here, not in the libraries: [`drift`] (where this
 //! interface's schema parts from the published one, and why), [`example_state`], and the page.
 
@@ -18,6 +22,7 @@ use anyhow::{Context, Result, bail};
 mod docs;
 pub mod drift;
 mod example;
+pub mod fuzz;
 mod generated;
 pub mod tidy;
 
