@@ -2,11 +2,17 @@
 //!
 //! `cargo xtask schema` writes the files generated from the Rust types:
 //! `docs/schema/v0/provider.json`, `docs/schema/v0/requirer.json` and `docs/interface.md`
-//! (see `pyroscope_cluster_schema::generated_files`), and `crates/release/src/keys.rs`, the key
-//! table of every Pyroscope release in `reference/pyroscope/` (see
-//! `pyroscope_cluster_release::generate`). `cargo xtask schema --check` changes
-//! nothing and fails when one of them is stale; a test of the schema crate runs the same check,
-//! so `cargo test` alone catches a type changed without regenerating.
+//! (see [`generated_files`]), and `crates/release/src/keys.rs`, the key table of every Pyroscope
+//! release in `reference/pyroscope/` (see `pyroscope_cluster_release::generate`). `cargo xtask schema --check` changes nothing and fails when one of
+//! them is stale; a test (`tests/generated.rs`) runs the same check, so `cargo test` alone
+//! catches a type changed without regenerating.
+//!
+//! `cargo xtask fuzz [--seconds N]` runs every fuzz target of `fuzz/` for a few seconds on the
+//! stable toolchain (see [`fuzz`]); `cargo xtask fuzz --seed-only` writes their seeds into
+//! `fuzz/corpus/` for `cargo fuzz run`.
+//!
+//! The rendering of `docs/interface.md` lives here, not in the libraries: [`drift`] (where this
+//! interface's schema parts from the published one, and why), [`example_state`], and the page.
 
 use std::fs;
 use std::io;
@@ -14,7 +20,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use pyroscope_cluster_release::{PyroscopeRelease, generate};
-use pyroscope_cluster_schema::{GeneratedFile, generated_files};
+
+mod docs;
+pub mod drift;
+mod example;
+pub mod fuzz;
+mod generated;
+pub mod tidy;
+
+pub use example::example_state;
+pub use generated::{GeneratedFile, generated_files};
 
 /// What to do with a generated file that differs from what is on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,37 @@ usage: cargo xtask <task>
 tasks:
   schema           write docs/schema/v0/*.json and docs/interface.md from the Rust types, and
                    crates/release/src/keys.rs from reference/pyroscope/*.json
-  schema --check   change nothing; fail if one of them is out of date";
+  schema --check   change nothing; fail if one of them is out of date
+  fuzz [--seconds N]
+                   run every fuzz target of fuzz/ for N seconds (default 5), seeded from the
+                   Python vectors and the examples (stable toolchain, libFuzzer)
+  fuzz --seed-only write the seeds into fuzz/corpus/<target>/ for `cargo fuzz run`";
+
+fn fuzz(args: &[&str]) -> ExitCode {
+    let root = project_root();
+    let result = match args {
+        ["--seed-only"] => xtask::fuzz::write_seeds(&root.join("fuzz/corpus")).map(|n| println!("wrote {n} seeds")),
+        [] => xtask::fuzz::run(&root, 5),
+        ["--seconds", n] => match n.parse() {
+            Ok(seconds) => xtask::fuzz::run(&root, seconds),
+            Err(_) => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -18,6 +48,7 @@ fn main() -> ExitCode {
     let mode = match args.as_slice() {
         ["schema"] => Mode::Write,
         ["schema", "--check"] => Mode::Check,
+        ["fuzz", rest @ ..] => return fuzz(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -187,11 +187,11 @@ fn validate_the_examples() {
     let out = check(&["validate", "-"], &broken, 1, "1 problem(s)");
     assert_eq!(
         out.stdout,
-        "pyroscope-worker/0 relation 7 application-data: provider.app.worker_ports[0]: 0 is less than the minimum, 1\n1 problem in 3 databags of 1 relation\n"
+        "pyroscope-worker/0 relation 7 application-data: provider.app.worker_ports[0]: \"[0, 7946]\": is not valid: invalid value: integer `0`, expected a nonzero u16 at line 1 column 2\n1 problem in 3 databags of 1 relation\n"
     );
     let out = check(&["validate", "--side", "provider", "-"], &broken, 1, "problem(s)");
     assert!(
-        out.stdout.contains("requirer.app.role: missing"),
+        out.stdout.contains("requirer.app.role: is missing"),
         "told the wrong side, it reads the wrong databags: {}",
         out.stdout
     );

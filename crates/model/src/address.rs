@@ -84,6 +84,7 @@ impl AsRef<str> for Address {
 
 /// Why a string is not an [`Address`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AddressError {
     /// The string was empty.
     #[error("address is empty")]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::RawDatabag;
-use crate::databag::SECRET_KEYS;
+use crate::redact::Shown;
 
 /// The keys Juju writes into every unit databag itself. A unit never deletes them.
 pub const JUJU_UNIT_KEYS: &[&str] = &["egress-subnets", "ingress-address", "private-address"];
@@ -69,11 +69,7 @@ impl fmt::Debug for DatabagChanges {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut map = f.debug_map();
                 for (key, value) in self.0 {
-                    if SECRET_KEYS.contains(&key.as_str()) {
-                        map.entry(key, &format_args!("<{} bytes, not shown>", value.len()));
-                    } else {
-                        map.entry(key, value);
-                    }
+                    map.entry(key, &Shown::new(key, value));
                 }
                 map.finish()
             }

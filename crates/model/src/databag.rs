@@ -5,11 +5,11 @@ use std::fmt;
 use std::num::NonZeroU16;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::address::{Address, AddressError};
-use crate::json;
+use crate::json::{self, PathStep};
 use crate::map::StringMap;
+use crate::redact::Shown;
 use crate::role::{Roles, RolesError};
 use crate::topology::JujuTopology;
 
@@ -66,6 +66,9 @@ pub trait DatabagModel: Sized {
 }
 
 /// What is wrong with one key of a databag.
+///
+/// The detail of a bad role list or address is part of the message, not a cause behind it:
+/// `source()` is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Problem {
@@ -77,19 +80,27 @@ pub enum Problem {
     Json(String),
     /// The value is a string, but not a list of known roles.
     #[error("is not a valid role list: {0}")]
-    Roles(#[from] RolesError),
+    Roles(RolesError),
     /// The value is a string, but not a host name or IP literal.
     #[error("is not a valid address: {0}")]
-    Address(#[from] AddressError),
+    Address(AddressError),
 }
 
 /// One key of a databag that could not be decoded, with its value and the reason.
+///
+/// It is one message, whose problem is part of it (`source()` is `None`); it does not show
+/// [`path`](Self::path), which the message of a [`Problem::Json`] names in its own words
+/// (`missing field `unit``, `at line 1 column 17`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The key.
     pub key: &'static str,
-    /// The value as found (shortened when long), or `None` when the key is missing or its value
-    /// may hold secrets (`worker_config` carries S3 credentials).
+    /// Where in the key's decoded value the problem is: empty for the value as a whole,
+    /// `[Key("unit")]` for a topology's `unit`, `[Index(2)]` for the third port. An object that
+    /// lacks a field, or repeats a key, is pointed at itself.
+    pub path: Vec<PathStep>,
+    /// The value as found (see [`Shown`]), or `None` when the key is missing or its value is
+    /// secret (`worker_config` carries S3 credentials).
     pub value: Option<String>,
     /// Why it was rejected.
     pub problem: Problem,
@@ -104,11 +115,7 @@ impl fmt::Display for FieldError {
     }
 }
 
-impl std::error::Error for FieldError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.problem)
-    }
-}
+impl std::error::Error for FieldError {}
 
 /// A databag that could not be decoded, with every problem found in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,20 +141,98 @@ impl fmt::Display for DisplayProblems<'_> {
     }
 }
 
-/// The longest excerpt of a bad value an error carries, in characters.
-const EXCERPT_CHARS: usize = 80;
+/// Why the JSON text of one value was rejected, and where in it.
+struct Rejection {
+    path: Vec<PathStep>,
+    problem: Problem,
+    /// The same for a secret value, when `problem` may quote the value.
+    redacted: Option<Problem>,
+}
 
-/// A bad value as an error shows it: quoted and escaped (no control character reaches a terminal),
-/// cut after [`EXCERPT_CHARS`] characters with the full length noted.
-fn excerpt(value: &str) -> String {
-    match value.char_indices().nth(EXCERPT_CHARS) {
-        None => format!("{value:?}"),
-        Some((cut, _)) => format!("{:?}... ({} bytes in all)", &value[..cut], value.len()),
+impl Rejection {
+    fn at_root(problem: Problem) -> Self {
+        Self { path: Vec::new(), problem, redacted: None }
     }
 }
 
-/// Keys whose values an error must not repeat.
-pub(crate) const SECRET_KEYS: &[&str] = &["worker_config"];
+impl From<json::ReadError> for Rejection {
+    fn from(err: json::ReadError) -> Self {
+        let redacted = err.wrong_type.then(|| {
+            Problem::Json(format!(
+                "not of the type the key takes (the value is not shown) at line {} column {}",
+                err.line, err.column
+            ))
+        });
+        Self { path: err.path, problem: Problem::Json(err.message), redacted }
+    }
+}
+
+/// The type of a databag field's value: how its JSON text is read (it is written as
+/// [`json::to_string`] writes it).
+trait FieldValue: Serialize + Sized {
+    fn from_json(text: &str) -> Result<Self, Rejection>;
+}
+
+/// Types read by serde as they are.
+macro_rules! serde_field_values {
+    ($($ty:ty),* $(,)?) => {
+        $(impl FieldValue for $ty {
+            fn from_json(text: &str) -> Result<Self, Rejection> {
+                Ok(json::from_str(text)?)
+            }
+        })*
+    };
+}
+
+serde_field_values!(String, StringMap, JujuTopology, Vec<RemoteWriteEndpoint>, Vec<Port>);
+
+impl FieldValue for Roles {
+    fn from_json(text: &str) -> Result<Self, Rejection> {
+        json::from_str::<String>(text)?.parse().map_err(|err| Rejection::at_root(Problem::Roles(err)))
+    }
+}
+
+impl FieldValue for Address {
+    fn from_json(text: &str) -> Result<Self, Rejection> {
+        json::from_str::<String>(text)?.parse().map_err(|err| Rejection::at_root(Problem::Address(err)))
+    }
+}
+
+/// A field of a databag type: a value of a [`FieldValue`] type is required; an `Option` of one is
+/// optional (absent when the key is missing or its text is `null`).
+trait Field: Sized {
+    /// The field read from the databag, or `None` when it cannot be (the reader has noted why).
+    fn read(reader: &mut Reader<'_>, key: &'static str) -> Option<Self>;
+    /// The JSON text the databag holds for the field; `None` when the key is left out.
+    fn text(&self) -> Option<String>;
+}
+
+impl<T: FieldValue> Field for T {
+    fn read(reader: &mut Reader<'_>, key: &'static str) -> Option<Self> {
+        match reader.databag.get(key) {
+            Some(raw) => reader.value(key, raw),
+            None => {
+                reader.reject(key, None, Rejection::at_root(Problem::Missing));
+                None
+            }
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        Some(json::to_string(self))
+    }
+}
+
+impl<T: FieldValue> Field for Option<T> {
+    fn read(reader: &mut Reader<'_>, key: &'static str) -> Option<Self> {
+        let value = reader.databag.get(key).filter(|raw| !json::is_null(raw)).and_then(|raw| reader.value(key, raw));
+        Some(value)
+    }
+
+    fn text(&self) -> Option<String> {
+        self.as_ref().map(json::to_string)
+    }
+}
 
 /// Decodes the known keys of one databag, collecting every problem.
 struct Reader<'a> {
@@ -160,121 +245,121 @@ impl<'a> Reader<'a> {
         Self { databag, problems: Vec::new() }
     }
 
-    fn reject(&mut self, key: &'static str, raw: Option<&str>, problem: Problem) {
-        let value = raw.filter(|_| !SECRET_KEYS.contains(&key)).map(excerpt);
-        self.problems.push(FieldError { key, value, problem });
+    fn value<T: FieldValue>(&mut self, key: &'static str, raw: &str) -> Option<T> {
+        T::from_json(raw).map_err(|rejection| self.reject(key, Some(raw), rejection)).ok()
     }
 
-    fn decode<T: DeserializeOwned>(&mut self, key: &'static str, raw: &str) -> Option<T> {
-        json::from_str(raw).map_err(|err| self.reject(key, Some(raw), Problem::Json(err.to_string()))).ok()
+    fn reject(&mut self, key: &'static str, raw: Option<&str>, rejection: Rejection) {
+        let Rejection { path, problem, redacted } = rejection;
+        let problem = match redacted {
+            Some(redacted) if Shown::is_secret(key) => redacted,
+            _ => problem,
+        };
+        let value = raw.and_then(|raw| Shown::new(key, raw).excerpt());
+        self.problems.push(FieldError { key, path, value, problem });
     }
 
-    fn required<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
-        match self.databag.get(key) {
-            Some(raw) => self.decode(key, raw),
-            None => {
-                self.reject(key, None, Problem::Missing);
-                None
-            }
-        }
-    }
-
-    fn optional<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
-        let raw = self.databag.get(key)?;
-        self.decode::<Option<T>>(key, raw).flatten()
-    }
-
-    /// A required string that must also parse as `T`.
-    fn parsed<T, E>(&mut self, key: &'static str) -> Option<T>
-    where
-        T: TryFrom<String, Error = E>,
-        E: Into<Problem>,
-    {
-        let text: String = self.required(key)?;
-        T::try_from(text)
-            .map_err(|err| {
-                let raw = self.databag.get(key).map(String::as_str);
-                self.reject(key, raw, err.into());
-            })
-            .ok()
-    }
-
-    fn finish<T>(self, kind: DatabagKind, value: Option<T>) -> Result<T, DecodeError> {
-        match value {
+    fn finish<T>(self, kind: DatabagKind, value: impl FnOnce() -> Option<T>) -> Result<T, DecodeError> {
+        match value() {
             Some(value) if self.problems.is_empty() => Ok(value),
             _ => Err(DecodeError { databag: kind, problems: self.problems }),
         }
     }
 }
 
-/// Encodes fields in declaration order into a [`RawDatabag`].
-struct Writer(RawDatabag);
+/// The proptest strategy of a databag field's type, of which the databag types' strategies are
+/// made (`strategies.rs` has the field types' strategies).
+#[cfg(any(test, feature = "proptest"))]
+pub(crate) trait FieldStrategy: Sized + std::fmt::Debug {
+    fn strategy() -> proptest::strategy::BoxedStrategy<Self>;
+}
 
-impl Writer {
-    fn new() -> Self {
-        Self(RawDatabag::new())
-    }
-
-    fn field<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
-        self.0.insert(key.to_owned(), json::to_string(value));
-        self
-    }
-
-    fn optional<T: Serialize>(self, key: &str, value: Option<&T>) -> Self {
-        match value {
-            Some(value) => self.field(key, value),
-            None => self,
+/// Declares a databag type once: the struct, whose fields are the keys in the Python model's
+/// declaration order, and from that one list its [`DatabagModel`] impl (`KEYS`, `encode`,
+/// `decode`), its `Debug` (a [secret](crate::SECRET_KEYS) value by its size only) and its
+/// proptest strategy (`strategies`).
+macro_rules! databag {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident: $kind:ident {
+            $(
+                $(#[$field_attr:meta])*
+                pub $field:ident: $ty:ty,
+            )*
         }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $(
+                $(#[$field_attr])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl DatabagModel for $name {
+            const KIND: DatabagKind = DatabagKind::$kind;
+            const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn encode(&self) -> RawDatabag {
+                let mut databag = RawDatabag::new();
+                $(
+                    if let Some(text) = Field::text(&self.$field) {
+                        databag.insert(stringify!($field).to_owned(), text);
+                    }
+                )*
+                databag
+            }
+
+            fn decode(databag: &RawDatabag) -> Result<Self, DecodeError> {
+                let mut reader = Reader::new(databag);
+                $( let $field = <$ty as Field>::read(&mut reader, stringify!($field)); )*
+                reader.finish(Self::KIND, || Some(Self { $($field: $field?),* }))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut debug = f.debug_struct(stringify!($name));
+                $(
+                    let key = stringify!($field);
+                    match Field::text(&self.$field) {
+                        Some(text) if Shown::is_secret(key) => debug.field(key, &Shown::new(key, &text)),
+                        _ => debug.field(key, &self.$field),
+                    };
+                )*
+                debug.finish()
+            }
+        }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl FieldStrategy for $name {
+            fn strategy() -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy;
+                ($(<$ty as FieldStrategy>::strategy(),)*)
+                    .prop_map(|($($field,)*)| Self { $($field),* })
+                    .boxed()
+            }
+        }
+    };
+}
+
+databag! {
+    /// What a worker application's leader publishes: the roles the application runs.
+    #[derive(Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
+    pub struct RequirerAppData: RequirerApp {
+        /// The roles, comma-joined on the wire under the key `role`.
+        pub role: Roles,
     }
 }
 
-/// What a worker application's leader publishes: the roles the application runs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
-pub struct RequirerAppData {
-    /// The roles, comma-joined on the wire under the key `role`.
-    pub role: Roles,
-}
-
-impl DatabagModel for RequirerAppData {
-    const KIND: DatabagKind = DatabagKind::RequirerApp;
-    const KEYS: &'static [&'static str] = &["role"];
-
-    fn encode(&self) -> RawDatabag {
-        Writer::new().field("role", &self.role).0
-    }
-
-    fn decode(databag: &RawDatabag) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(databag);
-        let role = reader.parsed::<Roles, RolesError>("role");
-        reader.finish(Self::KIND, role.map(|role| Self { role }))
-    }
-}
-
-/// What each worker unit publishes: where it can be reached, and who it is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
-pub struct RequirerUnitData {
-    /// The unit's address; the Python worker publishes its FQDN.
-    pub address: Address,
-    /// The unit's Juju topology.
-    pub juju_topology: JujuTopology,
-}
-
-impl DatabagModel for RequirerUnitData {
-    const KIND: DatabagKind = DatabagKind::RequirerUnit;
-    /// Declaration order of the Python model (`juju_topology` first); a databag is a sorted map,
-    /// so this order shows only in error messages.
-    const KEYS: &'static [&'static str] = &["juju_topology", "address"];
-
-    fn encode(&self) -> RawDatabag {
-        Writer::new().field("juju_topology", &self.juju_topology).field("address", &self.address).0
-    }
-
-    fn decode(databag: &RawDatabag) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(databag);
-        let juju_topology = reader.required::<JujuTopology>("juju_topology");
-        let address = reader.parsed::<Address, AddressError>("address");
-        let value = address.zip(juju_topology).map(|(address, juju_topology)| Self { address, juju_topology });
-        reader.finish(Self::KIND, value)
+databag! {
+    /// What each worker unit publishes: where it can be reached, and who it is.
+    #[derive(Clone, PartialEq, Eq, Hash, schemars::JsonSchema)]
+    pub struct RequirerUnitData: RequirerUnit {
+        /// The unit's Juju topology.
+        pub juju_topology: JujuTopology,
+        /// The unit's address; the Python worker publishes its FQDN.
+        pub address: Address,
     }
 }
 
@@ -299,34 +384,36 @@ impl<'de> serde::Deserialize<'de> for RemoteWriteEndpoint {
 /// A port number: 1 to 65535.
 pub type Port = NonZeroU16;
 
-/// What the coordinator's leader publishes to every worker application: the configuration to run,
-/// and where to send the worker's own telemetry.
-///
-/// `Debug` does not print `worker_config`, which holds S3 credentials.
-#[derive(Clone, PartialEq, Eq, Hash, Default, schemars::JsonSchema)]
-pub struct ProviderAppData {
-    /// The Pyroscope configuration file (YAML) every worker runs with.
-    pub worker_config: String,
-    /// Loki push-API endpoints for the worker's logs, by name.
-    pub loki_endpoints: Option<StringMap>,
-    /// Where the worker charm sends its own traces, by protocol.
-    pub charm_tracing_receivers: Option<StringMap>,
-    /// Where the Pyroscope workload sends its traces, by protocol.
-    pub workload_tracing_receivers: Option<StringMap>,
-    /// Prometheus remote-write endpoints for the worker's metrics.
-    pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
-    /// The ports the worker opens. Absent (`None`): the worker opens its legacy defaults; empty: none.
-    pub worker_ports: Option<Vec<Port>>,
-    /// The CA certificate (PEM) the cluster's TLS certificates are signed with.
-    pub ca_cert: Option<String>,
-    /// The worker's server certificate (PEM).
-    pub server_cert: Option<String>,
-    /// The Juju secret ID under which the private key of `server_cert` is shared (never the key itself).
-    pub privkey_secret_id: Option<String>,
-    /// The CA chain (PEM) that signs the S3 endpoint's certificate.
-    pub s3_tls_ca_chain: Option<String>,
-    /// Labels the worker puts on its workload (service mesh).
-    pub worker_labels: Option<StringMap>,
+databag! {
+    /// What the coordinator's leader publishes to every worker application: the configuration to run,
+    /// and where to send the worker's own telemetry.
+    ///
+    /// `Debug` does not print `worker_config`, which holds S3 credentials.
+    #[derive(Clone, PartialEq, Eq, Hash, Default, schemars::JsonSchema)]
+    pub struct ProviderAppData: ProviderApp {
+        /// The Pyroscope configuration file (YAML) every worker runs with.
+        pub worker_config: String,
+        /// Loki push-API endpoints for the worker's logs, by name.
+        pub loki_endpoints: Option<StringMap>,
+        /// Where the worker charm sends its own traces, by protocol.
+        pub charm_tracing_receivers: Option<StringMap>,
+        /// Where the Pyroscope workload sends its traces, by protocol.
+        pub workload_tracing_receivers: Option<StringMap>,
+        /// Prometheus remote-write endpoints for the worker's metrics.
+        pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
+        /// The ports the worker opens. Absent (`None`): the worker opens its legacy defaults; empty: none.
+        pub worker_ports: Option<Vec<Port>>,
+        /// The CA certificate (PEM) the cluster's TLS certificates are signed with.
+        pub ca_cert: Option<String>,
+        /// The worker's server certificate (PEM).
+        pub server_cert: Option<String>,
+        /// The Juju secret ID under which the private key of `server_cert` is shared (never the key itself).
+        pub privkey_secret_id: Option<String>,
+        /// The CA chain (PEM) that signs the S3 endpoint's certificate.
+        pub s3_tls_ca_chain: Option<String>,
+        /// Labels the worker puts on its workload (service mesh).
+        pub worker_labels: Option<StringMap>,
+    }
 }
 
 impl ProviderAppData {
@@ -336,104 +423,51 @@ impl ProviderAppData {
     }
 }
 
-impl fmt::Debug for ProviderAppData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderAppData")
-            .field("worker_config", &format_args!("<{} bytes, not shown>", self.worker_config.len()))
-            .field("loki_endpoints", &self.loki_endpoints)
-            .field("charm_tracing_receivers", &self.charm_tracing_receivers)
-            .field("workload_tracing_receivers", &self.workload_tracing_receivers)
-            .field("remote_write_endpoints", &self.remote_write_endpoints)
-            .field("worker_ports", &self.worker_ports)
-            .field("ca_cert", &self.ca_cert)
-            .field("server_cert", &self.server_cert)
-            .field("privkey_secret_id", &self.privkey_secret_id)
-            .field("s3_tls_ca_chain", &self.s3_tls_ca_chain)
-            .field("worker_labels", &self.worker_labels)
-            .finish()
-    }
-}
-
-impl DatabagModel for ProviderAppData {
-    const KIND: DatabagKind = DatabagKind::ProviderApp;
-    const KEYS: &'static [&'static str] = &[
-        "worker_config",
-        "loki_endpoints",
-        "charm_tracing_receivers",
-        "workload_tracing_receivers",
-        "remote_write_endpoints",
-        "worker_ports",
-        "ca_cert",
-        "server_cert",
-        "privkey_secret_id",
-        "s3_tls_ca_chain",
-        "worker_labels",
-    ];
-
-    fn encode(&self) -> RawDatabag {
-        Writer::new()
-            .field("worker_config", &self.worker_config)
-            .optional("loki_endpoints", self.loki_endpoints.as_ref())
-            .optional("charm_tracing_receivers", self.charm_tracing_receivers.as_ref())
-            .optional("workload_tracing_receivers", self.workload_tracing_receivers.as_ref())
-            .optional("remote_write_endpoints", self.remote_write_endpoints.as_ref())
-            .optional("worker_ports", self.worker_ports.as_ref())
-            .optional("ca_cert", self.ca_cert.as_ref())
-            .optional("server_cert", self.server_cert.as_ref())
-            .optional("privkey_secret_id", self.privkey_secret_id.as_ref())
-            .optional("s3_tls_ca_chain", self.s3_tls_ca_chain.as_ref())
-            .optional("worker_labels", self.worker_labels.as_ref())
-            .0
-    }
-
-    fn decode(databag: &RawDatabag) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(databag);
-        let worker_config = r.required::<String>("worker_config");
-        let value = Self {
-            worker_config: String::new(),
-            loki_endpoints: r.optional("loki_endpoints"),
-            charm_tracing_receivers: r.optional("charm_tracing_receivers"),
-            workload_tracing_receivers: r.optional("workload_tracing_receivers"),
-            remote_write_endpoints: r.optional("remote_write_endpoints"),
-            worker_ports: r.optional("worker_ports"),
-            ca_cert: r.optional("ca_cert"),
-            server_cert: r.optional("server_cert"),
-            privkey_secret_id: r.optional("privkey_secret_id"),
-            s3_tls_ca_chain: r.optional("s3_tls_ca_chain"),
-            worker_labels: r.optional("worker_labels"),
-        };
-        r.finish(Self::KIND, worker_config.map(|worker_config| Self { worker_config, ..value }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpt_is_escaped_and_bounded() {
-        assert_eq!(excerpt("a\u{1b}[31m"), r#""a\u{1b}[31m""#);
-        let long = "x".repeat(1_000_000);
-        let shown = excerpt(&long);
-        assert!(shown.len() < 120, "{shown}");
-        assert!(shown.ends_with("... (1000000 bytes in all)"), "{shown}");
-        let wide = "é".repeat(100);
-        assert!(excerpt(&wide).ends_with("... (200 bytes in all)"));
-    }
 
     #[test]
     fn debug_hides_worker_config() {
         let data = ProviderAppData::new("storage:\n  s3:\n    secret_access_key: hunter2\n");
         let shown = format!("{data:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("<46 bytes, not shown>"), "{shown}");
+        // The size of the value as the databag holds it (JSON text: quotes, `\n` escaped).
+        assert!(
+            shown.starts_with(r#"ProviderAppData { worker_config: <51 bytes, not shown>, loki_endpoints: None"#),
+            "{shown}"
+        );
+    }
+
+    #[track_caller]
+    fn check_secret(text: &str, secret: &str, expect: &str) {
+        let bag = RawDatabag::from([("worker_config".to_owned(), text.to_owned())]);
+        let err = ProviderAppData::decode(&bag).unwrap_err();
+        assert!(!err.to_string().contains(secret), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("invalid provider app databag: key `worker_config` is not valid: {expect}")
+        );
     }
 
     #[test]
     fn errors_do_not_repeat_worker_config() {
-        let bag = RawDatabag::from([("worker_config".to_owned(), "secret_access_key: hunter2".to_owned())]);
+        check_secret("secret_access_key: hunter2", "hunter2", "expected value at line 1 column 1");
+        // serde's words for a wrong type quote a number (`invalid type: integer `1234567``).
+        let wrong_type = "not of the type the key takes (the value is not shown) at line 1 column 7";
+        check_secret("1234567", "1234567", wrong_type);
+        check_secret(
+            r#"{"secret_access_key": 1234567}"#,
+            "1234567",
+            "not of the type the key takes (the value is not shown) at line 1 column 0",
+        );
+        // Other keys quote their values.
+        let bag = RawDatabag::from([
+            ("worker_config".to_owned(), "\"a\"".to_owned()),
+            ("worker_ports".to_owned(), "[0]".to_owned()),
+        ]);
         let err = ProviderAppData::decode(&bag).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-        assert_eq!(err.problems[0].key, "worker_config");
+        assert_eq!(err.problems[0].path, [PathStep::Index(0)]);
+        assert!(err.to_string().contains("integer `0`"), "{err}");
     }
 }

@@ -14,6 +14,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::ser::Formatter;
 
+/// One step into a JSON value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PathStep {
+    /// The value of an object's key.
+    Key(String),
+    /// An array's element.
+    Index(usize),
+}
+
 /// Formats like Python's `json.dumps` with default arguments.
 #[derive(Debug, Clone, Copy, Default)]
 struct PythonFormatter;
@@ -65,15 +74,63 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
+/// Why one databag value's JSON text could not be read, and where in it.
+#[derive(Debug)]
+pub(crate) struct ReadError {
+    /// Where in the value; it stops where serde could not tell the step, and an object that
+    /// lacks a field or repeats a key is pointed at itself.
+    pub(crate) path: Vec<PathStep>,
+    /// serde_json's words, with the line and column.
+    pub(crate) message: String,
+    /// The text is JSON, but not of the type read: serde's words may quote the value
+    /// (`invalid type: integer `7``).
+    pub(crate) wrong_type: bool,
+    /// Where in the text (1-based line, and column).
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+}
+
 /// Decodes one databag value. Any JSON spacing is accepted; NaN and Infinity (not JSON) and lone
 /// surrogate escapes are rejected; nesting is bounded by serde_json's recursion limit.
-pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str(text)
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
+    let read = |err: serde_json::Error, path: Vec<PathStep>| ReadError {
+        path,
+        message: err.to_string(),
+        wrong_type: err.classify() == serde_json::error::Category::Data,
+        line: err.line(),
+        column: err.column(),
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = steps(err.path());
+        read(err.into_inner(), path)
+    })?;
+    deserializer.end().map_err(|err| read(err, Vec::new()))?;
+    Ok(value)
+}
+
+/// Whether the text is JSON `null` (with any spacing).
+pub(crate) fn is_null(text: &str) -> bool {
+    serde_json::from_str::<()>(text).is_ok()
+}
+
+/// A serde path as steps, up to the first serde could not tell.
+fn steps(path: &serde_path_to_error::Path) -> Vec<PathStep> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map_while(|segment| match segment {
+            Segment::Seq { index } => Some(PathStep::Index(*index)),
+            Segment::Map { key } | Segment::Enum { variant: key } => Some(PathStep::Key(key.clone())),
+            Segment::Unknown => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    use crate::PathStep;
 
     #[track_caller]
     fn check<T: serde::Serialize>(value: T, python: &str) {
@@ -124,5 +181,24 @@ mod tests {
     fn accepts_any_spacing() {
         let value: Vec<u16> = super::from_str(" [ 1 ,\n\t2 ] \r\n").unwrap();
         assert_eq!(value, [1, 2]);
+        assert!(super::is_null(" null\n"));
+        assert!(!super::is_null("\"null\""));
+    }
+
+    #[track_caller]
+    fn points<T: serde::de::DeserializeOwned + std::fmt::Debug>(text: &str, path: &[PathStep], wrong_type: bool) {
+        let err = super::from_str::<T>(text).unwrap_err();
+        assert_eq!((err.path.as_slice(), err.wrong_type), (path, wrong_type), "{text}: {err:?}");
+    }
+
+    #[test]
+    fn errors_point_into_the_value() {
+        use PathStep::{Index, Key};
+        type Map = BTreeMap<String, Vec<BTreeMap<String, u16>>>;
+        points::<Map>(r#"{"a/b": [{"c": 1}, {"c": "x"}]}"#, &[Key("a/b".into()), Index(1), Key("c".into())], true);
+        points::<Map>(r#"{"a": [{"c": 1}, {"c": 1,]}"#, &[Key("a".into()), Index(1)], false);
+        points::<Map>(r#"{"a": []} x"#, &[], false);
+        points::<Vec<u16>>("[1, 2, -3]", &[Index(2)], true);
+        points::<Vec<u16>>("[1, 2", &[], false);
     }
 }

@@ -47,6 +47,7 @@ mod databag;
 mod de;
 mod json;
 mod map;
+mod redact;
 mod role;
 mod schema;
 #[cfg(any(test, feature = "proptest"))]
@@ -60,7 +61,9 @@ pub use databag::{
     DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,
     RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,
 };
+pub use json::PathStep;
 pub use map::StringMap;
+pub use redact::{EXCERPT_CHARS, SECRET_KEYS, Shown};
 pub use role::{Role, Roles, RolesError, UnknownRole};
 pub use topology::JujuTopology;
 

@@ -155,6 +155,7 @@ impl<'de> Deserialize<'de> for Role {
 
 /// Why a comma-joined role string is not a valid [`Roles`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RolesError {
     /// The string was empty: a worker with no role is not part of the cluster.
     #[error("no role given")]
@@ -183,10 +184,25 @@ pub enum RolesError {
 /// the bytes it writes, build from [`Roles::to_sorted_string`], as `pyroscope-cluster-requirer`'s
 /// `Announcement` does.
 #[derive(Debug, Clone, schemars::JsonSchema)]
-#[schemars(title = "comma-joined role list", transform = crate::schema::roles)]
+#[schemars(title = "comma-joined role list", transform = roles_schema)]
 pub struct Roles {
     #[schemars(skip)]
     given: Vec<Role>,
+}
+
+/// The JSON Schema of [`Roles`] on the wire: the names of [`Role::KNOWN`], comma-joined, no
+/// spaces, no empty element (see `schema.rs`).
+fn roles_schema(schema: &mut schemars::Schema) {
+    let names: Vec<&str> = Role::KNOWN.iter().map(|role| role.as_str()).collect();
+    let name = format!("(?:{})", names.join("|"));
+    crate::schema::reshape(
+        schema,
+        serde_json::json!({
+            "type": "string",
+            "pattern": format!("^{name}(?:,{name})*$"),
+            "examples": ["all", "querier,query-frontend"],
+        }),
+    );
 }
 
 impl Roles {

@@ -1,6 +1,7 @@
 //! JSON Schema of the types whose wire form `#[derive(schemars::JsonSchema)]` cannot see.
 //!
-//! [`Roles`](crate::Roles) and [`Address`](crate::Address) are strings on the wire and
+//! [`Roles`](crate::Roles) (whose transform is beside it, in `role.rs`) and
+//! [`Address`](crate::Address) are strings on the wire and
 //! [`StringMap`](crate::StringMap) is an object, while their Rust fields are private and shaped
 //! otherwise. They derive `JsonSchema` all the same, so that their name, title and description
 //! come from the type and its doc comment like everywhere else, and a transform here replaces
@@ -12,11 +13,9 @@
 use schemars::Schema;
 use serde_json::{Value, json};
 
-use crate::role::Role;
-
 /// Replaces what the derive wrote for the Rust struct (an object of its fields) with `shape`,
 /// keeping the metadata (title, description).
-fn reshape(schema: &mut Schema, shape: Value) {
+pub(crate) fn reshape(schema: &mut Schema, shape: Value) {
     for keyword in ["type", "properties", "required", "additionalProperties"] {
         schema.remove(keyword);
     }
@@ -25,21 +24,6 @@ fn reshape(schema: &mut Schema, shape: Value) {
             schema.insert(keyword, value);
         }
     }
-}
-
-/// [`Roles`](crate::Roles): the names of [`Role::KNOWN`], comma-joined, no spaces, no empty
-/// element.
-pub(crate) fn roles(schema: &mut Schema) {
-    let names: Vec<&str> = Role::KNOWN.iter().map(|role| role.as_str()).collect();
-    let name = format!("(?:{})", names.join("|"));
-    reshape(
-        schema,
-        json!({
-            "type": "string",
-            "pattern": format!("^{name}(?:,{name})*$"),
-            "examples": ["all", "querier,query-frontend"],
-        }),
-    );
 }
 
 /// [`StringMap`](crate::StringMap): an object of string to string. That a key may not repeat is

@@ -10,6 +10,7 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
+use crate::databag::FieldStrategy;
 use crate::{
     Address, JujuTopology, Port, ProviderAppData, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData, Role, Roles,
     StringMap,
@@ -71,44 +72,65 @@ pub fn port() -> impl Strategy<Value = Port> {
     (1..=u16::MAX).prop_map(|port| Port::new(port).expect("non-zero by construction"))
 }
 
+impl FieldStrategy for String {
+    fn strategy() -> BoxedStrategy<Self> {
+        text(40).boxed()
+    }
+}
+
+impl<T: FieldStrategy + 'static> FieldStrategy for Option<T> {
+    fn strategy() -> BoxedStrategy<Self> {
+        option::of(T::strategy()).boxed()
+    }
+}
+
+impl FieldStrategy for Roles {
+    fn strategy() -> BoxedStrategy<Self> {
+        roles().boxed()
+    }
+}
+
+impl FieldStrategy for Address {
+    fn strategy() -> BoxedStrategy<Self> {
+        address().boxed()
+    }
+}
+
+impl FieldStrategy for JujuTopology {
+    fn strategy() -> BoxedStrategy<Self> {
+        juju_topology().boxed()
+    }
+}
+
+impl FieldStrategy for StringMap {
+    fn strategy() -> BoxedStrategy<Self> {
+        string_map().boxed()
+    }
+}
+
+impl FieldStrategy for Vec<RemoteWriteEndpoint> {
+    fn strategy() -> BoxedStrategy<Self> {
+        vec(text(30).prop_map(|url| RemoteWriteEndpoint { url }), 0..=3).boxed()
+    }
+}
+
+impl FieldStrategy for Vec<Port> {
+    fn strategy() -> BoxedStrategy<Self> {
+        vec(port(), 0..=4).boxed()
+    }
+}
+
 /// Any worker app databag.
 pub fn requirer_app_data() -> impl Strategy<Value = RequirerAppData> {
-    roles().prop_map(|role| RequirerAppData { role })
+    RequirerAppData::strategy()
 }
 
 /// Any worker unit databag.
 pub fn requirer_unit_data() -> impl Strategy<Value = RequirerUnitData> {
-    (address(), juju_topology()).prop_map(|(address, juju_topology)| RequirerUnitData { address, juju_topology })
+    RequirerUnitData::strategy()
 }
 
 /// Any coordinator app databag, each optional field present or not.
 pub fn provider_app_data() -> impl Strategy<Value = ProviderAppData> {
-    let telemetry = (
-        option::of(string_map()),
-        option::of(string_map()),
-        option::of(string_map()),
-        option::of(vec(text(30).prop_map(|url| RemoteWriteEndpoint { url }), 0..=3)),
-        option::of(vec(port(), 0..=4)),
-    );
-    let tls = (option::of(text(40)), option::of(text(40)), option::of(text(20)), option::of(text(40)));
-    (text(200), telemetry, tls, option::of(string_map())).prop_map(
-        |(
-            worker_config,
-            (loki_endpoints, charm_tracing_receivers, workload_tracing_receivers, remote_write_endpoints, worker_ports),
-            (ca_cert, server_cert, privkey_secret_id, s3_tls_ca_chain),
-            worker_labels,
-        )| ProviderAppData {
-            worker_config,
-            loki_endpoints,
-            charm_tracing_receivers,
-            workload_tracing_receivers,
-            remote_write_endpoints,
-            worker_ports,
-            ca_cert,
-            server_cert,
-            privkey_secret_id,
-            s3_tls_ca_chain,
-            worker_labels,
-        },
-    )
+    ProviderAppData::strategy()
 }

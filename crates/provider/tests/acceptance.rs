@@ -6,7 +6,7 @@ mod common;
 use common::{raw_app_data, reference, settings, unit_data, worker};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag};
 use pyroscope_cluster_provider::{Extras, PyroscopeConfig, Reconciliation, Snapshot, WorkerRelation, reconcile};
-use pyroscope_cluster_schema::{Databag, Reading, Validator};
+use pyroscope_cluster_schema::{Databag, Validator};
 use serde_json::Value;
 
 /// One worker relation in, the reconciliation out.
@@ -115,7 +115,7 @@ fn schema_errors(databag: &RawDatabag) -> Vec<String> {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the schema is JSON")
     };
-    let published = Validator::new(&read("provider"), &read("requirer"), Reading::Standard).expect("usable schemas");
+    let published = Validator::new(&read("provider"), &read("requirer")).expect("usable schemas");
     [&published, Validator::ours()]
         .into_iter()
         .filter_map(|validator| validator.validate_databag(Databag::ProviderApp, databag).err())

@@ -5,10 +5,11 @@ use std::fmt;
 use pyroscope_cluster_model::yaml::{self, YamlError};
 
 use crate::duration::{DurationError, go_duration, prometheus_duration};
+use crate::kind::KeyKind;
 use crate::member::{JoinMember, MemberError};
 use crate::node::Node;
 use crate::release::PyroscopeRelease;
-use crate::table::{KeyKind, releases_with_key};
+use crate::table::releases_with_key;
 
 /// The leaf names whose values are secrets: a problem there does not show the value.
 const SECRET_LEAVES: &[&str] = &[

@@ -15,8 +15,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::kind::KeyKind;
 use crate::release::PyroscopeRelease;
-use crate::table::KeyKind;
 
 /// The keys of Go type `model.Duration` (prometheus/common), at every release here: see the
 /// module docs for where they are declared.
@@ -134,7 +134,7 @@ pub fn key_table(references: &[(PyroscopeRelease, &str)]) -> Result<String, Gene
     );
     let _ = writeln!(out, "//! order of `PyroscopeRelease::ALL` ({}).", releases.join(", "));
     let _ = writeln!(out);
-    let _ = writeln!(out, "use crate::table::KeyKind::{{self, *}};");
+    let _ = writeln!(out, "use crate::kind::KeyKind::{{self, *}};");
     let _ = writeln!(out);
     let _ = writeln!(out, "/// Every key path of every release, sorted.");
     let _ = writeln!(out, "#[rustfmt::skip]");

@@ -3,7 +3,7 @@
 //! Each entry is a key path, how it is decoded, and the releases that have it, one bit each in the
 //! order of `PyroscopeRelease::ALL` (1.18.2, 1.19.3, 2.0.6, 2.2.1).
 
-use crate::table::KeyKind::{self, *};
+use crate::kind::KeyKind::{self, *};
 
 /// Every key path of every release, sorted.
 #[rustfmt::skip]

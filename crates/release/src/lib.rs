@@ -44,6 +44,7 @@ pub mod docs;
 mod duration;
 pub mod generate;
 mod keys;
+mod kind;
 mod member;
 mod node;
 mod release;
@@ -51,7 +52,8 @@ mod table;
 
 pub use check::{CheckError, ConfigProblem, ConfigRefusal, Problem, check, check_yaml};
 pub use duration::{DurationError, go_duration, go_text, prometheus_duration};
+pub use kind::KeyKind;
 pub use member::{JoinMember, MemberError};
 pub use node::Node;
 pub use release::{PyroscopeRelease, ReleaseError};
-pub use table::{KeyKind, releases_with_key};
+pub use table::releases_with_key;

@@ -20,6 +20,7 @@ const JOIN_MEMBERS: [&str; 2] = ["memberlist", "join_members"];
 
 /// Why a text is not a worker configuration.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The text is not YAML.
     #[error("worker configuration is not valid YAML: {0}")]

@@ -11,6 +11,7 @@ pub const ROLE_OPTION_PREFIX: &str = "role-";
 
 /// Why a worker's `role-*` charm options do not give a role list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RoleOptionsError {
     /// No `role-*` option is true: the worker is not part of the cluster.
     #[error(

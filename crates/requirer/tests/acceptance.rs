@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use pyroscope_cluster_model::{JujuTopology, RawDatabag};
 use pyroscope_cluster_requirer::{Announcement, CoordinatorState, Leadership, NotLeader, Seen};
-use pyroscope_cluster_schema::{Databag, Reading, Validator};
+use pyroscope_cluster_schema::{Databag, Validator};
 use serde_json::{Value, json};
 
 /// The interface's published schemas, copied into `reference/`.
@@ -23,7 +23,7 @@ fn published() -> Validator {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         serde_json::from_str(&text).expect("the schema is JSON")
     };
-    Validator::new(&read("provider"), &read("requirer"), Reading::Standard).expect("usable schemas")
+    Validator::new(&read("provider"), &read("requirer")).expect("usable schemas")
 }
 
 /// Validates the requirer's databags (`app` and `unit`) against the published schemas and ours,
@@ -98,7 +98,7 @@ fn test_4_as_a_follower_the_unit_databag_is_schema_valid_and_the_app_databag_unt
     plan.unit.apply(&mut unit);
     // The app databag is the leader's to fill; the unit databag alone must be valid.
     let violations = schema_violations(&app, &unit);
-    assert_eq!(violations, ["requirer.app.role: missing", "requirer.app.role: missing"], "one per schema");
+    assert_eq!(violations, ["requirer.app.role: is missing", "requirer.app.role: is missing"], "one per schema");
 }
 
 #[test]

@@ -7,15 +7,16 @@
 //!   `contentSchema` for its decoded value. The Rust types of `pyroscope-cluster-model` are the
 //!   source: their doc comments are the descriptions (the first paragraph of each).
 //! - [`validate_databag`], [`validate_decoded_databag`], [`validate_relation_state`]: validation
-//!   that decodes each value and checks it against its content schema (which a JSON Schema
-//!   validator takes as a mere annotation), reporting every problem with its path. A
-//!   [`Validator`] does the same for any pair of schemas in that layout, such as the published
-//!   ones. The tests check that it accepts and rejects what the model's decoder does.
-//! - [`generated_files`]: the files `cargo xtask schema` writes (the schemas, and
-//!   `docs/interface.md`), as text.
-//! - [`drift`]: where this schema parts from the published one, and why.
+//!   of databags and relation states by the model's decoder (the one decoder of the workspace),
+//!   every problem reported in the decoder's words at its path: what a coordinator says of a
+//!   databag, `validate` says too.
+//! - [`Validator::new`]: validation against any pair of schemas in that layout, such as the
+//!   published ones: each value decoded and checked against its content schema (which a plain
+//!   JSON Schema validator takes as a mere annotation). The tests check that this interface's
+//!   schema, read so, accepts what the model's decoder accepts.
 //!
-//! The crate does no IO; the xtask writes the files.
+//! The crate does no IO. The files generated from it (`docs/schema/v0/*.json`,
+//! `docs/interface.md`) are rendered and written by the xtask (`cargo xtask schema`).
 //!
 //! ```
 //! use pyroscope_cluster_schema::{Databag, Form, validate_databag, validate_relation_state};
@@ -24,11 +25,14 @@
 //! // A databag as Juju holds it: every value JSON text.
 //! let unit = [
 //!     ("address".to_owned(), r#""pyroscope-worker-0.pyroscope-worker-endpoints""#.to_owned()),
-//!     ("juju_topology".to_owned(), r#"{"unit": "pyroscope-worker/0", "charm_name": "pyroscope-worker-k8s"}"#.to_owned()),
+//!     ("juju_topology".to_owned(), r#"{"application": 7, "unit": "w/0", "charm_name": "c"}"#.to_owned()),
 //!     ("ingress-address".to_owned(), "10.1.2.3".to_owned()),
 //! ];
 //! let err = validate_databag(Databag::RequirerUnit, &unit.into()).unwrap_err();
-//! assert_eq!(err.to_string(), "requirer.unit.juju_topology.application: missing");
+//! assert_eq!(
+//!     err.to_string(),
+//!     r#"requirer.unit.juju_topology.application: "{\"application\": 7, \"unit\": \"w/0\", \"charm_name\": \"c\"}": is not valid: invalid type: integer `7`, expected a string at line 1 column 17"#
+//! );
 //!
 //! // A whole relation state, every value decoded, as the interface's README writes it.
 //! let state = json!({
@@ -44,19 +48,12 @@
 //! assert_eq!(validate_relation_state(&state, Form::Decoded), Ok(()));
 //! ```
 
-mod applicable;
-mod docs;
-pub mod drift;
-mod example;
-mod files;
 mod generate;
-mod json;
+mod schemas;
+mod state;
 mod validate;
 
-pub use example::example_state;
-pub use files::{GeneratedFile, generated_files};
-pub use generate::{Side, provider_schema, requirer_schema, schema};
-pub use validate::{
-    Databag, Form, Invalid, Issue, Reading, SchemaError, Validator, validate_databag, validate_decoded_databag,
-    validate_relation_state,
-};
+pub use generate::{GENERATED_MARKER, Side, provider_schema, requirer_schema, schema, schema_of};
+pub use schemas::SchemaError;
+pub use state::{Databag, Form, Invalid, Issue};
+pub use validate::{Validator, validate_databag, validate_decoded_databag, validate_relation_state};

@@ -1,12 +1,16 @@
 //! Whole relation states: the README's example (as published, and fixed), the interface's
-//! acceptance tests, the example of `docs/interface.md`, and a table of invalid states with the
-//! paths of their problems.
+//! acceptance tests, and a table of invalid states with the paths of their problems. (The example
+//! of `docs/interface.md` is the xtask's, and tested there.)
 
 use std::path::PathBuf;
 
 use pyroscope_cluster_model::{DatabagModel, JujuTopology, ProviderAppData, RequirerAppData, RequirerUnitData, yaml};
-use pyroscope_cluster_schema::{Form, example_state, validate_relation_state};
+use pyroscope_cluster_schema::{Form, validate_relation_state};
 use serde_json::{Value, json};
+
+/// What the model's decoder says of an unknown role, after the role.
+const KNOWN: &str = " (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, \
+                     compactor, store-gateway, tenant-settings, ad-hoc-profiles)";
 
 /// The problems `validate_relation_state` finds, one line each, or nothing.
 fn issues(state: &Value, form: Form) -> Vec<String> {
@@ -49,15 +53,15 @@ fn readme_example_with_commas_dropped_is_invalid_where_the_docs_say() {
     let example = drop_trailing_commas(&readme_example());
     let state: Value = yaml::from_str(&example).unwrap();
     // `config` is no key of this interface (ignored, like any unknown key), and there is no address.
-    check(&state, Form::Decoded, &["provider.app.worker_config: missing", "requirer.unit.address: missing"]);
+    check(&state, Form::Decoded, &["provider.app.worker_config: is missing", "requirer.unit.address: is missing"]);
     // Under its wire name, the configuration is the YAML comment the README leaves there: null.
     let renamed: Value = yaml::from_str(&example.replace("    config:", "    worker_config:")).unwrap();
     check(
         &renamed,
         Form::Decoded,
         &[
-            "provider.app.worker_config: expected string, got a value (not shown: it may hold secrets)",
-            "requirer.unit.address: missing",
+            "provider.app.worker_config: is not valid: not of the type the key takes (the value is not shown) at line 1 column 4",
+            "requirer.unit.address: is missing",
         ],
     );
 }
@@ -72,26 +76,30 @@ fn seed_example_fixed_validates() {
     assert_eq!(fixed["requirer"]["unit"]["juju_topology"], published["requirer"]["unit"]["juju_topology"]);
     assert_eq!(fixed["provider"]["unit"], published["provider"]["unit"]);
     assert!(published["provider"]["app"]["config"].is_null());
-    // And it decodes with the model, values and all.
-    let unit = RequirerUnitData {
-        address: fixed["requirer"]["unit"]["address"].as_str().unwrap().parse().unwrap(),
-        juju_topology: serde_json::from_value(fixed["requirer"]["unit"]["juju_topology"].clone()).unwrap(),
-    };
-    assert_eq!(unit.juju_topology.model.as_deref(), Some("mymodel"));
+}
+
+/// The seed example (values decoded), or the same with every value JSON text as on the wire.
+fn valid_state(form: Form) -> Value {
+    let mut state: Value = yaml::from_str(include_str!("../../../examples/seed-relation-state.yaml")).unwrap();
+    if form == Form::Wire {
+        for side in ["provider", "requirer"] {
+            for databag in state[side].as_object_mut().unwrap().values_mut() {
+                for value in databag.as_object_mut().unwrap().values_mut() {
+                    *value = Value::String(value.to_string());
+                }
+            }
+        }
+    }
+    state
 }
 
 #[test]
-fn example_of_the_docs_validates_in_both_forms() {
-    check(&example_state(Form::Wire), Form::Wire, &[]);
-    check(&example_state(Form::Decoded), Form::Decoded, &[]);
-    // The docs show the decoded form as YAML; read back, it is the same state.
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/interface.md")).unwrap();
-    let start = docs.find("```yaml\n").unwrap() + "```yaml\n".len();
-    let end = start + docs[start..].find("```").unwrap();
-    assert_eq!(yaml::from_str::<Value>(&docs[start..end]).unwrap(), example_state(Form::Decoded));
+fn valid_states_validate_in_their_form_only() {
+    check(&valid_state(Form::Wire), Form::Wire, &[]);
+    check(&valid_state(Form::Decoded), Form::Decoded, &[]);
     // A form mixed up is reported, not guessed.
-    assert!(!issues(&example_state(Form::Decoded), Form::Wire).is_empty());
-    assert!(!issues(&example_state(Form::Wire), Form::Decoded).is_empty());
+    assert!(!issues(&valid_state(Form::Decoded), Form::Wire).is_empty());
+    assert!(!issues(&valid_state(Form::Wire), Form::Decoded).is_empty());
 }
 
 fn topology() -> JujuTopology {
@@ -119,7 +127,7 @@ fn acceptance_tests() {
     let provider_app = json!(ProviderAppData::new("server:\n  http_listen_port: 4040\n").encode());
     let state = |role: Value, provider: Value| json!({"provider": {"app": provider, "unit": {}}, "requirer": {"app": role, "unit": valid_unit()}});
     // 1. The worker app databag is empty: not ready, so the provider writes nothing.
-    check(&state(json!({}), provider_app.clone()), Form::Wire, &["requirer.app.role: missing"]);
+    check(&state(json!({}), provider_app.clone()), Form::Wire, &["requirer.app.role: is missing"]);
     // 2. Role "all", one valid unit: the provider app databag is written, and valid.
     let all = json!(RequirerAppData { role: "all".parse().unwrap() }.encode());
     check(&state(all.clone(), provider_app), Form::Wire, &[]);
@@ -127,7 +135,7 @@ fn acceptance_tests() {
     check(
         &state(json!({"role": "\"imposter\""}), json!({"worker_config": "\"\""})),
         Form::Wire,
-        &[r#"requirer.app.role: "imposter" is not a valid comma-joined role list"#],
+        &[&format!(r#"requirer.app.role: "\"imposter\"": is not a valid role list: unknown role "imposter"{KNOWN}"#)],
     );
     // 4. The coordinator's app databag is {"worker_config": "\"foo: bar\""}: the requirer's app
     //    and unit databags, as the requirer writes them, are valid.
@@ -136,14 +144,14 @@ fn acceptance_tests() {
 
 /// A valid wire state, changed by `change`.
 fn wire(change: impl FnOnce(&mut Value)) -> Value {
-    let mut state = example_state(Form::Wire);
+    let mut state = valid_state(Form::Wire);
     change(&mut state);
     state
 }
 
 /// A valid decoded state, changed by `change`.
 fn decoded(change: impl FnOnce(&mut Value)) -> Value {
-    let mut state = example_state(Form::Decoded);
+    let mut state = valid_state(Form::Decoded);
     change(&mut state);
     state
 }
@@ -155,7 +163,7 @@ fn invalid_wire_states() {
         Form::Wire,
         &["(relation state): expected an object with `provider` and `requirer`, got an array"],
     );
-    check(&json!({}), Form::Wire, &["provider: missing", "requirer: missing"]);
+    check(&json!({}), Form::Wire, &["provider: is missing", "requirer: is missing"]);
     check(
         &wire(|s| s["providr"] = json!({})),
         Form::Wire,
@@ -172,7 +180,7 @@ fn invalid_wire_states() {
             s["requirer"]["units"] = json!({});
         }),
         Form::Wire,
-        &["requirer.unit: missing", "requirer.units: is not a databag (`app`, `unit`)"],
+        &["requirer.unit: is missing", "requirer.units: is not a databag (`app`, `unit`)"],
     );
     // The provider's unit databag may be left out, and holds Juju's keys only.
     check(&wire(|s| _ = s["provider"].as_object_mut().unwrap().remove("unit")), Form::Wire, &[]);
@@ -190,17 +198,21 @@ fn invalid_wire_states() {
     check(
         &wire(|s| s["requirer"]["app"]["role"] = json!("querier")),
         Form::Wire,
-        &["requirer.app.role: is not JSON text: expected value at line 1 column 1"],
+        &[r#"requirer.app.role: "querier": is not valid: expected value at line 1 column 1"#],
     );
     check(
         &wire(|s| s["requirer"]["app"]["role"] = json!("\"querier,\"")),
         Form::Wire,
-        &[r#"requirer.app.role: "querier," is not a valid comma-joined role list"#],
+        &[
+            r#"requirer.app.role: "\"querier,\"": is not a valid role list: empty role name at position 2 of "querier,""#,
+        ],
     );
     check(
         &wire(|s| s["requirer"]["unit"]["juju_topology"] = json!(r#"{"unit": "w/0", "charm_name": "c"}"#)),
         Form::Wire,
-        &["requirer.unit.juju_topology.application: missing"],
+        &[
+            r#"requirer.unit.juju_topology: "{\"unit\": \"w/0\", \"charm_name\": \"c\"}": is not valid: missing field `application` at line 1 column 34"#,
+        ],
     );
     check(
         &wire(|s| {
@@ -208,28 +220,30 @@ fn invalid_wire_states() {
                 json!(r#"{"application": 5, "unit": "w/0", "charm_name": "c", "model": 1}"#)
         }),
         Form::Wire,
+        // The decoder stops at the first problem in a value.
         &[
-            "requirer.unit.juju_topology.application: expected string, got 5",
-            "requirer.unit.juju_topology.model: expected null or string, got 1",
+            r#"requirer.unit.juju_topology.application: "{\"application\": 5, \"unit\": \"w/0\", \"charm_name\": \"c\", \"model\": 1}": is not valid: invalid type: integer `5`, expected a string at line 1 column 17"#,
         ],
     );
     check(
         &wire(|s| s["requirer"]["unit"]["juju_topology"] = json!(r#"["w", "w/0", "c"]"#)),
         Form::Wire,
-        &["requirer.unit.juju_topology: expected object, got an array"],
+        &[
+            r#"requirer.unit.juju_topology: "[\"w\", \"w/0\", \"c\"]": is not valid: invalid type: sequence, expected a Juju topology object at line 1 column 0"#,
+        ],
     );
     check(
         &wire(|s| s["requirer"]["unit"]["address"] = json!(r#""10.1.2.3:7946""#)),
         Form::Wire,
-        &[r#"requirer.unit.address: "10.1.2.3:7946" is not a valid host name, IPv4 or IPv6 literal"#],
+        &[
+            r#"requirer.unit.address: "\"10.1.2.3:7946\"": is not a valid address: address has brackets or a port; give the bare host name or IP (the port is added by the coordinator)"#,
+        ],
     );
     check(
         &wire(|s| s["provider"]["app"]["worker_ports"] = json!("[0, 4040, 70000, 7946.0]")),
         Form::Wire,
         &[
-            "provider.app.worker_ports[0]: 0 is less than the minimum, 1",
-            "provider.app.worker_ports[2]: 70000 is more than the maximum, 65535",
-            "provider.app.worker_ports[3]: expected an integer literal, got 7946.0",
+            r#"provider.app.worker_ports[0]: "[0, 4040, 70000, 7946.0]": is not valid: invalid value: integer `0`, expected a nonzero u16 at line 1 column 2"#,
         ],
     );
     check(
@@ -238,23 +252,22 @@ fn invalid_wire_states() {
         }),
         Form::Wire,
         &[
-            "provider.app.loki_endpoints.a: repeats a key",
-            "provider.app.loki_endpoints.d: repeats a key",
-            r#"provider.app.loki_endpoints["b.c"]: expected string, got null"#,
+            r#"provider.app.loki_endpoints.a: "{\"a\": 1, \"b.c\": null, \"a\": \"x\", \"d\": \"y\", \"d\": \"z\"}": is not valid: invalid type: integer `1`, expected a string at line 1 column 7"#,
         ],
     );
     check(
         &wire(|s| s["provider"]["app"]["remote_write_endpoints"] = json!(r#"[{"url": "http://a"}, {}, {"url": 1}]"#)),
         Form::Wire,
         &[
-            "provider.app.remote_write_endpoints[1].url: missing",
-            "provider.app.remote_write_endpoints[2].url: expected string, got 1",
+            r#"provider.app.remote_write_endpoints[1]: "[{\"url\": \"http://a\"}, {}, {\"url\": 1}]": is not valid: missing field `url` at line 1 column 24"#,
         ],
     );
     check(
         &wire(|s| s["provider"]["app"]["s3_tls_ca_chain"] = json!("-----BEGIN CERTIFICATE-----")),
         Form::Wire,
-        &["provider.app.s3_tls_ca_chain: is not JSON text: invalid number at line 1 column 2"],
+        &[
+            r#"provider.app.s3_tls_ca_chain: "-----BEGIN CERTIFICATE-----": is not valid: invalid number at line 1 column 2"#,
+        ],
     );
     // Optional fields may be `null`, unknown keys hold anything.
     check(
@@ -274,11 +287,9 @@ fn invalid_wire_states() {
         }),
         Form::Wire,
         &[
-            "provider.app.worker_config: missing",
-            "requirer.app.role: missing",
-            "requirer.unit.juju_topology.application: missing",
-            "requirer.unit.juju_topology.charm_name: missing",
-            "requirer.unit.juju_topology.unit: missing",
+            "provider.app.worker_config: is missing",
+            "requirer.app.role: is missing",
+            r#"requirer.unit.juju_topology: "{}": is not valid: missing field `application` at line 1 column 2"#,
         ],
     );
 }
@@ -288,24 +299,29 @@ fn invalid_decoded_states() {
     check(
         &decoded(|s| s["requirer"]["app"]["role"] = json!("querier, ingester")),
         Form::Decoded,
-        &[r#"requirer.app.role: "querier, ingester" is not a valid comma-joined role list"#],
+        &[&format!(
+            r#"requirer.app.role: "\"querier, ingester\"": is not a valid role list: unknown role " ingester"{KNOWN}"#
+        )],
     );
     check(
         &decoded(|s| s["requirer"]["app"]["role"] = json!(["querier"])),
         Form::Decoded,
-        &["requirer.app.role: expected string, got an array"],
+        &[
+            r#"requirer.app.role: "[\"querier\"]": is not valid: invalid type: sequence, expected a string at line 1 column 0"#,
+        ],
     );
     check(
         &decoded(|s| s["requirer"]["unit"]["juju_topology"]["unit"] = json!(null)),
         Form::Decoded,
-        &["requirer.unit.juju_topology.unit: expected string, got null"],
+        &[
+            r#"requirer.unit.juju_topology.unit: "{\"application\":\"pyroscope-querier\",\"charm_name\":\"pyroscope-worker-k8s\",\"model\":\""... (133 bytes in all): is not valid: invalid type: null, expected a string at line 1 column 132"#,
+        ],
     );
     check(
         &decoded(|s| s["provider"]["app"]["worker_ports"] = json!([4040.0, -1])),
         Form::Decoded,
         &[
-            "provider.app.worker_ports[0]: expected an integer literal, got 4040.0",
-            "provider.app.worker_ports[1]: -1 is less than the minimum, 1",
+            r#"provider.app.worker_ports[0]: "[4040.0,-1]": is not valid: invalid type: floating point `4040.0`, expected a nonzero u16 at line 1 column 7"#,
         ],
     );
     // A value that is a string in decoded form is not JSON text to decode again.
@@ -313,7 +329,9 @@ fn invalid_decoded_states() {
     check(
         &decoded(|s| s["provider"]["app"]["ca_cert"] = json!({"pem": "x"})),
         Form::Decoded,
-        &["provider.app.ca_cert: expected null or string, got an object"],
+        &[
+            r#"provider.app.ca_cert: "{\"pem\":\"x\"}": is not valid: invalid type: map, expected a string at line 1 column 0"#,
+        ],
     );
 }
 

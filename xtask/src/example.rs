@@ -5,9 +5,8 @@ use pyroscope_cluster_model::{
     DatabagModel, JujuTopology, ProviderAppData, RawDatabag, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,
     StringMap,
 };
+use pyroscope_cluster_schema::Form;
 use serde_json::{Map, Value, json};
-
-use crate::validate::Form;
 
 /// The Pyroscope configuration of the example: a shortened one, for show.
 const WORKER_CONFIG: &str = "\

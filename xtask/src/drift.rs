@@ -3,9 +3,8 @@
 //! of `compat-cases.json`, or the README example's test).
 
 use pyroscope_cluster_model::RawDatabag;
+use pyroscope_cluster_schema::Databag;
 use serde::Deserialize;
-
-use crate::validate::Databag;
 
 /// What a [`Difference`] differs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

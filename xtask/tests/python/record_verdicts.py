@@ -7,8 +7,8 @@ Python: they read the recorded verdicts. Run this after adding a case, with the 
 installed:
 
     python3 -m venv /tmp/cw && /tmp/cw/bin/pip install 'coordinated-workers>=4,<5'
-    /tmp/cw/bin/python crates/schema/tests/python/record_verdicts.py          # rewrite verdicts
-    /tmp/cw/bin/python crates/schema/tests/python/record_verdicts.py --check  # fail if one changed
+    /tmp/cw/bin/python xtask/tests/python/record_verdicts.py          # rewrite verdicts
+    /tmp/cw/bin/python xtask/tests/python/record_verdicts.py --check  # fail if one changed
 """
 
 import json

@@ -1,7 +1,8 @@
 //! The files `cargo xtask schema` writes, as text: generating them does no IO.
 
+use pyroscope_cluster_schema::{Side, schema};
+
 use crate::docs::interface_md;
-use crate::generate::{Side, schema};
 
 /// A generated file: where it goes and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,181 @@
+//! The vocabulary of a relation state: its four databags, the forms their values are written in,
+//! and the issues found in them, each at its path.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pyroscope_cluster_model::DatabagKind;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::generate::Side;
+
+/// One of the four databags of a relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Databag {
+    /// The coordinator's application databag.
+    ProviderApp,
+    /// A coordinator unit's databag (unused by this interface).
+    ProviderUnit,
+    /// A worker application's databag.
+    RequirerApp,
+    /// A worker unit's databag.
+    RequirerUnit,
+}
+
+impl Databag {
+    /// The four databags, in the order of a relation state.
+    pub const ALL: [Databag; 4] =
+        [Databag::ProviderApp, Databag::ProviderUnit, Databag::RequirerApp, Databag::RequirerUnit];
+
+    /// The side that writes it.
+    pub const fn side(self) -> Side {
+        match self {
+            Databag::ProviderApp | Databag::ProviderUnit => Side::Provider,
+            Databag::RequirerApp | Databag::RequirerUnit => Side::Requirer,
+        }
+    }
+
+    /// `app` or `unit`: its property in the side's schema and its key in a relation state.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Databag::ProviderApp | Databag::RequirerApp => "app",
+            Databag::ProviderUnit | Databag::RequirerUnit => "unit",
+        }
+    }
+
+    /// Its path in a relation state, which starts every [`Issue::path`] in it: `requirer.unit`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Databag::ProviderApp => "provider.app",
+            Databag::ProviderUnit => "provider.unit",
+            Databag::RequirerApp => "requirer.app",
+            Databag::RequirerUnit => "requirer.unit",
+        }
+    }
+
+    pub(crate) fn of(side: Side, name: &str) -> Option<Databag> {
+        Databag::ALL.into_iter().find(|databag| databag.side() == side && databag.name() == name)
+    }
+}
+
+impl FromStr for Databag {
+    type Err = String;
+
+    /// Reads [`Databag::path`]: `requirer.unit`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Databag::ALL.into_iter().find(|databag| databag.path() == s).ok_or_else(|| {
+            format!("unknown databag {s:?} (known: provider.app, provider.unit, requirer.app, requirer.unit)")
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Databag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<DatabagKind> for Databag {
+    fn from(kind: DatabagKind) -> Self {
+        match kind {
+            DatabagKind::ProviderApp => Databag::ProviderApp,
+            DatabagKind::RequirerApp => Databag::RequirerApp,
+            DatabagKind::RequirerUnit => Databag::RequirerUnit,
+        }
+    }
+}
+
+impl fmt::Display for Databag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// How the databags of a relation state are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// As Juju holds them: every value a string of JSON text (`"role": "\"querier\""`), as
+    /// `relation-get --format=json` prints them.
+    Wire,
+    /// Every value decoded (`"role": "querier"`), as the interface's README writes its example.
+    Decoded,
+}
+
+/// One problem found: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Issue {
+    /// Where, from the relation state's root: `requirer.unit.juju_topology.application`,
+    /// `provider.app.worker_ports[2]`, `provider.app.loki_endpoints["a.b"]`; empty for the root.
+    pub path: String,
+    /// What is wrong, e.g. `missing`.
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "(relation state)" } else { &self.path };
+        write!(f, "{path}: {}", self.message)
+    }
+}
+
+/// A databag or relation state that is not valid, with every problem found, sorted by path
+/// (then message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", DisplayIssues(.issues))]
+pub struct Invalid {
+    /// The problems; never empty.
+    pub issues: Vec<Issue>,
+}
+
+struct DisplayIssues<'a>(&'a [Issue]);
+
+impl fmt::Display for DisplayIssues<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            issue.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A location in a relation state, as a dotted path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Path(String);
+
+impl Path {
+    pub(crate) fn databag(databag: Databag) -> Self {
+        Self(databag.path().to_owned())
+    }
+
+    /// The path of `key` in the object at this path: `.key`, or `["a.b"]` when the key is not a
+    /// plain name.
+    pub(crate) fn key(&self, key: &str) -> Self {
+        let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        match (plain, self.0.is_empty()) {
+            (true, true) => Self(key.to_owned()),
+            (true, false) => Self(format!("{}.{key}", self.0)),
+            (false, _) => Self(format!("{}[{}]", self.0, Value::from(key))),
+        }
+    }
+
+    pub(crate) fn index(&self, index: usize) -> Self {
+        Self(format!("{}[{index}]", self.0))
+    }
+
+    pub(crate) fn issue(&self, message: impl Into<String>) -> Issue {
+        Issue { path: self.0.clone(), message: message.into() }
+    }
+}
+
+/// A databag field's value: JSON text as Juju holds it, or already decoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Text(&'a str),
+    Decoded(&'a Value),
+    /// Present, but not checked further: a problem with it is already reported.
+    Reported,
+}
