@@ -93,15 +93,17 @@
 //!     r#"relation 7 (impostor) is not ready: invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter""#
 //! ));
 //!
-//! // 5. The writes: only to relation 3. A Juju backend runs `relation-set -r 3 --app --file -`
-//! //    with this map (a value "" deletes a key).
+//! // 5. The writes: only to relation 3, of these keys (and none to delete). In a charm,
+//! //    `pyroscope_cluster_juju::coordinator::publish` runs `relation-set -r <ref> --app --file -`
+//! //    once per relation that needs a write.
 //! let plan = outcome.plan.as_ref().expect("the settings are complete");
 //! let writes: Vec<_> = plan.changes().collect();
 //! assert_eq!(writes.len(), 1);
 //! assert_eq!(writes[0].relation, 3.into());
-//! let input = writes[0].changes.to_relation_set_map();
-//! assert_eq!(input.keys().collect::<Vec<_>>(), ["worker_config", "worker_ports"]);
-//! assert_eq!(input["worker_ports"], "[4040, 7946]");
+//! let changes = &writes[0].changes;
+//! assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["worker_config", "worker_ports"]);
+//! assert_eq!(changes.set["worker_ports"], "[4040, 7946]");
+//! assert!(changes.delete.is_empty());
 //!
 //! // The configuration in it is the one `outcome.config` holds.
 //! let config = outcome.config.as_ref().expect("the settings are complete");
