@@ -59,18 +59,25 @@ pub const TIMEOUT_VARIABLE: &str = "PYROSCOPE_CLUSTER_TOOL_TIMEOUT_MS";
 #[derive(Debug, Clone)]
 pub struct Subprocess {
     timeout: Duration,
+    tools_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Subprocess {
     fn default() -> Self {
-        Self { timeout: DEFAULT_TIMEOUT }
+        Self { timeout: DEFAULT_TIMEOUT, tools_dir: None }
     }
 }
 
 impl Subprocess {
     /// A runner that gives each tool `timeout`.
     pub fn with_timeout(timeout: Duration) -> Self {
-        Self { timeout }
+        Self { timeout, tools_dir: None }
+    }
+
+    /// Runs the tools from `dir` instead of looking them up on `PATH`.
+    pub fn tools_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.tools_dir = Some(dir.into());
+        self
     }
 
     /// A runner with the timeout of [`TIMEOUT_VARIABLE`] when it is set to a number of
@@ -80,7 +87,7 @@ impl Subprocess {
             .ok()
             .and_then(|ms| ms.trim().parse::<u64>().ok())
             .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
-        Self { timeout }
+        Self { timeout, tools_dir: None }
     }
 
     /// The time each tool is given.
@@ -93,7 +100,11 @@ impl Runner for Subprocess {
     fn run(&mut self, call: &Call) -> Result<String, RunError> {
         let argv = call.argv();
         let stdin = call.stdin();
-        let mut child = match Command::new(&argv[0])
+        let program = match &self.tools_dir {
+            Some(dir) => dir.join(&argv[0]),
+            None => argv[0].clone().into(),
+        };
+        let mut child = match Command::new(program)
             .args(&argv[1..])
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())

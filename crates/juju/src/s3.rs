@@ -135,8 +135,11 @@ mod tests {
         entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
+    /// Endpoint, insecure, region, CA chain.
+    type Expected<'a> = (&'a str, bool, Option<&'a str>, Option<&'a str>);
+
     #[track_caller]
-    fn check(entries: &[(&str, &str)], expect: Result<(&str, bool, Option<&str>, Option<&str>), &str>) {
+    fn check(entries: &[(&str, &str)], expect: Result<Expected<'_>, &str>) {
         match (s3_connection("s3", &bag(entries)), expect) {
             (Ok(got), Ok((endpoint, insecure, region, chain))) => {
                 assert_eq!(got.settings.endpoint, endpoint);

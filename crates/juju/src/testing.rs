@@ -27,7 +27,7 @@
 //! });
 //! let mut model = Model::new(State::default(), charms);
 //! model.deploy("hello", Some("hello"), 2);
-//! model.settle()?;
+//! model.settle().expect("every hook succeeds");
 //! assert_eq!(model.state.apps["hello"].units["hello/0"].status.message, "leading");
 //! assert_eq!(model.state.apps["hello"].units["hello/1"].status.message, "following");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -1212,4 +1212,43 @@ pub fn relation_ref(state: &State, id: u32, unit: &str) -> RelationRef {
     let endpoint =
         state.relations.get(&id).and_then(|relation| relation.sides(app)).map(|(mine, _)| mine.endpoint.clone());
     RelationRef { endpoint: endpoint.unwrap_or_default(), id: RelationId(id) }
+}
+
+/// A model of a coordinator `pyroscope` (one unit, the leader) related on `pyroscope-cluster` to
+/// each worker app of `workers` (name, units), every worker unit having published its address
+/// and topology and every worker leader its roles (`all`); the coordinator has published
+/// nothing yet. Relation IDs are 1, 2, ... in the order given; addresses `10.<app>.x.y`.
+pub fn worker_cluster(workers: &[(&str, u32)]) -> State {
+    use pyroscope_cluster_model::{DatabagModel, JujuTopology};
+    use pyroscope_cluster_requirer::Announcement;
+
+    let mut model = Model::new(State::default(), Charms::default());
+    model.deploy("pyroscope", Some("pyroscope-coordinator"), 1);
+    for (app, units) in workers {
+        model.deploy(app, Some("pyroscope-worker"), *units);
+        let id = model.relate("pyroscope", "pyroscope-cluster", app, "pyroscope-cluster");
+        let names: Vec<String> = model.state.apps[*app].units.keys().cloned().collect();
+        let relation = model.state.relations.get_mut(&id).expect("just related");
+        relation.views.insert("pyroscope/0".into(), names.iter().cloned().collect());
+        relation.views.extend(names.iter().map(|unit| (unit.clone(), ["pyroscope/0".to_owned()].into())));
+        relation.app_data.insert((*app).to_owned(), [("role".to_owned(), r#""all""#.to_owned())].into());
+        for unit in &names {
+            let address = model.state.unit(unit).expect("deployed").address.clone();
+            let announcement = Announcement {
+                roles: None,
+                address: address.parse().expect("an IPv4 address"),
+                juju_topology: JujuTopology {
+                    application: (*app).to_owned(),
+                    unit: unit.clone(),
+                    charm_name: "pyroscope-worker".into(),
+                    model: None,
+                    model_uuid: None,
+                },
+            };
+            let relation = model.state.relations.get_mut(&id).expect("just related");
+            let databag = relation.unit_data.entry(unit.clone()).or_default();
+            databag.extend(announcement.unit_data().encode());
+        }
+    }
+    model.state
 }
