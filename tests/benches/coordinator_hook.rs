@@ -62,6 +62,8 @@ fn through_fake_tools(bencher: divan::Bencher<'_, '_>, units: u32) {
     let dir = tempfile::tempdir().unwrap();
     let mut processes = Processes::new(dir.path(), Path::new(env!("CARGO_BIN_EXE_e2e-fake-juju-tool"))).unwrap();
     processes.add_charm("pyroscope-coordinator", Path::new(env!("CARGO_BIN_EXE_e2e-coordinator")), &[]).unwrap();
+    // About a thousand processes a hook at 1,000 units.
+    processes.hook_timeout = std::time::Duration::from_secs(1800);
     let mut model = Model::new(cluster(units), processes);
     model.run(HookSpec::simple("pyroscope/0", "update-status")).unwrap();
     report("processes", units, &model);

@@ -17,18 +17,6 @@ pub const COORDINATOR_CHARM: &str = "pyroscope-coordinator";
 pub const WORKER_CHARM: &str = "pyroscope-worker";
 pub const COORDINATOR_YAML: &str = include_str!("../../examples/charms/pyroscope-coordinator/charmcraft.yaml");
 pub const WORKER_YAML: &str = include_str!("../../examples/charms/pyroscope-worker/charmcraft.yaml");
-pub const ROLES: [&str; 10] = [
-    "all",
-    "querier",
-    "query-frontend",
-    "query-scheduler",
-    "ingester",
-    "distributor",
-    "compactor",
-    "store-gateway",
-    "tenant-settings",
-    "ad-hoc-profiles",
-];
 
 /// Each worker unit's files, under one directory.
 #[derive(Clone)]
@@ -112,8 +100,10 @@ pub fn deploy<E: Executor>(model: &mut Model<E>, app: &str, charm: &str, units: 
 
 /// Deploys a worker app running `roles`.
 pub fn deploy_worker<E: Executor>(model: &mut Model<E>, app: &str, roles: &[&str], units: u32) {
-    let options: Vec<(String, Value)> =
-        ROLES.iter().map(|role| (format!("role-{role}"), Value::Bool(roles.contains(role)))).collect();
+    let options: Vec<(String, Value)> = pyroscope_cluster_model::Role::KNOWN
+        .iter()
+        .map(|role| (format!("role-{}", role.as_str()), Value::Bool(roles.contains(&role.as_str()))))
+        .collect();
     let options: Vec<(&str, Value)> = options.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
     deploy(model, app, WORKER_CHARM, units, &options);
 }

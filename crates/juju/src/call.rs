@@ -48,18 +48,11 @@ pub struct RelationRefError {
 impl FromStr for RelationRef {
     type Err = RelationRefError;
 
-    /// `pyroscope-cluster:3`, or `3`.
+    /// `pyroscope-cluster:3`, or `3` (the number as [`RelationId`] reads it).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || RelationRefError { text: s.to_owned() };
-        let (endpoint, number) = s.rsplit_once(':').unwrap_or(("", s));
-        if s.contains(':') && endpoint.is_empty() {
-            return Err(err());
-        }
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err());
-        }
-        let id = number.parse::<u32>().map_err(|_| err())?;
-        Ok(Self { endpoint: endpoint.to_owned(), id: RelationId(id) })
+        let id: RelationId = s.parse().map_err(|_| RelationRefError { text: s.to_owned() })?;
+        let endpoint = s.rsplit_once(':').map_or("", |(endpoint, _)| endpoint);
+        Ok(Self { endpoint: endpoint.to_owned(), id })
     }
 }
 

@@ -87,3 +87,30 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// A charm's `main` inside Juju: reads the hook from the environment, runs `hook` with the hook
+/// tools as processes ([`Subprocess::from_env`]), and exits non-zero (Juju retries the hook) when
+/// the context is not a hook's or `hook` fails, after saying why on standard error (which Juju
+/// logs) and with `juju-log`.
+pub fn dispatch<E: std::error::Error>(
+    charm: &str,
+    hook: impl FnOnce(&HookContext, &mut HookTools<Subprocess>) -> Result<(), E>,
+) -> std::process::ExitCode {
+    let context = match HookContext::from_env() {
+        Ok(context) => context,
+        Err(err) => {
+            eprintln!("{charm}: {}", error_chain(&err));
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut tools = HookTools::new(Subprocess::from_env(), context.unit.clone());
+    match hook(&context, &mut tools) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            let line = format!("hook {} failed: {}", context.event, error_chain(&err));
+            eprintln!("{charm}: {line}");
+            let _ = tools.log(LogLevel::Error, &line);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -11,8 +11,8 @@
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, S3_ENDPOINT, S3Error, StatusName, Subprocess,
-    ToolError, coordinator, coordinator_status, error_chain, read_s3, read_snapshot,
+    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, S3_ENDPOINT, S3Error, StatusName, ToolError,
+    coordinator, coordinator_status, error_chain, read_s3, read_snapshot,
 };
 use pyroscope_cluster_provider::{Extras, Period, Settings, reconcile};
 
@@ -116,21 +116,5 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
 /// Exits non-zero (Juju retries the hook) when a hook tool fails as a whole, after logging why;
 /// a failure on one relation is in the status and the log, and the hook succeeds.
 pub fn main() -> ExitCode {
-    let context = match HookContext::from_env() {
-        Ok(context) => context,
-        Err(err) => {
-            eprintln!("pyroscope-coordinator: {}", error_chain(&err));
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut tools = HookTools::new(Subprocess::from_env(), context.unit.clone());
-    match hook(&context, &mut tools) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(err) => {
-            let line = format!("hook {} failed: {}", context.event, error_chain(&err));
-            eprintln!("pyroscope-coordinator: {line}");
-            let _ = tools.log(LogLevel::Error, &line);
-            ExitCode::FAILURE
-        }
-    }
+    pyroscope_cluster_juju::dispatch("pyroscope-coordinator", |context, tools| hook(context, tools).map(drop))
 }

@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, StatusName, Subprocess, ToolError, error_chain,
-    private_key, read_coordinator, remove_config_file, sync_ports, worker, write_config_file,
+    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, StatusName, ToolError, error_chain, private_key,
+    read_coordinator, remove_config_file, sync_ports, worker, write_config_file,
 };
 use pyroscope_cluster_model::JujuTopology;
 use pyroscope_cluster_requirer::{Announcement, Command, ConfigChange, CoordinatorState, Seen, roles_from_options};
@@ -254,23 +254,9 @@ fn coordinator_gone<R: Runner>(
 
 /// The charm's entry point inside Juju.
 pub fn main() -> ExitCode {
-    let context = match HookContext::from_env() {
-        Ok(context) => context,
-        Err(err) => {
-            eprintln!("pyroscope-worker: {}", error_chain(&err));
-            return ExitCode::FAILURE;
-        }
-    };
     let paths = Paths::from_env();
     let mut workload = paths.workload();
-    let mut tools = HookTools::new(Subprocess::from_env(), context.unit.clone());
-    match hook(&context, &mut tools, &paths, workload.as_mut()) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(err) => {
-            let line = format!("hook {} failed: {}", context.event, error_chain(&err));
-            eprintln!("pyroscope-worker: {line}");
-            let _ = tools.log(LogLevel::Error, &line);
-            ExitCode::FAILURE
-        }
-    }
+    pyroscope_cluster_juju::dispatch("pyroscope-worker", |context, tools| {
+        hook(context, tools, &paths, workload.as_mut()).map(drop)
+    })
 }
