@@ -84,7 +84,7 @@ fn io_only_in_juju_cli_and_xtask() {
     ];
     let found = io_outside_allowed(&bad);
     assert_eq!(found.len(), 4, "{found:?}");
-    assert!(found[1].ends_with("uses std::process; only crates/juju, the CLI and xtask may"), "{found:?}");
+    assert!(found[1].contains("uses std::process; only crates/juju"), "{found:?}");
 }
 
 #[test]

@@ -52,14 +52,6 @@ impl DatabagChanges {
         }
         databag.extend(self.set.iter().map(|(key, value)| (key.clone(), value.clone())));
     }
-
-    /// The map to give `relation-set --file -`: the keys to set with their values, and the keys to
-    /// delete with the value `""`, which is how `relation-set` deletes a key. No value this crate
-    /// encodes is empty (every value is JSON text), so the two cannot be confused.
-    pub fn to_relation_set_map(&self) -> BTreeMap<String, String> {
-        let deletes = self.delete.iter().map(|key| (key.clone(), String::new()));
-        self.set.clone().into_iter().chain(deletes).collect()
-    }
 }
 
 impl fmt::Debug for DatabagChanges {
@@ -87,11 +79,12 @@ mod tests {
     }
 
     #[track_caller]
-    fn check(current: &[(&str, &str)], wanted: &[(&str, &str)], keep: &[&str], relation_set: &[(&str, &str)]) {
+    fn check(current: &[(&str, &str)], wanted: &[(&str, &str)], keep: &[&str], set: &[(&str, &str)], delete: &[&str]) {
         let (current, wanted) = (bag(current), bag(wanted));
         let changes = DatabagChanges::between(&current, &wanted, keep);
-        assert_eq!(changes.to_relation_set_map(), bag(relation_set));
-        assert_eq!(changes.is_empty(), relation_set.is_empty());
+        assert_eq!(changes.set, bag(set));
+        assert_eq!(changes.delete, delete.iter().map(|key| (*key).to_owned()).collect::<BTreeSet<_>>());
+        assert_eq!(changes.is_empty(), set.is_empty() && delete.is_empty());
         let mut after = current.clone();
         changes.apply(&mut after);
         let kept: RawDatabag = current.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect();
@@ -114,15 +107,10 @@ mod tests {
 
     #[test]
     fn table() {
-        check(&[], &[], &[], &[]);
-        check(&[], &[("a", "1")], &[], &[("a", "1")]);
-        check(&[("a", "1")], &[("a", "1")], &[], &[]);
-        check(&[("a", "1"), ("b", "2")], &[("a", "3")], &[], &[("a", "3"), ("b", "")]);
-        check(
-            &[("ingress-address", "10.0.0.1"), ("old", "x")],
-            &[("a", "1")],
-            JUJU_UNIT_KEYS,
-            &[("a", "1"), ("old", "")],
-        );
+        check(&[], &[], &[], &[], &[]);
+        check(&[], &[("a", "1")], &[], &[("a", "1")], &[]);
+        check(&[("a", "1")], &[("a", "1")], &[], &[], &[]);
+        check(&[("a", "1"), ("b", "2")], &[("a", "3")], &[], &[("a", "3")], &["b"]);
+        check(&[("ingress-address", "10.0.0.1"), ("old", "x")], &[("a", "1")], JUJU_UNIT_KEYS, &[("a", "1")], &["old"]);
     }
 }

@@ -102,15 +102,16 @@
 //!     r#"relation 7 (impostor) is not ready: invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter""#
 //! ));
 //!
-//! // 5. The writes: only to relation 3. A Juju backend runs `relation-set -r 3 --app --file -`
-//! //    with this map (a value "" deletes a key).
+//! // 5. The writes: only to relation 3, of these keys (and none to delete). In a charm,
+//! //    `pyroscope_cluster_juju::coordinator::publish` runs `relation-set -r <ref> --app --file -`
+//! //    once per relation that needs a write.
 //! let plan = outcome.plan.as_ref().expect("the settings are complete");
 //! let writes: Vec<_> = plan.changes().collect();
 //! assert_eq!(writes.len(), 1);
 //! assert_eq!(writes[0].relation, 3.into());
-//! let input = writes[0].changes.to_relation_set_map();
+//! let changes = &writes[0].changes;
 //! assert_eq!(
-//!     input.keys().collect::<Vec<_>>(),
+//!     changes.set.keys().collect::<Vec<_>>(),
 //!     [
 //!         "charm_tracing_receivers",
 //!         "loki_endpoints",
@@ -120,9 +121,10 @@
 //!         "workload_tracing_receivers"
 //!     ]
 //! );
-//! assert_eq!(input["worker_ports"], "[7946, 4040]");
-//! assert_eq!(input["worker_labels"], r#"{"app.kubernetes.io/part-of": "pyroscope"}"#);
-//! assert_eq!(input["loki_endpoints"], "{}");
+//! assert_eq!(changes.set["worker_ports"], "[7946, 4040]");
+//! assert_eq!(changes.set["worker_labels"], r#"{"app.kubernetes.io/part-of": "pyroscope"}"#);
+//! assert_eq!(changes.set["loki_endpoints"], "{}");
+//! assert!(changes.delete.is_empty());
 //!
 //! // The configuration in it is the one `outcome.config` holds.
 //! let config = outcome.config.as_ref().expect("the settings are complete");

@@ -22,12 +22,13 @@
 //! 3. **Run**: [`ConfigChange::decide`] compares the configuration with the config file on disk
 //!    (parsed, not as text) and says unchanged, rewrite, or rewrite and restart: a change of the
 //!    gossip member list alone is written without a restart (see [`ConfigChange`] for the rule).
-//!    [`write_config_file`] writes the file atomically with mode `0o600`; [`Command`] is the
-//!    `pyroscope -config.file=... -target=...` command line.
+//!    [`Command`] is the `pyroscope -config.file=... -target=...` command line.
 //!
-//! Everything but [`write_config_file`] is pure: the charm (or a Juju backend crate) reads the
-//! databags, the leadership and the file on disk, and performs the writes and the restart. Wire
-//! encoding and decoding are the model crate's ([`pyroscope_cluster_model`]), and so is all YAML.
+//! Everything here is pure: no IO, no hook tool. The charm reads the databags, the leadership
+//! and the file on disk, and performs the writes and the restart; `pyroscope-cluster-juju` does
+//! that inside a Juju hook (its `worker` module, and `write_config_file`, which writes the file
+//! atomically with mode `0o600`). Wire encoding and decoding are the model crate's
+//! ([`pyroscope_cluster_model`]), and so is all YAML.
 //!
 //! What this crate knows of Pyroscope's configuration keys: it checks every key against the
 //! release's key table (`pyroscope-cluster-release`, which knows them all), and reads only
@@ -41,8 +42,9 @@
 //! use pyroscope_cluster_model::{DatabagModel, JujuTopology, ProviderAppData, RawDatabag};
 //! use pyroscope_cluster_requirer::{
 //!     Announcement, Command, ConfigChange, CoordinatorState, Leadership, PyroscopeRelease, Seen, ThisWorker,
-//!     roles_from_options, write_config_file,
+//!     roles_from_options,
 //! };
+//! # fn write_config_file(path: &str, text: &str) -> std::io::Result<()> { std::fs::write(path, text) }
 //! # let dir = tempfile::tempdir()?;
 //! # let config_file = dir.path().join("config.yaml");
 //! # let config_file = config_file.to_str().unwrap();
@@ -66,8 +68,8 @@
 //! let mut unit_databag = RawDatabag::from([("ingress-address".into(), "10.1.0.7".into())]);
 //! let mut app_databag = RawDatabag::new();
 //! let plan = me.plan(&unit_databag, Leadership::Leader { app_databag: &app_databag });
-//! // A charm passes `changes.to_relation_set_map()` to `relation-set [--app] --file -` when the
-//! // changes are not empty; here the databags are applied in memory.
+//! // A charm writes the changes with `relation-set [--app] --file -` when they are not empty
+//! // (`pyroscope_cluster_juju::worker::publish` does); here the databags are applied in memory.
 //! plan.unit.apply(&mut unit_databag);
 //! match &plan.app {
 //!     Ok(changes) => changes.apply(&mut app_databag),
@@ -89,7 +91,8 @@
 //!     CoordinatorState::Removed => return Ok(()), // stop Pyroscope, delete the config file
 //! };
 //!
-//! // 3. Run: compare with the file on disk, write it, (re)start Pyroscope with this command.
+//! // 3. Run: compare with the file on disk, write it (atomically: `pyroscope_cluster_juju::write_config_file`),
+//! //    (re)start Pyroscope with this command.
 //! let on_disk = std::fs::read_to_string(config_file).ok();
 //! let change = ConfigChange::decide(on_disk.as_deref(), data.config());
 //! assert!(change.needs_write() && change.needs_restart(), "{change}"); // no file yet
@@ -131,7 +134,6 @@
 mod command;
 mod config;
 mod coordinator;
-mod file;
 mod publish;
 
 pub use command::{Command, PROGRAM};
@@ -139,7 +141,6 @@ pub use config::{ConfigChange, ConfigError, RESTART_FREE_KEYS, RestartReason, Wo
 pub use coordinator::{
     ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, Seen, ThisWorker, Tls, WorkerPorts,
 };
-pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, write_config_file};
 pub use publish::{
     Announcement, Leadership, NotLeader, PublishPlan, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };

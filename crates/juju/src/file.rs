@@ -1,4 +1,4 @@
-//! The one piece of IO of this crate: writing the config file atomically, readable by its owner only.
+//! Writing a worker's config file atomically, readable by its owner only.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -14,6 +14,7 @@ const TEMP_ATTEMPTS: u32 = 64;
 
 /// The step of [`write_config_file`] that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WriteStep {
     /// The path names no file (it ends in `..` or is a root).
     Path,
@@ -44,7 +45,7 @@ impl fmt::Display for WriteStep {
 
 /// The config file could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the config file {}: {step}: {source}", path.display())]
+#[error("cannot write the config file {}: {step}", path.display())]
 pub struct WriteError {
     /// The file that was to be written.
     pub path: PathBuf,
@@ -110,4 +111,14 @@ fn create_temporary(directory: &Path, name: &str) -> io::Result<(PathBuf, File)>
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("no temporary file name left")))
+}
+
+/// Deletes the config file at `path`; a file that is not there is not an error. Returns whether
+/// there was one.
+pub fn remove_config_file(path: impl AsRef<Path>) -> io::Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(err),
+    }
 }

@@ -1,0 +1,136 @@
+//! The worker's hook: its databags published, the coordinator's read, the private key fetched,
+//! its ports opened.
+
+use std::collections::BTreeSet;
+
+use pyroscope_cluster_model::RawDatabag;
+use pyroscope_cluster_requirer::{Announcement, Leadership, WorkerPorts};
+
+use crate::call::{RelationRef, relation_set_input};
+use crate::runner::Runner;
+use crate::tools::{HookTools, ToolError};
+
+/// What [`publish`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Whether the unit databag was written.
+    pub unit: bool,
+    /// Whether the app databag was written (the leader only).
+    pub app: bool,
+}
+
+/// Publishes this unit's data on `relation`: reads its unit databag (and, as leader, its app
+/// databag), plans with [`Announcement::plan`], and writes each databag that must change with one
+/// `relation-set --file -`; nothing when both are up to date. A follower neither reads nor writes
+/// the app databag (Juju refuses it: cos-lib #93, operator #784). Juju's own keys
+/// (`ingress-address`, `private-address`, `egress-subnets`) are kept.
+pub fn publish<R: Runner>(
+    tools: &mut HookTools<R>,
+    relation: &RelationRef,
+    announcement: &Announcement,
+    leader: bool,
+) -> Result<Published, ToolError> {
+    let unit = tools.unit().to_owned();
+    let unit_databag = tools.unit_databag(relation, &unit)?;
+    let app_databag = if leader {
+        let app = tools.app().to_owned();
+        Some(tools.app_databag(relation, &app)?)
+    } else {
+        None
+    };
+    let leadership = match &app_databag {
+        Some(app_databag) => Leadership::Leader { app_databag },
+        None => Leadership::Follower,
+    };
+    let plan = announcement.plan(&unit_databag, leadership);
+    let mut published = Published::default();
+    if !plan.unit.is_empty() {
+        tools.relation_set(relation, false, &relation_set_input(&plan.unit))?;
+        published.unit = true;
+    }
+    if let Ok(app) = &plan.app {
+        if !app.is_empty() {
+            tools.relation_set(relation, true, &relation_set_input(app))?;
+            published.app = true;
+        }
+    }
+    Ok(published)
+}
+
+/// Reads the coordinator's app databag on `relation` (two calls: the remote app, its databag).
+/// Returns the coordinator application's name and the databag.
+pub fn read_coordinator<R: Runner>(
+    tools: &mut HookTools<R>,
+    relation: &RelationRef,
+) -> Result<(String, RawDatabag), ToolError> {
+    let app = tools.relation_app(relation)?;
+    let databag = tools.app_databag(relation, &app)?;
+    Ok((app, databag))
+}
+
+/// The content key of the private-key secret the coordinator shares (coordinated-workers 4.1.4
+/// `worker.py`: `get_content().get("private-key")`).
+pub const PRIVATE_KEY: &str = "private-key";
+
+/// Why the TLS private key could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrivateKeyError {
+    /// `secret-get` failed (not granted yet, removed, ...).
+    #[error("reading the private key secret {id} failed")]
+    Tool {
+        /// The secret.
+        id: String,
+        /// Why.
+        #[source]
+        source: ToolError,
+    },
+    /// The secret has no `private-key`.
+    #[error("the secret {id} has no `{PRIVATE_KEY}` key")]
+    NoKey {
+        /// The secret.
+        id: String,
+    },
+}
+
+/// Reads the private key from the secret `id` with `secret-get --refresh`: the latest revision,
+/// tracked from now on, so that a rotated key is seen (the Python worker reads without it and keeps
+/// the first revision: cos-coordinated-workers #16, #171). `Debug` of the result is the caller's
+/// to avoid: it is a private key.
+pub fn private_key<R: Runner>(tools: &mut HookTools<R>, id: &str) -> Result<String, PrivateKeyError> {
+    let mut content =
+        tools.secret_get(id, true).map_err(|source| PrivateKeyError::Tool { id: id.to_owned(), source })?;
+    content.remove(PRIVATE_KEY).ok_or_else(|| PrivateKeyError::NoKey { id: id.to_owned() })
+}
+
+/// What [`sync_ports`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortChanges {
+    /// Ports opened.
+    pub opened: Vec<u16>,
+    /// Ports closed.
+    pub closed: Vec<u16>,
+}
+
+/// Makes the unit's open TCP ports the coordinator's `worker_ports`: one `opened-ports`, then an
+/// `open-port` per missing port and a `close-port` per extra one (ops' `Unit.set_ports`). With
+/// [`WorkerPorts::LegacyDefaults`] (the coordinator sent no list) the ports are left as they are,
+/// as the Python worker does (coordinated-workers 4.1.4 `worker.py`: `set_ports` only when the
+/// list is not empty) and no call is made. An empty list closes every port.
+pub fn sync_ports<R: Runner>(tools: &mut HookTools<R>, wanted: WorkerPorts<'_>) -> Result<PortChanges, ToolError> {
+    let WorkerPorts::Exactly(wanted) = wanted else {
+        return Ok(PortChanges::default());
+    };
+    let wanted: BTreeSet<u16> = wanted.iter().map(|port| port.get()).collect();
+    let open: BTreeSet<u16> = tools.opened_ports()?.into_iter().collect();
+    let mut changes = PortChanges::default();
+    for port in wanted.difference(&open) {
+        tools.open_port(*port)?;
+        changes.opened.push(*port);
+    }
+    for port in open.difference(&wanted) {
+        tools.close_port(*port)?;
+        changes.closed.push(*port);
+    }
+    Ok(changes)
+}

@@ -1,0 +1,121 @@
+//! An example Pyroscope coordinator charm in Rust, the provider of `pyroscope_cluster`.
+//!
+//! Every hook does the same whole job (a holistic charm): the leader reads its config and the
+//! `s3` relation into [`Settings`], reads every worker relation into a snapshot, reconciles,
+//! publishes the plan (one `relation-set` per databag that changes, none when nothing changed)
+//! and sets its status from the outcome. A follower only says it stands by.
+//!
+//! [`hook`] is the charm, over any [`Runner`]: [`main`] runs it inside Juju with the hook tools
+//! as processes, and the tests run it against the in-memory Juju of `pyroscope-cluster-juju`.
+
+use std::process::ExitCode;
+
+use pyroscope_cluster_juju::{
+    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, S3_ENDPOINT, S3Error, StatusName, ToolError,
+    coordinator, coordinator_status, error_chain, read_s3, read_snapshot,
+};
+use pyroscope_cluster_provider::{Extras, Period, Settings, reconcile};
+
+/// The charm options that give [`Settings`] a period, and the field each sets.
+const PERIOD_OPTIONS: [&str; 3] = ["retention_period", "deletion_delay", "cleanup_interval"];
+
+/// The option that names the Pyroscope release the workers run.
+pub const RELEASE_OPTION: &str = "pyroscope_release";
+
+/// What one hook decided, for a test or the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The unit status set.
+    pub status: StatusName,
+    /// Its message.
+    pub message: String,
+    /// The relations written to.
+    pub written: Vec<String>,
+}
+
+/// The coordinator's settings from its config: the periods and the workers' Pyroscope release
+/// (each error names the option and its value).
+pub fn settings_from_config(config: &serde_json::Map<String, serde_json::Value>) -> Result<Settings, Vec<String>> {
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    for option in PERIOD_OPTIONS {
+        let Some(value) = config.get(option) else { continue };
+        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        match text.parse::<Period>() {
+            Ok(period) => match option {
+                "retention_period" => settings.retention_period = period,
+                "deletion_delay" => settings.compactor_deletion_delay = period,
+                _ => settings.compactor_cleanup_interval = period,
+            },
+            Err(err) => problems.push(format!("option {option} = {text:?}: {}", error_chain(&err))),
+        }
+    }
+    if let Some(value) = config.get(RELEASE_OPTION) {
+        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        match text.parse() {
+            Ok(release) => settings.pyroscope = release,
+            Err(err) => problems.push(format!("option {RELEASE_OPTION} = {text:?}: {}", error_chain(&err))),
+        }
+    }
+    if problems.is_empty() { Ok(settings) } else { Err(problems) }
+}
+
+/// One hook of the coordinator.
+pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Result<Outcome, ToolError> {
+    if let Event::Unknown { hook } = &context.event {
+        tools.log(LogLevel::Debug, &format!("hook {hook} is not one this charm knows; reconciling as on any hook"))?;
+    }
+    if !tools.is_leader()? {
+        let message = "standby: the leader publishes the configuration";
+        tools.status_set(false, StatusName::Active, message)?;
+        return Ok(Outcome { status: StatusName::Active, message: message.into(), written: Vec::new() });
+    }
+    let config = tools.config()?;
+    if matches!(context.event, Event::Install | Event::ConfigChanged | Event::UpgradeCharm) {
+        if let Some(release) = config.get(RELEASE_OPTION).and_then(|value| value.as_str()) {
+            tools.application_version_set(release)?;
+        }
+    }
+    let mut problems = Vec::new();
+    let mut settings = settings_from_config(&config).unwrap_or_else(|errors| {
+        problems.extend(errors);
+        Settings::default()
+    });
+    let extras = Extras::default();
+    match read_s3(tools, S3_ENDPOINT) {
+        Ok(s3) => settings.s3 = s3,
+        Err(S3Error::Tool(err)) if !err.is_relation_gone() => return Err(err),
+        Err(err) => problems.push(error_chain(&err)),
+    }
+    let read = read_snapshot(tools, context, CLUSTER_ENDPOINT)?;
+    let outcome = reconcile(&read.snapshot, &settings, &extras);
+    let report = match (&outcome.plan, problems.is_empty()) {
+        // Settings the operator must fix publish nothing: the workers keep what they run.
+        (Some(plan), true) => coordinator::publish(tools, plan, &read.relations, None),
+        _ => coordinator::PublishReport::default(),
+    };
+    for problem in outcome.view.problems() {
+        tools.log(LogLevel::Warning, &error_chain(problem))?;
+    }
+    for skipped in &read.skipped {
+        tools.log(LogLevel::Info, &skipped.to_string())?;
+    }
+    for (relation, err) in &report.failed {
+        tools.log(LogLevel::Error, &format!("publishing to relation {relation} failed: {}", error_chain(err)))?;
+    }
+    let (mut status, mut message) = coordinator_status(&outcome, &read.skipped, &report);
+    if !problems.is_empty() {
+        status = StatusName::Blocked;
+        message = problems.into_iter().chain((!message.is_empty()).then_some(message)).collect::<Vec<_>>().join("; ");
+    }
+    tools.status_set(false, status, &message)?;
+    tools.status_set(true, status, &message)?;
+    Ok(Outcome { status, message, written: report.written.iter().map(ToString::to_string).collect() })
+}
+
+/// The charm's entry point inside Juju: the hook from the environment, the tools as processes.
+/// Exits non-zero (Juju retries the hook) when a hook tool fails as a whole, after logging why;
+/// a failure on one relation is in the status and the log, and the hook succeeds.
+pub fn main() -> ExitCode {
+    pyroscope_cluster_juju::dispatch("pyroscope-coordinator", |context, tools| hook(context, tools).map(drop))
+}

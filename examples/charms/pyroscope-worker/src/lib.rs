@@ -1,0 +1,281 @@
+//! An example Pyroscope worker charm in Rust (a machine charm), the requirer of
+//! `pyroscope_cluster`.
+//!
+//! Every hook does the whole job: read its `role-*` options, publish its roles (leader) and its
+//! address and topology (every unit), read the coordinator's data, and then write the config file
+//! and (re)start Pyroscope, or stop it and delete the file when the coordinator is gone. Pyroscope
+//! is restarted only when [`ConfigChange`] says so (or its command line changed): a new member
+//! list alone is written without a restart. A configuration the worker's Pyroscope release (option
+//! `pyroscope_release`) would refuse at start, or whose gossip ring leaves this unit out, is not
+//! written: the unit is blocked, saying why, and Pyroscope keeps running what it has.
+//!
+//! Paths and the service manager come from the environment, so that the whole charm runs in a
+//! sandbox ([`Paths::from_env`]):
+//!
+//! | variable | default | what |
+//! | --- | --- | --- |
+//! | `PYROSCOPE_WORKER_CONFIG_DIR` | `/etc/pyroscope` | `config.yaml`, and the TLS files |
+//! | `PYROSCOPE_WORKER_SERVICE` | `systemd` | `systemd`, or `record:<dir>`: record what would run in `<dir>/service.json` |
+//! | `PYROSCOPE_WORKER_SYSTEMD_DIR` | `/etc/systemd/system` | where the unit file goes |
+//! | `PYROSCOPE_WORKER_SYSTEMCTL` | `systemctl` | the `systemctl` program |
+
+pub mod workload;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pyroscope_cluster_juju::{
+    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, StatusName, ToolError, error_chain, private_key,
+    read_coordinator, remove_config_file, sync_ports, worker, write_config_file,
+};
+use pyroscope_cluster_model::JujuTopology;
+use pyroscope_cluster_requirer::{
+    Announcement, Command, ConfigChange, CoordinatorState, PyroscopeRelease, Seen, ThisWorker, roles_from_options,
+};
+
+use crate::workload::{Recording, Systemd, Workload};
+
+/// The charm's name, in the topology it publishes.
+pub const CHARM_NAME: &str = "pyroscope-worker";
+
+/// The option that names the Pyroscope release this worker runs: it checks the coordinator's
+/// configuration against that release before writing it.
+pub const RELEASE_OPTION: &str = "pyroscope_release";
+
+/// Where the charm keeps its files, and how it runs Pyroscope.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The directory of `config.yaml` and the TLS files.
+    pub config_dir: PathBuf,
+    /// `systemd`, or `record:<dir>`.
+    pub service: String,
+    /// Where the systemd unit file goes.
+    pub systemd_dir: PathBuf,
+    /// The `systemctl` program.
+    pub systemctl: PathBuf,
+}
+
+impl Paths {
+    /// The paths from the environment (see the crate docs), with the defaults of a real machine.
+    pub fn from_env() -> Self {
+        let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        Self {
+            config_dir: var("PYROSCOPE_WORKER_CONFIG_DIR", "/etc/pyroscope").into(),
+            service: var("PYROSCOPE_WORKER_SERVICE", "systemd"),
+            systemd_dir: var("PYROSCOPE_WORKER_SYSTEMD_DIR", "/etc/systemd/system").into(),
+            systemctl: var("PYROSCOPE_WORKER_SYSTEMCTL", "systemctl").into(),
+        }
+    }
+
+    /// The config file.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.yaml")
+    }
+
+    /// The workload these paths name.
+    pub fn workload(&self) -> Box<dyn Workload> {
+        match self.service.strip_prefix("record:") {
+            Some(dir) => Box::new(Recording { dir: dir.into() }),
+            None => Box::new(Systemd { unit_dir: self.systemd_dir.clone(), systemctl: self.systemctl.clone() }),
+        }
+    }
+}
+
+/// Why a hook failed as a whole (Juju retries it).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HookError {
+    /// A hook tool failed.
+    Tool(ToolError),
+    /// A file or the service could not be handled.
+    Io(String, std::io::Error),
+}
+
+impl std::fmt::Display for HookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HookError::Tool(_) => f.write_str("a hook tool failed"),
+            HookError::Io(what, _) => write!(f, "{what} failed"),
+        }
+    }
+}
+
+impl std::error::Error for HookError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HookError::Tool(err) => Some(err),
+            HookError::Io(_, err) => Some(err),
+        }
+    }
+}
+
+impl From<ToolError> for HookError {
+    fn from(err: ToolError) -> Self {
+        HookError::Tool(err)
+    }
+}
+
+fn io<T>(what: &str, result: std::io::Result<T>) -> Result<T, HookError> {
+    result.map_err(|err| HookError::Io(what.to_owned(), err))
+}
+
+/// One hook of the worker; returns the status it set.
+pub fn hook<R: Runner>(
+    context: &HookContext,
+    tools: &mut HookTools<R>,
+    paths: &Paths,
+    workload: &mut dyn Workload,
+) -> Result<(StatusName, String), HookError> {
+    if let Event::Unknown { hook } = &context.event {
+        tools.log(LogLevel::Debug, &format!("hook {hook} is not one this charm knows; reconciling as on any hook"))?;
+    }
+    let (status, message) = reconcile(context, tools, paths, workload)?;
+    tools.status_set(false, status, &message)?;
+    Ok((status, message))
+}
+
+fn reconcile<R: Runner>(
+    context: &HookContext,
+    tools: &mut HookTools<R>,
+    paths: &Paths,
+    workload: &mut dyn Workload,
+) -> Result<(StatusName, String), HookError> {
+    let config = tools.config()?;
+    let options = config.iter().map(|(key, value)| (key.as_str(), value.as_bool().unwrap_or(false)));
+    let roles = roles_from_options(options);
+    let release = config.get(RELEASE_OPTION).map_or(Ok(PyroscopeRelease::default()), |value| {
+        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        text.parse::<PyroscopeRelease>()
+            .map_err(|err| format!("option {RELEASE_OPTION} = {text:?}: {}", error_chain(&err)))
+    });
+    let leader = tools.is_leader()?;
+    let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
+    let relations: Vec<_> =
+        tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
+    let relation = match relations.as_slice() {
+        [] => {
+            return coordinator_gone(
+                tools,
+                paths,
+                workload,
+                "no coordinator: relate this worker to a Pyroscope coordinator",
+            );
+        }
+        [relation] => relation.clone(),
+        _ => return Ok((StatusName::Blocked, format!("related to {} coordinators; relate to one", relations.len()))),
+    };
+
+    let address = tools.network_get(CLUSTER_ENDPOINT)?.ingress_addresses.into_iter().next().unwrap_or_default();
+    let address = match address.parse() {
+        Ok(address) => address,
+        Err(err) => {
+            return Ok((StatusName::Blocked, format!("network-get gave no usable address: {}", error_chain(&err))));
+        }
+    };
+    let announcement = Announcement {
+        roles: roles.clone().ok(),
+        address,
+        juju_topology: JujuTopology {
+            application: context.app.clone(),
+            unit: context.unit.clone(),
+            charm_name: CHARM_NAME.into(),
+            model: None,
+            model_uuid: None,
+        },
+    };
+    let (_, databag) = match worker::publish(tools, &relation, &announcement, leader)
+        .and_then(|_| read_coordinator(tools, &relation))
+    {
+        Ok(read) => read,
+        Err(err) if err.is_relation_gone() => {
+            return coordinator_gone(tools, paths, workload, "the coordinator relation is gone");
+        }
+        Err(err) => return Err(err.into()),
+    };
+
+    let pyroscope = match release {
+        Ok(release) => release,
+        Err(problem) => return Ok((StatusName::Blocked, problem)),
+    };
+    let config_file = paths.config_file();
+    let seen = Seen::from_config_file_exists(config_file.exists());
+    let this = ThisWorker { pyroscope, address: &announcement.address };
+    let data = match CoordinatorState::read_for(&databag, seen, &this) {
+        CoordinatorState::NotPublished => {
+            return Ok((StatusName::Waiting, "waiting for the coordinator to publish the configuration".into()));
+        }
+        CoordinatorState::Removed => {
+            return coordinator_gone(tools, paths, workload, "the coordinator withdrew the configuration");
+        }
+        CoordinatorState::Invalid(why) => {
+            let line =
+                format!("the coordinator's data is invalid (Pyroscope keeps running as it was): {}", error_chain(&why));
+            tools.log(LogLevel::Error, &line)?;
+            return Ok((StatusName::Blocked, line));
+        }
+        CoordinatorState::Ready(data) => data,
+    };
+    let roles = match roles {
+        Ok(roles) => roles,
+        Err(err) => {
+            io("stopping Pyroscope", workload.stop())?;
+            return Ok((StatusName::Blocked, error_chain(&err)));
+        }
+    };
+
+    let on_disk = std::fs::read_to_string(&config_file).ok();
+    let change = ConfigChange::decide(on_disk.as_deref(), data.config());
+    io("creating the config directory", std::fs::create_dir_all(&paths.config_dir))?;
+    if change.needs_write() {
+        io(
+            "writing the config file",
+            write_config_file(&config_file, data.config().text()).map_err(std::io::Error::other),
+        )?;
+    }
+    if let Some(tls) = data.tls() {
+        let key = match private_key(tools, tls.privkey_secret_id) {
+            Ok(key) => key,
+            Err(err) => return Ok((StatusName::Waiting, format!("TLS: {}", error_chain(&err)))),
+        };
+        for (name, text) in [("ca.pem", tls.ca_cert), ("server.pem", tls.server_cert), ("server.key", key.as_str())] {
+            let path = paths.config_dir.join(name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+                io("writing a TLS file", write_config_file(&path, text).map_err(std::io::Error::other))?;
+            }
+        }
+    }
+    let command = Command::new(&config_file.to_string_lossy(), &roles);
+    let running = io("reading the service", workload.running())?;
+    if change.needs_restart() || running.as_deref() != Some(command.argv()) {
+        tools.log(LogLevel::Info, &format!("(re)starting Pyroscope: {change}"))?;
+        io("(re)starting Pyroscope", workload.restart(command.argv()))?;
+    } else if change.needs_write() {
+        tools.log(LogLevel::Info, &change.to_string())?;
+    }
+    sync_ports(tools, data.worker_ports())?;
+    Ok((StatusName::Active, format!("running {}", roles.to_sorted_string())))
+}
+
+/// The coordinator is gone: stop Pyroscope and delete its configuration.
+fn coordinator_gone<R: Runner>(
+    tools: &mut HookTools<R>,
+    paths: &Paths,
+    workload: &mut dyn Workload,
+    why: &str,
+) -> Result<(StatusName, String), HookError> {
+    if io("reading the service", workload.running())?.is_some() {
+        tools.log(LogLevel::Info, &format!("{why}: stopping Pyroscope"))?;
+        io("stopping Pyroscope", workload.stop())?;
+    }
+    io("deleting the config file", remove_config_file(paths.config_file()))?;
+    Ok((StatusName::Blocked, why.to_owned()))
+}
+
+/// The charm's entry point inside Juju.
+pub fn main() -> ExitCode {
+    let paths = Paths::from_env();
+    let mut workload = paths.workload();
+    pyroscope_cluster_juju::dispatch("pyroscope-worker", |context, tools| {
+        hook(context, tools, &paths, workload.as_mut()).map(drop)
+    })
+}

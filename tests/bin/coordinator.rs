@@ -1,0 +1,5 @@
+//! The coordinator, as a binary of this package (see Cargo.toml).
+
+fn main() -> std::process::ExitCode {
+    pyroscope_coordinator::main()
+}
