@@ -1,6 +1,5 @@
-//! The example charms as processes under the fake Juju: the charm binaries and the fake hook tools,
-//! through the steps where a process boundary matters (the environment, argv, stdin, exit codes,
-//! files on disk). The whole scenario runs in memory (`exchange.rs`), on the same charm code.
+//! The example charms as processes under the fake Juju: the charm binaries and the fake hook
+//! tools, through the whole scenario that `exchange.rs` runs in memory on the same charm code.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -8,9 +7,9 @@ mod support;
 use pyroscope_cluster_juju::testing::Model;
 
 #[test]
-fn a_cluster_as_processes() {
+fn the_whole_scenario_as_processes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = support::Sandbox { root: dir.path().to_owned() };
     let mut model = Model::new(support::new_state(), support::processes(&sandbox));
-    support::short_scenario(&mut model, &sandbox);
+    support::scenario(&mut model, &sandbox, 1);
 }

@@ -161,44 +161,6 @@ pub fn restarts(sandbox: &Sandbox, state: &State, app: &str) -> Vec<u32> {
     units(state, app).iter().map(|unit| sandbox.record(unit).restarts).collect()
 }
 
-/// A coordinator, S3 and two worker apps, related; a hook with nothing new; the coordinator
-/// removed. What the process test runs: each step crosses every process boundary once.
-pub fn short_scenario<E: Executor>(model: &mut Model<E>, sandbox: &Sandbox) {
-    deploy(model, "pyroscope", COORDINATOR_CHARM, 1, &[]);
-    model.deploy("s3", None, 1);
-    deploy_worker(model, "all", &["all"], 2);
-    deploy_worker(model, "backend", &["compactor", "store-gateway"], 1);
-    model.settle().unwrap();
-    assert_eq!(model.state.apps["pyroscope"].units["pyroscope/0"].status.name, "blocked");
-    assert_eq!(model.state.apps["pyroscope"].version, "1.18");
-
-    let s3 = model.relate("pyroscope", "s3", "s3", "s3-credentials");
-    model.set_app_data(s3, "s3", s3_databag());
-    let all = model.relate("pyroscope", "pyroscope-cluster", "all", "pyroscope-cluster");
-    let backend = model.relate("pyroscope", "pyroscope-cluster", "backend", "pyroscope-cluster");
-    model.settle().unwrap();
-    let state = &model.state;
-    let coordinator = &state.apps["pyroscope"].units["pyroscope/0"].status;
-    assert_eq!(coordinator.name, "active", "{coordinator}");
-    assert_eq!(published(state, all), published(state, backend));
-    assert_eq!(join_members(state, all).len(), 3);
-    let relations: BTreeMap<&str, (u32, &str)> =
-        [("all", (all, "all")), ("backend", (backend, "compactor,store-gateway"))].into();
-    check_workers_run(state, sandbox, &relations);
-    assert_eq!(state.apps["all"].units["all/1"].opened_ports.iter().collect::<Vec<_>>(), ["4040/tcp", "7946/tcp"]);
-
-    let start = model.history.len();
-    model.run(pyroscope_cluster_juju::testing::HookSpec::simple("pyroscope/0", "update-status")).unwrap();
-    assert!(!model.history[start].calls.iter().any(|call| call.argv[0] == "relation-set"), "nothing changed");
-
-    model.remove_app("pyroscope");
-    model.settle().unwrap();
-    for unit in ["all/0", "all/1", "backend/0"] {
-        assert_eq!(sandbox.config(unit), None, "{unit}");
-        assert_eq!(sandbox.record(unit).running, None, "{unit}");
-    }
-}
-
 /// The whole scenario of issue #10, on any executor.
 ///
 /// `readers` is the size of the `read` app (two at least shows leadership moving inside a worker
