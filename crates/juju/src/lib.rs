@@ -77,15 +77,9 @@ pub use tools::{HookTools, Network, ToolError};
 pub use worker::{PRIVATE_KEY, PortChanges, PrivateKeyError, Published, private_key, read_coordinator, sync_ports};
 
 /// `err` and its sources, `: `-joined: one line for a log or a status.
+/// (The model's [`ErrorChain`](pyroscope_cluster_model::ErrorChain), as a `String`.)
 pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    pyroscope_cluster_model::ErrorChain(err).to_string()
 }
 
 /// A charm's `main` inside Juju: reads the hook from the environment, runs `hook` with the hook

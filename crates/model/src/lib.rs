@@ -42,6 +42,7 @@
 //! ```
 
 mod address;
+mod chain;
 mod changes;
 mod databag;
 mod de;
@@ -56,6 +57,7 @@ mod topology;
 pub mod yaml;
 
 pub use address::{Address, AddressError, AddressKind, HostPort};
+pub use chain::ErrorChain;
 pub use changes::{DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
     DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,

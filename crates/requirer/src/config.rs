@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use pyroscope_cluster_model::ErrorChain;
 use pyroscope_cluster_model::yaml::{self, YamlError};
 use serde_json::{Map, Value};
 
@@ -23,7 +24,7 @@ const JOIN_MEMBERS: [&str; 2] = ["memberlist", "join_members"];
 #[non_exhaustive]
 pub enum ConfigError {
     /// The text is not YAML.
-    #[error("worker configuration is not valid YAML: {0}")]
+    #[error("worker configuration is not valid YAML")]
     Yaml(#[source] YamlError),
     /// The text is YAML, but not a mapping (Pyroscope's configuration is a mapping of sections).
     #[error("worker configuration is YAML {found}, not a mapping of configuration keys")]
@@ -126,7 +127,9 @@ impl fmt::Display for RestartReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RestartReason::NoConfigOnDisk => f.write_str("there is no config file on disk"),
-            RestartReason::UnreadableConfigOnDisk(err) => write!(f, "the config file on disk cannot be read: {err}"),
+            RestartReason::UnreadableConfigOnDisk(err) => {
+                write!(f, "the config file on disk cannot be read: {}", ErrorChain(err))
+            }
             RestartReason::Changed { keys } => write!(f, "changed: {}", DottedList(keys)),
             RestartReason::StartedWithoutMembers => f.write_str(
                 "only `memberlist.join_members` changed, but Pyroscope started with no member to join, so it is \
@@ -287,7 +290,7 @@ mod tests {
                 assert_eq!(Value::Object(config.tree().clone()), want);
                 assert_eq!(config.text(), text);
             }
-            (Err(err), Err(want)) => assert!(err.to_string().starts_with(want), "{text:?}: {err}"),
+            (Err(err), Err(want)) => assert!(ErrorChain(&err).to_string().starts_with(want), "{text:?}: {err}"),
             (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
         }
     }

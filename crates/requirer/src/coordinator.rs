@@ -64,7 +64,7 @@ pub enum InvalidData {
     #[error(transparent)]
     Databag(#[from] DecodeError),
     /// `worker_config` is a string, but not a YAML mapping.
-    #[error("invalid provider app databag: key `worker_config`: {0}")]
+    #[error("invalid provider app databag: key `worker_config`")]
     WorkerConfig(#[source] ConfigError),
     /// The worker's Pyroscope release would refuse `worker_config` at start (unknown keys, values
     /// its decoder refuses): every key path, value and reason, and the release.
@@ -289,6 +289,7 @@ impl ClusterData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pyroscope_cluster_model::ErrorChain;
 
     fn bag(entries: &[(&str, &str)]) -> RawDatabag {
         entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -302,7 +303,7 @@ mod tests {
             CoordinatorState::NotPublished => "not published".to_owned(),
             CoordinatorState::Removed => "removed".to_owned(),
             CoordinatorState::Ready(_) => "ready".to_owned(),
-            CoordinatorState::Invalid(err) => format!("invalid: {err}"),
+            CoordinatorState::Invalid(err) => format!("invalid: {}", ErrorChain(err)),
         };
         assert!(got.starts_with(expect), "{databag:?} {seen:?}: got {got:?}, want {expect:?}");
         assert_eq!(state.data().is_some(), expect == "ready");
@@ -461,7 +462,7 @@ mod tests {
         let shown = format!(
             "{state:?} {}",
             match &state {
-                CoordinatorState::Invalid(err) => err.to_string(),
+                CoordinatorState::Invalid(err) => ErrorChain(err).to_string(),
                 other => panic!("{other:?}"),
             }
         );

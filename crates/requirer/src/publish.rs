@@ -19,7 +19,7 @@ pub enum RoleOptionsError {
     )]
     NoneEnabled,
     /// A `role-*` option that is true names no known role.
-    #[error("option `{option}` is true, but {source}")]
+    #[error("option `{option}` is true, but names no role")]
     Unknown {
         /// The option, e.g. `role-imposter`.
         option: String,
@@ -143,6 +143,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use pyroscope_cluster_model::ErrorChain;
 
     fn bag(entries: &[(&str, &str)]) -> RawDatabag {
         entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -152,7 +153,7 @@ mod tests {
     fn check_options(options: &[(&str, bool)], expect: Result<&str, &str>) {
         match (roles_from_options(options.iter().copied()), expect) {
             (Ok(roles), Ok(want)) => assert_eq!(roles.to_string(), want),
-            (Err(err), Err(want)) => assert_eq!(err.to_string(), want),
+            (Err(err), Err(want)) => assert_eq!(ErrorChain(&err).to_string(), want),
             (got, want) => panic!("{options:?}: got {got:?}, want {want:?}"),
         }
     }
@@ -170,9 +171,11 @@ mod tests {
         check_options(&[("role-all", false), ("roles", true)], Err(none));
         check_options(
             &[("role-imposter", true)],
-            Err("option `role-imposter` is true, but unknown role \"imposter\" (known roles: all, querier, \
+            Err(
+                "option `role-imposter` is true, but names no role: unknown role \"imposter\" (known roles: all, querier, \
                  query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, \
-                 tenant-settings, ad-hoc-profiles)"),
+                 tenant-settings, ad-hoc-profiles)",
+            ),
         );
     }
 

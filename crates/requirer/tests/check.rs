@@ -1,7 +1,7 @@
 //! The worker's check of the coordinator's `worker_config` before any write: each failure class,
 //! and a valid configuration of each release.
 
-use pyroscope_cluster_model::{Address, DatabagModel, ProviderAppData};
+use pyroscope_cluster_model::{Address, DatabagModel, ErrorChain, ProviderAppData};
 use pyroscope_cluster_requirer::{CoordinatorState, InvalidData, PyroscopeRelease, Seen, ThisWorker};
 
 const ME: &str = "pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local";
@@ -32,7 +32,7 @@ fn read(release: PyroscopeRelease, address: &str, worker_config: &str) -> (Strin
         CoordinatorState::read_for(&databag, Seen::ValidData, &ThisWorker { pyroscope: release, address: &address });
     let line = match &state {
         CoordinatorState::Ready(_) => "ready".to_owned(),
-        CoordinatorState::Invalid(why) => why.to_string(),
+        CoordinatorState::Invalid(why) => ErrorChain(&why).to_string(),
         other => format!("{other:?}"),
     };
     (line, state)
