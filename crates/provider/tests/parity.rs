@@ -119,6 +119,23 @@ fn endpoint() -> impl Strategy<Value = String> {
     })
 }
 
+/// The role sets the worker apps of the proptest run: `all`, each role alone (in the order of
+/// `Role::KNOWN`), and two pairs.
+const ROLES: &[&str] = &[
+    "all",
+    "querier",
+    "query-frontend",
+    "query-scheduler",
+    "ingester",
+    "distributor",
+    "compactor",
+    "store-gateway",
+    "tenant-settings",
+    "ad-hoc-profiles",
+    "ingester,querier",
+    "compactor,store-gateway",
+];
+
 /// One worker app: roles, and unit addresses.
 #[derive(Debug, Clone)]
 struct App {
@@ -127,22 +144,7 @@ struct App {
 }
 
 fn app() -> impl Strategy<Value = App> {
-    let roles = proptest::sample::select(
-        &[
-            "all",
-            "querier",
-            "query-frontend",
-            "query-scheduler",
-            "ingester",
-            "distributor",
-            "compactor",
-            "store-gateway",
-            "tenant-settings",
-            "ad-hoc-profiles",
-            "ingester,querier",
-            "compactor,store-gateway",
-        ][..],
-    );
+    let roles = proptest::sample::select(ROLES);
     (roles, proptest::collection::vec(address(), 1..=4)).prop_map(|(roles, addresses)| App { roles, addresses })
 }
 
@@ -196,23 +198,9 @@ fn python_input() -> impl Strategy<Value = PythonInput> {
 fn python_render(input: &PythonInput) -> String {
     let scalar = |s: &str| s3_scalars()[s].clone();
     fn roles_of(roles: &'static str) -> Vec<&'static str> {
-        roles
-            .split(',')
-            .flat_map(|role| match role {
-                "all" => vec![
-                    "querier",
-                    "query-frontend",
-                    "query-scheduler",
-                    "ingester",
-                    "distributor",
-                    "compactor",
-                    "store-gateway",
-                    "tenant-settings",
-                    "ad-hoc-profiles",
-                ],
-                other => vec![other],
-            })
-            .collect()
+        // `all` counts as each of the other roles.
+        let every: Vec<&'static str> = ROLES[1..10].to_vec();
+        roles.split(',').flat_map(|role| if role == "all" { every.clone() } else { vec![role] }).collect()
     }
     let mut addresses: Vec<&str> = input.apps.iter().flat_map(|app| app.addresses.iter().map(String::as_str)).collect();
     addresses.sort();

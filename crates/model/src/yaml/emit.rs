@@ -255,31 +255,14 @@ impl Emitter {
             self.out.push_str(&value[start..at]);
             start = at + c.len_utf8();
             self.out.push('\\');
-            let short = match c {
-                '\0' => '0',
-                '\x07' => 'a',
-                '\x08' => 'b',
-                '\t' => 't',
-                '\n' => 'n',
-                '\x0b' => 'v',
-                '\x0c' => 'f',
-                '\r' => 'r',
-                '\x1b' => 'e',
-                '"' => '"',
-                '\\' => '\\',
-                '\u{85}' => 'N',
-                '\u{a0}' => '_',
-                '\u{2028}' => 'L',
-                '\u{2029}' => 'P',
-                _ => {
-                    let code = u32::from(c);
-                    let _ = match code {
-                        0..=0xFF => write!(self.out, "x{code:02X}"),
-                        0x100..=0xFFFF => write!(self.out, "u{code:04X}"),
-                        _ => write!(self.out, "U{code:08X}"),
-                    };
-                    continue;
-                }
+            let Some(short) = short_escape(c) else {
+                let code = u32::from(c);
+                let _ = match code {
+                    0..=0xFF => write!(self.out, "x{code:02X}"),
+                    0x100..=0xFFFF => write!(self.out, "u{code:04X}"),
+                    _ => write!(self.out, "U{code:08X}"),
+                };
+                continue;
             };
             self.out.push(short);
         }
@@ -483,7 +466,7 @@ impl Emitter {
                 }
                 if let Some(c) = ch {
                     self.out.push('\\');
-                    match py_escape(c) {
+                    match short_escape(c) {
                         Some(short) => self.out.push(short),
                         None => {
                             let code = u32::from(c);
@@ -522,8 +505,9 @@ impl Emitter {
     }
 }
 
-/// PyYAML's `ESCAPE_REPLACEMENTS`.
-fn py_escape(c: char) -> Option<char> {
+/// The one-letter escapes of a double-quoted scalar: PyYAML's `ESCAPE_REPLACEMENTS`, and the same
+/// table in libyaml's `yaml_emitter_write_double_quoted`.
+fn short_escape(c: char) -> Option<char> {
     Some(match c {
         '\0' => '0',
         '\x07' => 'a',
