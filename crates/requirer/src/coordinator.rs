@@ -172,9 +172,12 @@ pub struct Tls<'a> {
 /// Which ports the worker opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkerPorts<'a> {
-    /// The coordinator sent no list (`worker_ports` absent): open the legacy default ports.
-    LegacyDefaults,
-    /// The coordinator sent this list: open exactly these (none, when it is empty).
+    /// The coordinator sent no list (`worker_ports` absent, as from a coordinator older than the
+    /// key): leave the unit's ports as they are, as the Python worker does (coordinated-workers
+    /// 4.1.4 `worker.py` calls `set_ports` only with a non-empty list).
+    NotGiven,
+    /// The coordinator sent this list: open exactly these. An empty list closes every port, where
+    /// the Python worker would leave them as they are: the coordinator said "none".
     Exactly(&'a [Port]),
 }
 
@@ -254,7 +257,7 @@ impl ClusterData {
     /// The ports to open; an absent list and an empty one differ (see [`WorkerPorts`]).
     pub fn worker_ports(&self) -> WorkerPorts<'_> {
         match &self.data.worker_ports {
-            None => WorkerPorts::LegacyDefaults,
+            None => WorkerPorts::NotGiven,
             Some(ports) => WorkerPorts::Exactly(ports),
         }
     }
@@ -415,7 +418,7 @@ mod tests {
     impl WorkerPorts<'_> {
         fn to_owned_ports(self) -> Option<Vec<u16>> {
             match self {
-                WorkerPorts::LegacyDefaults => None,
+                WorkerPorts::NotGiven => None,
                 WorkerPorts::Exactly(ports) => Some(ports.iter().map(|port| port.get()).collect()),
             }
         }
@@ -441,7 +444,7 @@ mod tests {
             [RemoteWriteEndpoint { url: "http://prom:9090/api/v1/write".into() }]
         );
         assert_eq!(data.worker_labels().and_then(|m| m.get("istio.io/dataplane-mode")), Some("ambient"));
-        assert_eq!(data.worker_ports(), WorkerPorts::LegacyDefaults);
+        assert_eq!(data.worker_ports(), WorkerPorts::NotGiven);
         assert_eq!(data.tls(), None);
         assert_eq!(data.s3_tls_ca_chain(), None);
 

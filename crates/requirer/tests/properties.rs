@@ -174,7 +174,7 @@ proptest! {
             prop_assert_eq!(Some(tls.privkey_secret_id), data.privkey_secret_id.as_deref());
         }
         match (cluster.worker_ports(), &data.worker_ports) {
-            (WorkerPorts::LegacyDefaults, None) => {}
+            (WorkerPorts::NotGiven, None) => {}
             (WorkerPorts::Exactly(got), Some(sent)) => prop_assert_eq!(got, sent.as_slice()),
             (got, sent) => prop_assert!(false, "worker ports {:?} read as {:?}", sent, got),
         }
