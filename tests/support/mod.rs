@@ -238,8 +238,23 @@ pub fn scenario<E: Executor>(model: &mut Model<E>, sandbox: &Sandbox, readers: u
 
     // Scale up: a fourth writer. Everyone rewrites the member list; nobody restarts.
     let restarted: Vec<Vec<u32>> = ["read", "write", "backend"].map(|app| restarts(sandbox, &model.state, app)).into();
+    let start = model.history.len();
     let added = model.add_unit("write");
     model.settle().unwrap();
+    let setup: Vec<&str> =
+        model.history[start..].iter().filter(|r| r.spec.unit == added).map(|r| r.spec.hook.as_str()).take(6).collect();
+    assert_eq!(
+        setup,
+        [
+            "install",
+            "pyroscope-cluster-relation-created",
+            "leader-settings-changed",
+            "config-changed",
+            "start",
+            "pyroscope-cluster-relation-joined"
+        ],
+        "a unit added to a related app: Juju's setup phase"
+    );
     assert_eq!(join_members(&model.state, read).len(), 5 + n);
     assert_eq!(sandbox.record(&added).starts, 1);
     for (app, before) in ["read", "write", "backend"].iter().zip(&restarted) {

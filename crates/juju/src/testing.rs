@@ -791,8 +791,9 @@ enum Item {
 /// the hooks Juju runs for them, in Juju's order, and [`Model::settle`] runs them one at a time,
 /// queueing `relation-changed` on the other side whenever a hook changed a databag.
 ///
-/// The order: a new unit runs `install`, `leader-elected` (the leader) or
-/// `leader-settings-changed`, `config-changed`, `start`; a new relation runs `relation-created`
+/// The order: a new unit runs `install`, `relation-created` for each relation its app already
+/// has, `leader-elected` (the leader) or `leader-settings-changed`, `config-changed`, `start`,
+/// then joins those relations; a new relation runs `relation-created`
 /// on every unit of both sides, then on each unit `relation-joined` and `relation-changed` for
 /// each remote unit; a unit that leaves runs `relation-departed` on the remote units and on
 /// itself, then `relation-broken`, `stop` and `remove`; a removed relation runs
@@ -849,12 +850,13 @@ impl<E: Executor> Model<E> {
         if leads {
             entry.leader = Some(unit.clone());
         }
+        // Juju's setup phase: `install`, `relation-created` for each relation the app already has,
+        // the leadership hook, `config-changed`, `start`; then, in operation, the joins
+        // (canonical/charm-events README, "The Graph", Setup; its appendix 1 for a scale-up).
         self.push(HookSpec::simple(&unit, "install"));
-        self.push(HookSpec::simple(&unit, if leads { "leader-elected" } else { "leader-settings-changed" }));
-        self.push(HookSpec::simple(&unit, "config-changed"));
-        self.push(HookSpec::simple(&unit, "start"));
         let relations: Vec<u32> =
             self.state.relations.values().filter(|relation| relation.sides(app).is_some()).map(|r| r.id).collect();
+        let mut joins = Vec::new();
         for id in relations {
             let (mine, remote) = {
                 let relation = &self.state.relations[&id];
@@ -867,7 +869,13 @@ impl<E: Executor> Model<E> {
                 remote_app: Some(remote.app.clone()),
                 ..HookSpec::simple(&unit, &format!("{}-relation-created", mine.endpoint))
             });
-            let remote_units: Vec<String> = self.state.apps[&remote.app].units.keys().cloned().collect();
+            joins.push((id, remote.app));
+        }
+        self.push(HookSpec::simple(&unit, if leads { "leader-elected" } else { "leader-settings-changed" }));
+        self.push(HookSpec::simple(&unit, "config-changed"));
+        self.push(HookSpec::simple(&unit, "start"));
+        for (id, remote_app) in joins {
+            let remote_units: Vec<String> = self.state.apps[&remote_app].units.keys().cloned().collect();
             for remote_unit in &remote_units {
                 self.joined(id, &unit, remote_unit);
                 self.joined(id, remote_unit, &unit);
