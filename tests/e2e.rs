@@ -11,6 +11,6 @@ use pyroscope_cluster_juju::testing::Model;
 fn a_cluster_as_processes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = support::Sandbox { root: dir.path().to_owned() };
-    let mut model = Model::new(support::new_state(), support::processes(&sandbox));
+    let mut model = Model::new(support::new_state(), support::processes(&sandbox, &support::cargo_bins!()));
     support::short_scenario(&mut model, &sandbox);
 }
