@@ -330,7 +330,15 @@ fn main() -> ExitCode {
         eprintln!("usage: interop-clusters --python <the venv's python> (run by `cargo xtask interop`)");
         return ExitCode::from(2);
     }
-    match main_result(Path::new(python)) {
+    // The charms run in their own directories: a relative path would not reach the venv.
+    let python = match std::path::absolute(python) {
+        Ok(python) => python,
+        Err(err) => {
+            eprintln!("error: --python {python}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match main_result(&python) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
