@@ -10,6 +10,6 @@ use pyroscope_cluster_juju::testing::Model;
 fn the_whole_scenario_as_processes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = support::Sandbox { root: dir.path().to_owned() };
-    let mut model = Model::new(support::new_state(), support::processes(&sandbox));
+    let mut model = Model::new(support::new_state(), support::processes(&sandbox, &support::cargo_bins!()));
     support::scenario(&mut model, &sandbox, 1);
 }

@@ -1,10 +1,10 @@
 //! What the in-memory and the process tests share: a sandbox per unit, the two executors, and
 //! the whole scenario, run the same way on both.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_macros, unused_imports)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pyroscope_cluster_fake_juju::{Processes, config_defaults};
 use pyroscope_cluster_juju::testing::{Charms, Executor, Model, State};
@@ -73,15 +73,32 @@ pub fn in_memory(sandbox: &Sandbox) -> Charms {
     charms
 }
 
+/// This package's binaries: the fake hook tool and the example charms.
+pub struct Bins {
+    pub tool: PathBuf,
+    pub coordinator: PathBuf,
+    pub worker: PathBuf,
+}
+
+/// [`Bins`] as Cargo gives them to this package's tests and benchmarks.
+macro_rules! cargo_bins {
+    () => {
+        support::Bins {
+            tool: env!("CARGO_BIN_EXE_e2e-fake-juju-tool").into(),
+            coordinator: env!("CARGO_BIN_EXE_e2e-coordinator").into(),
+            worker: env!("CARGO_BIN_EXE_e2e-worker").into(),
+        }
+    };
+}
+pub(crate) use cargo_bins;
+
 /// The charm binaries, run as processes under the fake Juju.
-pub fn processes(sandbox: &Sandbox) -> Processes {
+pub fn processes(sandbox: &Sandbox, bins: &Bins) -> Processes {
     let root = sandbox.root.join("juju");
     std::fs::create_dir_all(&root).unwrap();
-    let mut processes = Processes::new(&root, Path::new(env!("CARGO_BIN_EXE_e2e-fake-juju-tool"))).unwrap();
-    let coordinator = Path::new(env!("CARGO_BIN_EXE_e2e-coordinator"));
-    let worker = Path::new(env!("CARGO_BIN_EXE_e2e-worker"));
-    processes.add_charm(COORDINATOR_CHARM, coordinator, &[("charmcraft.yaml", COORDINATOR_YAML)]).unwrap();
-    processes.add_charm(WORKER_CHARM, worker, &[("charmcraft.yaml", WORKER_YAML)]).unwrap();
+    let mut processes = Processes::new(&root, &bins.tool).unwrap();
+    processes.add_charm(COORDINATOR_CHARM, &bins.coordinator, &[("charmcraft.yaml", COORDINATOR_YAML)]).unwrap();
+    processes.add_charm(WORKER_CHARM, &bins.worker, &[("charmcraft.yaml", WORKER_YAML)]).unwrap();
     let sandbox = sandbox.clone();
     processes.set_unit_env(move |unit| sandbox.env(unit));
     processes

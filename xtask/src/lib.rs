@@ -11,6 +11,10 @@
 //! stable toolchain (see [`fuzz`]); `cargo xtask fuzz --seed-only` writes their seeds into
 //! `fuzz/corpus/` for `cargo fuzz run`.
 //!
+//! `cargo xtask interop` checks this workspace against the real Python peer, live (see
+//! [`interop`]): the Python vectors regenerated, the YAML emitter against PyYAML, and mixed
+//! clusters of Rust and Python charms under the fake Juju.
+//!
 //! The rendering of `docs/interface.md` lives here, not in the libraries: [`drift`] (where this
 //! interface's schema parts from the published one, and why), [`example_state`], and the page.
 
@@ -26,6 +30,7 @@ pub mod drift;
 mod example;
 pub mod fuzz;
 mod generated;
+pub mod interop;
 pub mod tidy;
 
 pub use example::example_state;

@@ -14,7 +14,12 @@ tasks:
   fuzz [--seconds N]
                    run every fuzz target of fuzz/ for N seconds (default 5), seeded from the
                    Python vectors and the examples (stable toolchain, libFuzzer)
-  fuzz --seed-only write the seeds into fuzz/corpus/<target>/ for `cargo fuzz run`";
+  fuzz --seed-only write the seeds into fuzz/corpus/<target>/ for `cargo fuzz run`
+  interop          against the real Python peer (needs python3 and PyPI): make target/interop-venv
+                   from tests/interop/requirements.txt, regenerate the Python vectors, check the
+                   YAML emitter against PyYAML, run mixed Rust/Python clusters under the fake Juju
+  interop --no-clusters
+                   the same without the clusters (the slow part)";
 
 fn fuzz(args: &[&str]) -> ExitCode {
     let root = project_root();
@@ -49,6 +54,15 @@ fn main() -> ExitCode {
         ["schema"] => Mode::Write,
         ["schema", "--check"] => Mode::Check,
         ["fuzz", rest @ ..] => return fuzz(rest),
+        ["interop", rest @ ..] if rest.is_empty() || rest == ["--no-clusters"] => {
+            return match xtask::interop::run(&project_root(), rest.is_empty()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -9,7 +9,8 @@
 //! - [`Processes`] is an executor for `pyroscope_cluster_juju::testing::Model`: it runs a charm's
 //!   `dispatch` as Juju does (the charm directory as working directory, the `JUJU_*` environment,
 //!   `JUJU_DISPATCH_PATH=hooks/<hook>`, the tools on `PATH`), so `Model` drives whole charm
-//!   binaries hook after hook in Juju's order.
+//!   binaries hook after hook in Juju's order. Each unit has its own charm directory, as each Juju
+//!   unit agent has (ops keeps its state there, in `.unit-state.db`).
 //!
 //! The tools do not lock the state file: the model runs one hook at a time, and a hook's tool
 //! calls one after another, as charms make them.
@@ -202,8 +203,29 @@ impl Processes {
         String::from_utf8_lossy(fresh).lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
     }
 
+    /// The charm directory of `unit`: links to every file of its charm's directory, and what the
+    /// charm writes there itself (ops' `.unit-state.db`), its own.
+    pub fn unit_charm_dir(&self, unit: &str) -> PathBuf {
+        self.root.join("units").join(unit.replace('/', "-")).join("charm")
+    }
+
+    fn prepare_unit_dir(&self, charm: &str, unit: &str) -> Result<PathBuf, String> {
+        let template = self.charms.get(charm).ok_or_else(|| format!("no charm {charm:?}"))?;
+        let dir = self.unit_charm_dir(unit);
+        let failed = |err: io::Error| format!("cannot make the charm directory {}: {err}", dir.display());
+        fs::create_dir_all(&dir).map_err(failed)?;
+        for entry in fs::read_dir(template).map_err(failed)? {
+            let entry = entry.map_err(failed)?;
+            let link = dir.join(entry.file_name());
+            if fs::symlink_metadata(&link).is_err() {
+                std::os::unix::fs::symlink(entry.path(), &link).map_err(failed)?;
+            }
+        }
+        Ok(dir)
+    }
+
     fn run(&mut self, charm: &str, state: &State, hook: &HookSpec) -> Result<(), String> {
-        let dir = self.charms.get(charm).ok_or_else(|| format!("no charm {charm:?}"))?.clone();
+        let dir = self.prepare_unit_dir(charm, &hook.unit)?;
         let path = format!("{}:{}", self.root.join("tools").display(), std::env::var("PATH").unwrap_or_default());
         let mut command = Command::new(dir.join("dispatch"));
         command

@@ -522,7 +522,7 @@ impl State {
                 "bind-addresses": [{
                     "mac-address": "",
                     "interface-name": "eth0",
-                    "addresses": [{"hostname": "", "value": me.address, "cidr": format!("{}/24", me.address)}],
+                    "addresses": [{"hostname": "", "value": me.address, "cidr": subnet(&me.address)}],
                 }],
                 "egress-subnets": [format!("{}/32", me.address)],
                 "ingress-addresses": [me.address],
@@ -1067,6 +1067,10 @@ impl<E: Executor> Model<E> {
         while let Some(item) = self.queue.pop_front() {
             match item {
                 Item::Hook(spec) => {
+                    if self.relation_over(&spec) {
+                        // Juju runs no hook of a relation for a unit after its relation-broken.
+                        continue;
+                    }
                     ran += 1;
                     if ran > self.max_hooks {
                         failed.push(HookFailed { hook: spec.to_string(), message: "too many hooks: a loop".into() });
@@ -1105,6 +1109,16 @@ impl<E: Executor> Model<E> {
             }
         }
         if failed.is_empty() { Ok(()) } else { Err(failed) }
+    }
+
+    /// A hook of a relation that is gone, or that `spec.unit` has seen broken (a change its
+    /// remote side wrote while the relation was being removed, queued after the removal).
+    fn relation_over(&self, spec: &HookSpec) -> bool {
+        let Some(id) = spec.relation else { return false };
+        match self.state.relations.get(&id) {
+            None => true,
+            Some(relation) => relation.broken_for.contains(&spec.unit) && !spec.hook.ends_with("-relation-broken"),
+        }
     }
 
     fn run_one(&mut self, spec: HookSpec) {
@@ -1259,4 +1273,33 @@ pub fn worker_cluster(workers: &[(&str, u32)]) -> State {
         }
     }
     model.state
+}
+
+/// The subnet `network-get` shows an address in: its /24 (IPv4) or /64 (IPv6), host bits clear
+/// as Juju writes a CIDR (ops' `ipaddress.ip_network` refuses host bits); a host name as it is.
+fn subnet(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => format!("{}/24", std::net::Ipv4Addr::from(u32::from(ip) & !0xff)),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            format!("{}/64", std::net::Ipv6Addr::from(u128::from(ip) & !u128::from(u64::MAX)))
+        }
+        Err(_) => address.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[track_caller]
+    fn check(address: &str, cidr: &str) {
+        assert_eq!(super::subnet(address), cidr, "{address}");
+    }
+
+    #[test]
+    fn network_get_shows_a_subnet_without_host_bits() {
+        check("10.3.0.2", "10.3.0.0/24");
+        check("10.4.0.255", "10.4.0.0/24");
+        check("fd00::1:2", "fd00::/64");
+        check("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64");
+        check("worker-0.example", "worker-0.example");
+    }
 }

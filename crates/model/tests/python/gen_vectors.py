@@ -7,6 +7,9 @@ committed output):
     python3 -m venv /tmp/cw && /tmp/cw/bin/pip install 'coordinated-workers>=4,<5'
     /tmp/cw/bin/python crates/model/tests/python/gen_vectors.py
 
+`cargo xtask interop` runs it in its pinned venv with an output path (`gen_vectors.py OUT`) and
+fails on any difference from the committed file.
+
 Two kinds of vectors:
 - "encode": a value, and the databag `DatabagModel.dump()` writes for it. The Rust encoder must
   write the same bytes, and the Rust decoder must read them back to the same value.
@@ -17,6 +20,7 @@ Two kinds of vectors:
 
 import json
 import pathlib
+import sys
 from importlib.metadata import version
 
 from coordinated_workers.interfaces.cluster import (
@@ -166,7 +170,8 @@ def main():
             assert value is not None, f"{databag}: Python rejects it too, drop rust_rejects"
             vector["rust_rejects"] = rust_rejects
         out["decode"].append(vector)
-    path = pathlib.Path(__file__).parent.parent / "fixtures" / "python-vectors.json"
+    default = pathlib.Path(__file__).parent.parent / "fixtures" / "python-vectors.json"
+    path = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(out['encode'])} encode and {len(out['decode'])} decode vectors to {path}")
 
