@@ -172,7 +172,7 @@ mod tests {
             &[("role-imposter", true)],
             Err("option `role-imposter` is true, but unknown role \"imposter\" (known roles: all, querier, \
                  query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, \
-                 tenant-settings, ad-hoc-profiles)"),
+                 tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)"),
         );
     }
 
