@@ -84,13 +84,18 @@ The provider (coordinator):
 - publishes only to a relation whose worker application has a valid `role` and whose every unit has
   valid data; a relation that is not ready gets nothing written, and the reason is reported, not just
   logged;
-- sends the same provider app databag, byte for byte, to every ready relation, whatever its roles;
+- sends the same provider app databag, byte for byte, to every ready relation, whatever its roles; in
+  Pyroscope's v2 storage architecture (`settings.architecture: v2`) the databags differ between
+  relations in `worker_ports` only (7946, 4040, 9095 for every worker; 9099, Raft, added for
+  `metastore` and `all`), and `worker_config` is byte-identical everywhere;
 - puts the address of every valid worker unit, whatever its roles, into Pyroscope's
   `memberlist.join_members` as `host:7946` (an IPv6 literal in brackets), de-duplicated and sorted, so
   that the bytes do not change when Juju lists the units in another order;
 - counts the roles of the units (meta-roles expanded) against the minimal deployment (each of the nine
   concrete roles at least once) and the recommended one (`RECOMMENDED_DEPLOYMENT` in
-  `pyroscope-cluster-provider`).
+  `pyroscope-cluster-provider`); in v2 against the eight v2 roles (`V2_RECOMMENDED_DEPLOYMENT`), with
+  an even number of metastores reported (a Raft group wants an odd one); a worker app with a role of
+  the other architecture is not ready, with that reason.
 
 The requirer (worker):
 - publishes `role` from its leader, and `address` and `juju_topology` from every unit, as soon as it can;

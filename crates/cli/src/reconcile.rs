@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{RawDatabag, Role};
+use pyroscope_cluster_model::{Architecture, RawDatabag, Role};
 use pyroscope_cluster_provider::{
-    Extras, MINIMAL_DEPLOYMENT, PyroscopeRelease, RECOMMENDED_DEPLOYMENT, Reconciliation, Settings, Snapshot,
-    StatusLevel, WorkerRelation, reconcile,
+    Extras, PyroscopeRelease, Reconciliation, Settings, Snapshot, StatusLevel, WorkerRelation, minimal_deployment,
+    recommended_deployment, reconcile,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,9 @@ struct Input {
 struct Output {
     /// The Pyroscope release the configuration is rendered for.
     pyroscope: PyroscopeRelease,
+    /// The storage architecture, when it is not the default `v1`.
+    #[serde(skip_serializing_if = "is_v1")]
+    architecture: Architecture,
     status: Status,
     /// Relation ID -> the provider app databag to write (the whole databag, as it must end up).
     publish: BTreeMap<String, RawDatabag>,
@@ -45,11 +48,15 @@ struct Output {
     addresses_by_role: BTreeMap<Role, Vec<String>>,
     /// Address -> the units that published it, for addresses of more than one unit.
     shared_addresses: BTreeMap<String, Vec<String>>,
-    /// Units per role, meta-roles expanded, every role listed.
+    /// Units per role, meta-roles expanded, every role of the architecture listed.
     roles: BTreeMap<Role, usize>,
     missing_roles: Vec<Role>,
     coherent: bool,
     below_recommended: Vec<Shortfall>,
+}
+
+fn is_v1(architecture: &Architecture) -> bool {
+    *architecture == Architecture::V1
 }
 
 #[derive(Debug, Serialize)]
@@ -97,11 +104,14 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> Output {
     let publish = outcome
         .plan
         .iter()
-        .flat_map(|plan| plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag().clone())))
+        .flat_map(|plan| {
+            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation).clone()))
+        })
         .collect();
-    let roles = Role::CORE.iter().map(|&role| (role, view.units_with(role))).collect();
+    let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
     Output {
         pyroscope,
+        architecture: view.architecture(),
         status: Status { level: level(status.level), message: status.message },
         publish,
         not_ready,
@@ -149,9 +159,11 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String 
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<18} {:>5} {:>8} {:>12}", "role", "have", "minimal", "recommended");
     let want = |table: &[(Role, usize)], role: Role| table.iter().find(|(r, _)| *r == role).map_or(0, |(_, n)| *n);
-    for &role in Role::CORE {
+    let architecture = view.architecture();
+    for &role in architecture.roles() {
         let have = view.units_with(role);
-        let (minimal, recommended) = (want(MINIMAL_DEPLOYMENT, role), want(RECOMMENDED_DEPLOYMENT, role));
+        let minimal = want(minimal_deployment(architecture), role);
+        let recommended = want(recommended_deployment(architecture), role);
         let mark = if have < minimal {
             "  missing"
         } else if have < recommended {
@@ -165,7 +177,11 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String 
     let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
     let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
-    let _ = writeln!(out, "configuration for Pyroscope {pyroscope}");
+    match architecture {
+        Architecture::V1 => writeln!(out, "configuration for Pyroscope {pyroscope}"),
+        other => writeln!(out, "configuration for Pyroscope {pyroscope}, storage architecture {other}"),
+    }
+    .ok();
     if let Err(err) = &outcome.config {
         let _ = writeln!(out, "no configuration: {err}");
     }

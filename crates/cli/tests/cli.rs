@@ -107,6 +107,31 @@ fn reconcile_the_recommended_cluster() {
     insta::assert_json_snapshot!("reconcile_recommended_json", json);
 }
 
+/// The v2 example (`settings: {architecture: v2, pyroscope: 2.2.1}`): a recommended v2 cluster,
+/// published to every relation; the databags differ in `worker_ports` only.
+#[test]
+fn reconcile_the_v2_cluster() {
+    let out = check(&["reconcile", "examples/reconcile-v2.yaml"], "", 0, "");
+    let json: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    assert_eq!(json["pyroscope"], "2.2.1");
+    assert_eq!(json["architecture"], "v2");
+    assert_eq!(json["coherent"], true);
+    assert_eq!(json["below_recommended"], serde_json::json!([]));
+    assert_eq!(json["not_ready"], serde_json::json!({}));
+    let publish = json["publish"].as_object().expect("publish");
+    assert_eq!(publish.len(), 8, "every relation");
+    let config = |databag: &Value| databag["worker_config"].clone();
+    let first = publish.values().next().expect("one");
+    assert!(publish.values().all(|databag| config(databag) == config(first)), "one worker_config");
+    let ports: Vec<&str> = publish.values().map(|databag| databag["worker_ports"].as_str().unwrap()).collect();
+    let raft = ports.iter().filter(|ports| **ports == "[7946, 4040, 9095, 9099]").count();
+    assert_eq!((raft, ports.len() - raft), (1, 7), "{ports:?}");
+    assert!(ports.iter().all(|ports| ports.starts_with("[7946, 4040, 9095")));
+    let text = check(&["reconcile", "examples/reconcile-v2.yaml", "--format", "text"], "", 0, "").stdout;
+    assert!(text.contains("configuration for Pyroscope 2.2.1, storage architecture v2"), "{text}");
+    assert!(text.contains("metastore              3        1            3\n"), "{text}");
+}
+
 /// `settings.pyroscope` and `--pyroscope`, which wins: the release in the output, and the keys
 /// it gets.
 #[test]

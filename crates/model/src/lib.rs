@@ -66,7 +66,7 @@ pub use databag::{
 pub use json::PathStep;
 pub use map::StringMap;
 pub use redact::{EXCERPT_CHARS, SECRET_KEYS, Shown};
-pub use role::{Role, Roles, RolesError, UnknownRole};
+pub use role::{Architecture, Role, Roles, RolesError, UnknownRole};
 pub use topology::JujuTopology;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -9,16 +9,18 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A Pyroscope component a worker can run, as named on the wire (kebab-case).
 ///
-/// The enum is `#[non_exhaustive]`: Pyroscope's v2 storage architecture (metastore, segment-writer,
-/// compaction-worker, query-backend) will add variants and a meta-role of its own without breaking
-/// callers. Code that needs "every role of this set" asks [`Role::CORE`] or [`Role::expand`]
-/// rather than matching exhaustively.
+/// Roles belong to one or both of Pyroscope's storage architectures ([`Architecture`]): v1's
+/// querier, query-scheduler, ingester, compactor and store-gateway; v2's query-backend,
+/// segment-writer, metastore and compaction-worker; `all`, query-frontend, distributor,
+/// tenant-settings and ad-hoc-profiles in both. The enum is `#[non_exhaustive]`: code that needs
+/// "every role of this set" asks [`Architecture::roles`] or [`Role::expand_for`] rather than
+/// matching exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[schemars(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Role {
-    /// Meta-role: the nine concrete roles in one process, as Pyroscope's single-binary `all` target
-    /// runs them ([`Role::CORE`]).
+    /// Meta-role: every concrete role of the architecture in one process, as Pyroscope's
+    /// single-binary `all` target runs them ([`Architecture::roles`]; [`Role::CORE`] in v1).
     All,
     /// Serves queries against ingesters and store-gateways.
     Querier,
@@ -38,6 +40,14 @@ pub enum Role {
     TenantSettings,
     /// Stores and serves ad-hoc (uploaded) profiles.
     AdHocProfiles,
+    /// v2: serves queries against the blocks in object storage, planned by the query-frontend.
+    QueryBackend,
+    /// v2: receives profiles from the distributors and writes segments to object storage.
+    SegmentWriter,
+    /// v2: the Raft group that indexes the blocks and schedules compaction.
+    Metastore,
+    /// v2: compacts blocks and applies retention, as the metastore schedules it.
+    CompactionWorker,
 }
 
 impl Role {
@@ -53,9 +63,14 @@ impl Role {
         Role::StoreGateway,
         Role::TenantSettings,
         Role::AdHocProfiles,
+        Role::QueryBackend,
+        Role::SegmentWriter,
+        Role::Metastore,
+        Role::CompactionWorker,
     ];
 
-    /// The nine concrete roles of Pyroscope's v1 (microservices) architecture: what `all` expands to.
+    /// The nine concrete roles of Pyroscope's v1 (microservices) architecture: what `all` expands to
+    /// in v1 ([`Architecture::V1`]'s [`roles`](Architecture::roles)).
     pub const CORE: &'static [Role] = &[
         Role::Querier,
         Role::QueryFrontend,
@@ -81,6 +96,10 @@ impl Role {
             Role::StoreGateway => "store-gateway",
             Role::TenantSettings => "tenant-settings",
             Role::AdHocProfiles => "ad-hoc-profiles",
+            Role::QueryBackend => "query-backend",
+            Role::SegmentWriter => "segment-writer",
+            Role::Metastore => "metastore",
+            Role::CompactionWorker => "compaction-worker",
         }
     }
 
@@ -89,12 +108,86 @@ impl Role {
         matches!(self, Role::All)
     }
 
-    /// The concrete roles this role stands for: itself, or a meta-role's members.
+    /// The concrete roles this role stands for in v1: itself, or a meta-role's members
+    /// ([`Role::CORE`]). [`Role::expand_for`] for another architecture.
     pub fn expand(&self) -> &[Role] {
+        self.expand_for(Architecture::V1)
+    }
+
+    /// The concrete roles this role stands for in `architecture`: itself, or a meta-role's
+    /// members ([`Architecture::roles`]).
+    pub fn expand_for(&self, architecture: Architecture) -> &[Role] {
         match self {
-            Role::All => Role::CORE,
+            Role::All => architecture.roles(),
             concrete => std::slice::from_ref(concrete),
         }
+    }
+
+    /// Whether a worker of `architecture` runs this role: `all` and the roles of
+    /// [`Architecture::roles`].
+    pub fn is_in(self, architecture: Architecture) -> bool {
+        self.is_meta() || architecture.roles().contains(&self)
+    }
+}
+
+/// Pyroscope's storage architectures (`-architecture.storage`, from Pyroscope 2.0), each with its
+/// own roles: a worker runs the roles of the architecture its coordinator runs.
+///
+/// `v1` (the default) is the ingester-based storage of every 1.x release; `v2` the
+/// segment-writer and metastore storage of 2.x (the Canonical charms' branch
+/// `feat/pyroscope-v2`, Pyroscope 2.2.1). Written `v1` and `v2`, as Pyroscope's flag and the
+/// config key `architecture_storage` take them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[non_exhaustive]
+pub enum Architecture {
+    /// `v1`: ingesters, store-gateways, compactors.
+    #[default]
+    #[serde(rename = "v1")]
+    V1,
+    /// `v2`: segment-writers, metastores, query-backends, compaction-workers.
+    #[serde(rename = "v2")]
+    V2,
+}
+
+impl Architecture {
+    /// Both, in order.
+    pub const ALL: &'static [Architecture] = &[Architecture::V1, Architecture::V2];
+
+    /// The concrete roles of v2: what `all` expands to in v2 (canonical/pyroscope-operators,
+    /// branch `feat/pyroscope-v2`, `coordinator/src/pyroscope.py`).
+    pub const V2_ROLES: &'static [Role] = &[
+        Role::QueryFrontend,
+        Role::QueryBackend,
+        Role::Distributor,
+        Role::SegmentWriter,
+        Role::Metastore,
+        Role::CompactionWorker,
+        Role::TenantSettings,
+        Role::AdHocProfiles,
+    ];
+
+    /// The concrete roles of this architecture, `all` excluded: what `all` expands to.
+    pub const fn roles(self) -> &'static [Role] {
+        match self {
+            Architecture::V1 => Role::CORE,
+            Architecture::V2 => Architecture::V2_ROLES,
+        }
+    }
+
+    /// `v1` or `v2`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Architecture::V1 => "v1",
+            Architecture::V2 => "v2",
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -227,9 +320,20 @@ impl Roles {
         self.given.iter().copied().collect()
     }
 
-    /// The concrete roles, meta-roles expanded, sorted and de-duplicated.
+    /// The concrete roles, meta-roles expanded as in v1, sorted and de-duplicated.
     pub fn expanded(&self) -> BTreeSet<Role> {
-        self.given.iter().flat_map(|role| role.expand().iter().copied()).collect()
+        self.expanded_for(Architecture::V1)
+    }
+
+    /// The concrete roles, meta-roles expanded as in `architecture`, sorted and de-duplicated.
+    pub fn expanded_for(&self, architecture: Architecture) -> BTreeSet<Role> {
+        self.given.iter().flat_map(|role| role.expand_for(architecture).iter().copied()).collect()
+    }
+
+    /// The distinct roles given that are not roles of `architecture` (sorted): a worker that
+    /// declares any is not part of a cluster of that architecture.
+    pub fn foreign_to(&self, architecture: Architecture) -> Vec<Role> {
+        self.distinct().into_iter().filter(|role| !role.is_in(architecture)).collect()
     }
 
     /// Whether this worker runs `role` (after meta-role expansion).
@@ -358,7 +462,8 @@ mod tests {
     fn unknown(name: &str) -> String {
         format!(
             "unknown role {name:?} (known roles: all, querier, query-frontend, query-scheduler, \
-             ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles)"
+             ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles, \
+             query-backend, segment-writer, metastore, compaction-worker)"
         )
     }
 
@@ -367,8 +472,24 @@ mod tests {
         for role in Role::KNOWN {
             assert_eq!(role.as_str().parse::<Role>(), Ok(*role));
         }
-        assert_eq!(Role::KNOWN.len(), Role::CORE.len() + 1);
-        assert!(Role::CORE.iter().all(|role| !role.is_meta()));
+        for architecture in Architecture::ALL {
+            assert!(architecture.roles().iter().all(|role| !role.is_meta() && role.is_in(*architecture)));
+        }
+        let union: BTreeSet<Role> = Architecture::ALL.iter().flat_map(|a| a.roles().iter().copied()).collect();
+        assert_eq!(Role::KNOWN.len(), union.len() + 1, "every role but `all` is in some architecture");
+    }
+
+    #[test]
+    fn all_expands_per_architecture() {
+        let all: Roles = "all".parse().unwrap();
+        assert_eq!(all.expanded_for(Architecture::V1).len(), 9);
+        assert_eq!(all.expanded_for(Architecture::V2).len(), 8);
+        assert!(all.expanded_for(Architecture::V2).contains(&Role::Metastore));
+        assert!(!all.expanded_for(Architecture::V2).contains(&Role::Ingester));
+        let mixed: Roles = "segment-writer,querier,all,distributor".parse().unwrap();
+        assert_eq!(mixed.foreign_to(Architecture::V1), [Role::SegmentWriter]);
+        assert_eq!(mixed.foreign_to(Architecture::V2), [Role::Querier]);
+        assert_eq!(all.foreign_to(Architecture::V2), []);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 
 use crate::databag::FieldStrategy;
 use crate::{
-    Address, JujuTopology, Port, ProviderAppData, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData, Role, Roles,
-    StringMap,
+    Address, Architecture, JujuTopology, Port, ProviderAppData, RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,
+    Role, Roles, StringMap,
 };
 
 /// Any string of up to `max` characters from all of Unicode.
@@ -21,14 +21,25 @@ pub fn text(max: usize) -> impl Strategy<Value = String> {
     vec(any::<char>(), 0..=max).prop_map(|chars| chars.into_iter().collect())
 }
 
-/// Any known role.
+/// Any role of the v1 architecture, `all` included ([`role_of`] for another).
 pub fn role() -> impl Strategy<Value = Role> {
-    proptest::sample::select(Role::KNOWN)
+    role_of(Architecture::V1)
 }
 
-/// A non-empty role list of up to four roles, repetitions and meta-roles included.
+/// Any role of `architecture`, `all` included.
+pub fn role_of(architecture: Architecture) -> impl Strategy<Value = Role> {
+    let roles: Vec<Role> = std::iter::once(Role::All).chain(architecture.roles().iter().copied()).collect();
+    proptest::sample::select(roles)
+}
+
+/// A non-empty role list of up to four roles of v1, repetitions and meta-roles included.
 pub fn roles() -> impl Strategy<Value = Roles> {
-    vec(role(), 1..=4).prop_map(|roles| Roles::new(roles).expect("non-empty by construction"))
+    roles_of(Architecture::V1)
+}
+
+/// A non-empty role list of up to four roles of `architecture`, repetitions and `all` included.
+pub fn roles_of(architecture: Architecture) -> impl Strategy<Value = Roles> {
+    vec(role_of(architecture), 1..=4).prop_map(|roles| Roles::new(roles).expect("non-empty by construction"))
 }
 
 /// A valid RFC 1123 host name of one to four labels.

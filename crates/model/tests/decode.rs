@@ -183,7 +183,7 @@ fn bad_input_table() {
     check(
         RequirerApp,
         &[("role", r#""imposter""#)],
-        r#"invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter" (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles)"#,
+        r#"invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter" (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)"#,
     );
     check(
         RequirerApp,

@@ -2,12 +2,12 @@
 
 use std::fmt;
 
-use pyroscope_cluster_model::Role;
+use pyroscope_cluster_model::{Architecture, Role};
 
 use crate::view::ClusterView;
 
-/// The minimal deployment: without a unit of each of these roles, Pyroscope cannot ingest, store
-/// and query profiles. A cluster short of it is incoherent (the coordinator is `Blocked`).
+/// The minimal deployment of v1: without a unit of each of these roles, Pyroscope cannot ingest,
+/// store and query profiles. A cluster short of it is incoherent (the coordinator is `Blocked`).
 pub const MINIMAL_DEPLOYMENT: &[(Role, usize)] = &[
     (Role::Querier, 1),
     (Role::QueryFrontend, 1),
@@ -20,8 +20,8 @@ pub const MINIMAL_DEPLOYMENT: &[(Role, usize)] = &[
     (Role::AdHocProfiles, 1),
 ];
 
-/// The recommended deployment (after Grafana's microservices Helm values): units per role for a
-/// cluster that survives the loss of a unit.
+/// The recommended deployment of v1 (after Grafana's microservices Helm values): units per role
+/// for a cluster that survives the loss of a unit.
 pub const RECOMMENDED_DEPLOYMENT: &[(Role, usize)] = &[
     (Role::Querier, 3),
     (Role::QueryFrontend, 2),
@@ -33,6 +33,67 @@ pub const RECOMMENDED_DEPLOYMENT: &[(Role, usize)] = &[
     (Role::TenantSettings, 1),
     (Role::AdHocProfiles, 1),
 ];
+
+/// The minimal deployment of v2: one unit of each v2 role (canonical/pyroscope-operators, branch
+/// `feat/pyroscope-v2`).
+pub const V2_MINIMAL_DEPLOYMENT: &[(Role, usize)] = &[
+    (Role::QueryFrontend, 1),
+    (Role::QueryBackend, 1),
+    (Role::Distributor, 1),
+    (Role::SegmentWriter, 1),
+    (Role::Metastore, 1),
+    (Role::CompactionWorker, 1),
+    (Role::TenantSettings, 1),
+    (Role::AdHocProfiles, 1),
+];
+
+/// The recommended deployment of v2: the counts of the juju-doctor probe of
+/// canonical/pyroscope-operators (branch `feat/pyroscope-v2`). Three segment-writers give their
+/// ring three copies; three metastores a Raft group that survives the loss of one.
+pub const V2_RECOMMENDED_DEPLOYMENT: &[(Role, usize)] = &[
+    (Role::QueryFrontend, 2),
+    (Role::QueryBackend, 3),
+    (Role::Distributor, 2),
+    (Role::SegmentWriter, 3),
+    (Role::Metastore, 3),
+    (Role::CompactionWorker, 3),
+    (Role::TenantSettings, 1),
+    (Role::AdHocProfiles, 1),
+];
+
+/// The minimal deployment of `architecture`: [`MINIMAL_DEPLOYMENT`] or [`V2_MINIMAL_DEPLOYMENT`].
+pub fn minimal_deployment(architecture: Architecture) -> &'static [(Role, usize)] {
+    match architecture {
+        Architecture::V2 => V2_MINIMAL_DEPLOYMENT,
+        _ => MINIMAL_DEPLOYMENT,
+    }
+}
+
+/// The recommended deployment of `architecture`: [`RECOMMENDED_DEPLOYMENT`] or
+/// [`V2_RECOMMENDED_DEPLOYMENT`].
+pub fn recommended_deployment(architecture: Architecture) -> &'static [(Role, usize)] {
+    match architecture {
+        Architecture::V2 => V2_RECOMMENDED_DEPLOYMENT,
+        _ => RECOMMENDED_DEPLOYMENT,
+    }
+}
+
+/// An even number of metastore units: a Raft group of `have` members tolerates no more failures
+/// than one of `have - 1`, and two cannot lose any. `odd` is the count that would do (one more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvenMetastores {
+    /// How many metastore units count.
+    pub have: usize,
+    /// The odd count to scale to: `have + 1`.
+    pub odd: usize,
+}
+
+impl fmt::Display for EvenMetastores {
+    /// `metastore 2 is even (Raft): run 3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "metastore {} is even (Raft): run {}", self.have, self.odd)
+    }
+}
 
 /// A role with fewer units than a deployment asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,12 +120,16 @@ pub struct Coherence {
     pub missing: Vec<Shortfall>,
     /// The roles of the recommended deployment short of units, in table order.
     pub below_recommended: Vec<Shortfall>,
+    /// In v2, an even number (two or more) of metastore units; `None` otherwise.
+    pub even_metastores: Option<EvenMetastores>,
 }
 
 impl Coherence {
-    /// Compares the units that count in `view` with [`MINIMAL_DEPLOYMENT`] and
-    /// [`RECOMMENDED_DEPLOYMENT`].
+    /// Compares the units that count in `view` with the minimal and recommended deployments of
+    /// its architecture ([`minimal_deployment`], [`recommended_deployment`]), and in v2 checks
+    /// that the metastores are an odd number.
     pub fn of(view: &ClusterView) -> Self {
+        let architecture = view.architecture();
         let short = |table: &[(Role, usize)]| {
             table
                 .iter()
@@ -72,7 +137,14 @@ impl Coherence {
                 .filter(|shortfall| shortfall.have < shortfall.want)
                 .collect()
         };
-        Self { missing: short(MINIMAL_DEPLOYMENT), below_recommended: short(RECOMMENDED_DEPLOYMENT) }
+        let metastores = view.units_with(Role::Metastore);
+        let even_metastores = (architecture == Architecture::V2 && metastores > 0 && metastores % 2 == 0)
+            .then_some(EvenMetastores { have: metastores, odd: metastores + 1 });
+        Self {
+            missing: short(minimal_deployment(architecture)),
+            below_recommended: short(recommended_deployment(architecture)),
+            even_metastores,
+        }
     }
 
     /// Whether the minimal deployment is met: every role has a unit.
@@ -80,28 +152,38 @@ impl Coherence {
         self.missing.is_empty()
     }
 
-    /// Whether the recommended deployment is met.
+    /// Whether the recommended deployment is met, with an odd number of metastores in v2.
     pub fn is_recommended(&self) -> bool {
-        self.below_recommended.is_empty()
+        self.below_recommended.is_empty() && self.even_metastores.is_none()
     }
 }
 
 impl fmt::Display for Coherence {
     /// `missing roles: compactor, store-gateway` when incoherent (a role short of more than
     /// one unit shows as `compactor 1/2`), else `below recommended: querier 1/3, ...`, else
-    /// `recommended deployment`.
+    /// `recommended deployment`; in v2 with an even number of metastores, followed by (or, when
+    /// that is all, only) `metastore 2 is even (Raft): run 3`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.missing.is_empty() {
             f.write_str("missing roles: ")?;
-            return join(f, &self.missing, |f, s| {
-                if s.have == 0 && s.want == 1 { f.write_str(s.role.as_str()) } else { s.fmt(f) }
-            });
-        }
-        if !self.below_recommended.is_empty() {
+            join(
+                f,
+                &self.missing,
+                |f, s| {
+                    if s.have == 0 && s.want == 1 { f.write_str(s.role.as_str()) } else { s.fmt(f) }
+                },
+            )?;
+        } else if !self.below_recommended.is_empty() {
             f.write_str("below recommended: ")?;
-            return join(f, &self.below_recommended, |f, s| s.fmt(f));
+            join(f, &self.below_recommended, |f, s| s.fmt(f))?;
+        } else if self.even_metastores.is_none() {
+            return f.write_str("recommended deployment");
         }
-        f.write_str("recommended deployment")
+        match (&self.even_metastores, self.missing.is_empty() && self.below_recommended.is_empty()) {
+            (Some(even), true) => even.fmt(f),
+            (Some(even), false) => write!(f, "; {even}"),
+            (None, _) => Ok(()),
+        }
     }
 }
 
@@ -124,14 +206,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_cover_every_core_role_once() {
-        for table in [MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT] {
-            let roles: Vec<Role> = table.iter().map(|(role, _)| *role).collect();
-            assert_eq!(roles, Role::CORE);
+    fn tables_cover_every_role_of_their_architecture_once() {
+        for &architecture in Architecture::ALL {
+            for table in [minimal_deployment(architecture), recommended_deployment(architecture)] {
+                let roles: Vec<Role> = table.iter().map(|(role, _)| *role).collect();
+                assert_eq!(roles, architecture.roles(), "{architecture}");
+            }
+            let pairs = minimal_deployment(architecture).iter().zip(recommended_deployment(architecture));
+            for ((role, minimal), (_, recommended)) in pairs {
+                assert!(minimal <= recommended, "{role}");
+            }
         }
-        for ((role, minimal), (_, recommended)) in MINIMAL_DEPLOYMENT.iter().zip(RECOMMENDED_DEPLOYMENT) {
-            assert!(minimal <= recommended, "{role}");
-        }
+        let metastores = V2_RECOMMENDED_DEPLOYMENT.iter().find(|(role, _)| *role == Role::Metastore);
+        assert_eq!(metastores.map(|(_, count)| count % 2), Some(1), "a Raft group of an odd count");
     }
 
     #[test]
@@ -142,10 +229,20 @@ mod tests {
                 Shortfall { role: Role::Ingester, have: 1, want: 2 },
             ],
             below_recommended: vec![Shortfall { role: Role::Querier, have: 1, want: 3 }],
+            even_metastores: None,
         };
         assert_eq!(coherence.to_string(), "missing roles: compactor, ingester 1/2");
-        let degraded = Coherence { missing: vec![], ..coherence };
+        let degraded = Coherence { missing: vec![], ..coherence.clone() };
         assert_eq!(degraded.to_string(), "below recommended: querier 1/3");
         assert_eq!(Coherence::default().to_string(), "recommended deployment");
+        let even = Some(EvenMetastores { have: 2, odd: 3 });
+        let missing_and_even = Coherence { even_metastores: even, ..coherence };
+        assert_eq!(
+            missing_and_even.to_string(),
+            "missing roles: compactor, ingester 1/2; metastore 2 is even (Raft): run 3"
+        );
+        let only_even = Coherence { even_metastores: even, ..Coherence::default() };
+        assert_eq!(only_even.to_string(), "metastore 2 is even (Raft): run 3");
+        assert!(!only_even.is_recommended() && only_even.is_coherent());
     }
 }

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use pyroscope_cluster_model::yaml::{self, YamlError};
-use pyroscope_cluster_model::{Port, Role};
+use pyroscope_cluster_model::{Address, AddressKind, Architecture, Port, Role};
 use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_yaml};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,16 @@ pub const DEFAULT_MEMBERLIST_PORT: Port = Port::new(7946).expect("non-zero");
 pub const DEFAULT_DATA_PATH: &str = "/pyroscope-data";
 /// Units of a role from which its ring keeps three copies of everything.
 pub const REPLICATION_THRESHOLD: usize = 3;
+/// Pyroscope's gRPC port (`server.grpc_listen_port`'s default): in v2, the metastore's and the
+/// query-backend's clients reach them there.
+pub const GRPC_PORT: Port = Port::new(9095).expect("non-zero");
+/// The metastores' Raft port in v2 (`-metastore.raft.bind-address=:9099`, as the Canonical
+/// branch `feat/pyroscope-v2` and Grafana's Helm chart run it).
+pub const RAFT_PORT: Port = Port::new(9099).expect("non-zero");
+/// A key of the v2 config that only the releases with the v2 storage architecture's metastore
+/// have (`metastore.raft.bootstrap_peers`: 2.2.1 of the releases here; 2.0.6 hides its
+/// metastore keys from its reference, so the check refuses them).
+const V2_ARCHITECTURE_KEY: &str = "metastore.raft.bootstrap_peers";
 
 /// The ports the workers listen on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,6 +155,10 @@ pub struct Settings {
     /// The Pyroscope release the workers run (`1.18`, `1.18.2`, `2.2.1`): the configuration has
     /// only keys and values it takes. Default: 1.18, what the Canonical worker charm runs.
     pub pyroscope: PyroscopeRelease,
+    /// The storage architecture the cluster runs (`v1`, the default, or `v2`): which roles are
+    /// part of it ([`Architecture::roles`]) and which blocks the configuration has. `v2` needs a
+    /// release with the v2 metastore (2.2.1 here); on any other it is [`ConfigError::Architecture`].
+    pub architecture: Architecture,
     /// The URL users reach Pyroscope at (through ingress); its path becomes `api.base-url`
     /// unless it is `/`. `None` without ingress.
     pub external_url: Option<String>,
@@ -174,6 +188,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             pyroscope: PyroscopeRelease::DEFAULT,
+            architecture: Architecture::V1,
             external_url: None,
             s3: S3Settings::default(),
             retention_period: Period::ZERO,
@@ -260,6 +275,20 @@ pub enum ConfigError {
         /// What would work.
         hint: &'static str,
     },
+    /// The storage architecture is one the release does not run.
+    #[error(
+        "Pyroscope {release} has no {architecture} storage architecture (its config has no `{key}`); run Pyroscope {releases}, or the architecture v1"
+    )]
+    Architecture {
+        /// The architecture asked for.
+        architecture: Architecture,
+        /// The release.
+        release: PyroscopeRelease,
+        /// A key of that architecture the release lacks.
+        key: &'static str,
+        /// The releases that have it, `, `-joined.
+        releases: String,
+    },
     /// The configuration could not be written as YAML.
     #[error("the Pyroscope configuration could not be written as YAML")]
     Yaml(#[source] YamlError),
@@ -282,7 +311,10 @@ const GO_HINT: &str = "write a Go duration (`90m`, `1h30m`, `1.5h`) or whole day
 ///
 /// The keys the Canonical coordinator renders, plus `architecture_storage` (see
 /// [`StorageArchitecture`]) on the releases that have it, nothing else: Pyroscope rejects a file
-/// with a key it does not know, and so does `Deserialize` here.
+/// with a key it does not know, and so does `Deserialize` here. In v1 the v1 blocks (`compactor`,
+/// `ingester`, `pyroscopedb`, `store_gateway`) are there and the v2 ones (`metastore`,
+/// `query_backend`, `segment_writer`) are not; in v2 the other way round, as the Canonical
+/// branch `feat/pyroscope-v2` (`coordinator/src/pyroscope.py`) renders them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PyroscopeConfig {
@@ -295,42 +327,47 @@ pub struct PyroscopeConfig {
     /// `architecture_storage`: only on the releases that have the key (2.0 and later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture_storage: Option<StorageArchitecture>,
-    /// `compactor`.
-    pub compactor: Compactor,
+    /// `compactor`: v1 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compactor: Option<Compactor>,
     /// `distributor`.
     pub distributor: Distributor,
-    /// `ingester`.
-    pub ingester: Ingester,
+    /// `ingester`: v1 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingester: Option<Ingester>,
     /// `limits`.
     pub limits: Limits,
     /// `memberlist`.
     pub memberlist: Memberlist,
-    /// `pyroscopedb`.
-    pub pyroscopedb: PyroscopeDb,
+    /// `metastore`: v2 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metastore: Option<Metastore>,
+    /// `pyroscopedb`: v1 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pyroscopedb: Option<PyroscopeDb>,
+    /// `query_backend`: v2 only, and only once a query-backend unit counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_backend: Option<QueryBackend>,
+    /// `segment_writer`: v2 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_writer: Option<SegmentWriter>,
     /// `server`.
     pub server: Server,
     /// `storage`.
     pub storage: Storage,
-    /// `store_gateway`.
-    pub store_gateway: StoreGateway,
+    /// `store_gateway`: v1 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_gateway: Option<StoreGateway>,
 }
 
-/// `architecture_storage`: which storage architecture Pyroscope runs.
+/// `architecture_storage`: which storage architecture Pyroscope runs: the model's
+/// [`Architecture`], written `v1` or `v2`.
 ///
-/// Always `v1` here, and only on a 2.x release: the roles of this interface (ingester,
-/// store-gateway, compactor, ...) are those of Pyroscope's v1, ingester-based storage. From 2.0
-/// on, Pyroscope has the key and defaults to `v1-v2-dual` (references v2.0.6 and v2.2.1), which
-/// sends writes to segment-writers: a cluster of v1 roles left on the default would accept
-/// profiles and store none. 1.x has no such key and refuses a file that holds it. The v2 roles
-/// (segment-writer, metastore, ...) will come with their own variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum StorageArchitecture {
-    /// `v1`: ingesters, store-gateways and compactors.
-    #[default]
-    #[serde(rename = "v1")]
-    V1,
-}
+/// Written only on a 2.x release, always: from 2.0 on, Pyroscope has the key and defaults to
+/// `v1-v2-dual` (references v2.0.6 and v2.2.1), which sends writes to segment-writers: a cluster
+/// of v1 roles left on the default would accept profiles and store none. 1.x has no such key and
+/// refuses a file that holds it (and has no v2, see [`ConfigError::Architecture`]).
+pub type StorageArchitecture = Architecture;
 
 /// `api`: how Pyroscope's HTTP API is reached.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -413,12 +450,70 @@ pub enum KvStoreKind {
     Memberlist,
 }
 
-/// `limits`.
+/// `limits`: the retention, under the key of the architecture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// `limits.compactor_blocks_retention_period`.
-    pub compactor_blocks_retention_period: DurationValue,
+    /// `limits.compactor_blocks_retention_period`: v1 (its compactor applies it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compactor_blocks_retention_period: Option<DurationValue>,
+    /// `limits.retention_period`: v2 (the metastore and compaction-workers apply it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_period: Option<DurationValue>,
+}
+
+/// `metastore` (v2): where its clients reach it, and its Raft group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metastore {
+    /// `metastore.address`: every metastore unit as `host:9095`, sorted, comma-joined, so that a
+    /// client can always reach the leader (the Canonical branch's form); absent while no
+    /// metastore unit counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `metastore.data_dir`: `<data path>/metastore/data`.
+    pub data_dir: String,
+    /// `metastore.raft`.
+    pub raft: Raft,
+}
+
+/// `metastore.raft`: how the Raft group forms. Each unit's own identity (`server_id`,
+/// `advertise_address`, `bind_address`) is on its command line, not here: the file is the same
+/// for every worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Raft {
+    /// `metastore.raft.bootstrap_expect_peers`: the metastore count (addresses), or 1 without any.
+    pub bootstrap_expect_peers: u32,
+    /// `metastore.raft.bootstrap_peers`: every metastore unit as `host:9099` (IPv6 in brackets),
+    /// sorted.
+    pub bootstrap_peers: Vec<String>,
+    /// `metastore.raft.dir`: `<data path>/metastore/raft`.
+    pub dir: String,
+    /// `metastore.raft.snapshots_dir`: `<data path>/metastore/snapshots`.
+    pub snapshots_dir: String,
+}
+
+/// `query_backend` (v2): where the query-frontends reach the query-backends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryBackend {
+    /// `query_backend.address`: a gRPC target, `dns:///<host>:9095`, whose host is the headless
+    /// service of the first query-backend unit (its address without the first label:
+    /// `pyroscope-worker-0.pyroscope-worker-endpoints.m.svc` gives
+    /// `pyroscope-worker-endpoints.m.svc`), or that unit's address when it has a single label
+    /// or is an IP address. As the Canonical branch renders it: gRPC's client takes one target,
+    /// not a list, and DNS resolves the service to every query-backend pod.
+    pub address: String,
+}
+
+/// `segment_writer` (v2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentWriter {
+    /// `segment_writer.lifecycler`: its ring on memberlist (upstream defaults to consul), three
+    /// copies from [`REPLICATION_THRESHOLD`] segment-writers.
+    pub lifecycler: Lifecycler,
 }
 
 /// `memberlist`: the gossip cluster every worker joins.
@@ -533,8 +628,23 @@ impl PyroscopeConfig {
     /// - for [`Settings::pyroscope`]: `architecture_storage: v1` from 2.0 on, none before; each
     ///   duration in the grammar of its key, kept as the operator wrote it wherever that grammar
     ///   takes it (see [`Period::for_prometheus`] and [`Period::for_go`]).
+    ///
+    /// In v2 ([`Settings::architecture`], which must be the view's): no `compactor`, `ingester`,
+    /// `pyroscopedb` or `store_gateway`; the segment-writer ring on memberlist with its
+    /// replication factor from the segment-writer addresses; the metastore's Raft bootstrap
+    /// peers (`host:9099` of each metastore address) and their count, its client address and
+    /// directories under the data path; the query-backend's address ([`QueryBackend`]); the
+    /// retention as `limits.retention_period`.
     pub fn build(view: &ClusterView, settings: &Settings) -> Result<Self, ConfigError> {
         let release = settings.pyroscope;
+        let architecture = settings.architecture;
+        if architecture == Architecture::V2 && release.key(V2_ARCHITECTURE_KEY).is_none() {
+            let releases = pyroscope_cluster_release::releases_with_key(V2_ARCHITECTURE_KEY);
+            let releases = releases.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            return Err(ConfigError::Architecture { architecture, release, key: V2_ARCHITECTURE_KEY, releases });
+        }
+        let v1 = architecture == Architecture::V1;
+        let retention_key = if v1 { "limits.compactor_blocks_retention_period" } else { "limits.retention_period" };
         let duration_error = |setting, key, value: &Period, why, hint| ConfigError::Duration {
             setting,
             key,
@@ -544,13 +654,7 @@ impl PyroscopeConfig {
             hint,
         };
         let retention = settings.retention_period.for_prometheus().map_err(|why| {
-            duration_error(
-                "retention_period",
-                "limits.compactor_blocks_retention_period",
-                &settings.retention_period,
-                why,
-                PROMETHEUS_HINT,
-            )
+            duration_error("retention_period", retention_key, &settings.retention_period, why, PROMETHEUS_HINT)
         })?;
         let cleanup_interval = settings.compactor_cleanup_interval.for_go(ZeroAs::String, release).map_err(|why| {
             duration_error(
@@ -581,30 +685,35 @@ impl PyroscopeConfig {
         }
         let join_members =
             view.addresses().map(|address| address.with_port(ports.memberlist.get()).to_string()).collect();
+        let replicated = |role| Lifecycler {
+            ring: ReplicatedRing {
+                kvstore: KvStore::default(),
+                replication_factor: replication_factor(view.addresses_with(role).count()),
+            },
+        };
         Ok(Self {
             pyroscope: release,
             api: Api { base_url },
-            architecture_storage: release.has_architecture_storage().then_some(StorageArchitecture::V1),
-            compactor: Compactor { cleanup_interval, deletion_delay, sharding_ring: Ring::default() },
+            architecture_storage: release.has_architecture_storage().then_some(architecture),
+            compactor: v1.then(|| Compactor { cleanup_interval, deletion_delay, sharding_ring: Ring::default() }),
             distributor: Distributor { ring: Ring::default() },
-            ingester: Ingester {
-                lifecycler: Lifecycler {
-                    ring: ReplicatedRing {
-                        kvstore: KvStore::default(),
-                        replication_factor: replication_factor(view.addresses_with(Role::Ingester).count()),
-                    },
-                },
+            ingester: v1.then(|| Ingester { lifecycler: replicated(Role::Ingester) }),
+            limits: Limits {
+                compactor_blocks_retention_period: v1.then(|| retention.clone()),
+                retention_period: (!v1).then_some(retention),
             },
-            limits: Limits { compactor_blocks_retention_period: retention },
             memberlist: Memberlist { bind_port: ports.memberlist, join_members },
-            pyroscopedb: PyroscopeDb { data_path: settings.data_path.clone() },
+            metastore: (!v1).then(|| metastore(view, &settings.data_path)),
+            pyroscopedb: v1.then(|| PyroscopeDb { data_path: settings.data_path.clone() }),
+            query_backend: if v1 { None } else { view.addresses_with(Role::QueryBackend).next().map(query_backend) },
+            segment_writer: (!v1).then(|| SegmentWriter { lifecycler: replicated(Role::SegmentWriter) }),
             server: Server { http_listen_port: ports.http },
             storage: Storage { backend: StorageBackend::S3, s3 },
-            store_gateway: StoreGateway {
+            store_gateway: v1.then(|| StoreGateway {
                 sharding_ring: ShardingRing {
                     replication_factor: replication_factor(view.addresses_with(Role::StoreGateway).count()),
                 },
-            },
+            }),
         })
     }
 
@@ -624,6 +733,36 @@ impl PyroscopeConfig {
     pub fn from_yaml(text: &str) -> Result<Self, YamlError> {
         yaml::from_str(text)
     }
+}
+
+/// The `metastore` block of v2 for the metastore units of `view`.
+fn metastore(view: &ClusterView, data_path: &str) -> Metastore {
+    let addresses: Vec<&Address> = view.addresses_with(Role::Metastore).collect();
+    let with_port = |port: Port| addresses.iter().map(move |address| address.with_port(port.get()).to_string());
+    let clients: Vec<String> = with_port(GRPC_PORT).collect();
+    let bootstrap_peers: Vec<String> = with_port(RAFT_PORT).collect();
+    let data_path = data_path.trim_end_matches('/');
+    Metastore {
+        address: (!clients.is_empty()).then(|| clients.join(",")),
+        data_dir: format!("{data_path}/metastore/data"),
+        raft: Raft {
+            bootstrap_expect_peers: u32::try_from(bootstrap_peers.len().max(1)).unwrap_or(u32::MAX),
+            bootstrap_peers,
+            dir: format!("{data_path}/metastore/raft"),
+            snapshots_dir: format!("{data_path}/metastore/snapshots"),
+        },
+    }
+}
+
+/// The `query_backend` block of v2, from the first query-backend address (see [`QueryBackend`]).
+fn query_backend(first: &Address) -> QueryBackend {
+    let host = match (first.as_str().split_once('.'), first.kind()) {
+        (Some((_, service)), AddressKind::HostName) => {
+            Address::try_from(service.to_owned()).unwrap_or_else(|_| first.clone())
+        }
+        _ => first.clone(),
+    };
+    QueryBackend { address: format!("dns:///{}", host.with_port(GRPC_PORT.get())) }
 }
 
 fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {

@@ -142,15 +142,20 @@ mod view;
 
 use std::fmt;
 
-pub use coherence::{Coherence, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Shortfall};
+pub use coherence::{
+    Coherence, EvenMetastores, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Shortfall, V2_MINIMAL_DEPLOYMENT,
+    V2_RECOMMENDED_DEPLOYMENT, minimal_deployment, recommended_deployment,
+};
 pub use config::{
-    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, Ingester,
-    KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Ports, PyroscopeConfig, PyroscopeDb, REPLICATION_THRESHOLD,
-    ReplicatedRing, Ring, S3Settings, S3Storage, Server, Settings, ShardingRing, Storage, StorageArchitecture,
-    StorageBackend, StoreGateway, replication_factor,
+    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, GRPC_PORT,
+    Ingester, KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Metastore, Ports, PyroscopeConfig, PyroscopeDb,
+    QueryBackend, RAFT_PORT, REPLICATION_THRESHOLD, Raft, ReplicatedRing, Ring, S3Settings, S3Storage, SegmentWriter,
+    Server, Settings, ShardingRing, Storage, StorageArchitecture, StorageBackend, StoreGateway, replication_factor,
 };
 pub use period::{DurationValue, Period, PeriodError, ZeroAs};
 pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPorts};
+/// Re-exported: the storage architecture of a cluster.
+pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
 pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
@@ -175,12 +180,21 @@ pub struct Reconciliation {
 /// The configuration is published whether or not the cluster is coherent (as the Python
 /// coordinator does): workers that are ready can start while the rest of the cluster forms.
 pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> Reconciliation {
-    let view = ClusterView::gather(snapshot);
+    let view = ClusterView::gather_for(snapshot, settings.architecture);
     let coherence = Coherence::of(&view);
     let rendered = PyroscopeConfig::build(&view, settings).and_then(|config| Ok((config.to_yaml()?, config)));
     let (config, plan) = match rendered {
         Ok((yaml, config)) => {
-            let plan = PublishPlan::new(snapshot, &view, &extras.provider_app_data(yaml, settings));
+            let data = extras.provider_app_data(yaml, settings);
+            let architecture = settings.architecture;
+            let plan = match extras.worker_ports {
+                WorkerPorts::Settings if architecture != pyroscope_cluster_model::Architecture::V1 => {
+                    PublishPlan::with_worker_ports(snapshot, &view, &data, |report| {
+                        report.roles.as_ref().map(|roles| WorkerPorts::for_roles(settings, architecture, roles))
+                    })
+                }
+                _ => PublishPlan::new(snapshot, &view, &data),
+            };
             (Ok(config), Some(plan))
         }
         Err(err) => (Err(err), None),

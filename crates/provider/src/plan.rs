@@ -9,9 +9,11 @@ use pyroscope_cluster_model::{
 };
 use serde::Deserialize;
 
-use crate::config::Settings;
+use pyroscope_cluster_model::{Architecture, Role, Roles};
+
+use crate::config::{GRPC_PORT, RAFT_PORT, Settings};
 use crate::snapshot::{Redacted, RelationId, Snapshot, WorkerRelation};
-use crate::view::ClusterView;
+use crate::view::{ClusterView, RelationReport};
 
 /// The TLS material the workers use. Sent only whole: a worker uses TLS only when it has all
 /// three.
@@ -48,8 +50,8 @@ pub struct Extras {
     pub workload_tracing_receivers: Option<StringMap>,
     /// Prometheus remote-write endpoints for the workers' metrics. Default: not published.
     pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
-    /// The ports the workers open. The same for every worker app, whatever its role, so that
-    /// every relation gets the same bytes. Default: the settings' ports, memberlist first.
+    /// The ports the workers open. Default: the settings' ports, memberlist first, the same for
+    /// every worker app in v1; in v2, per relation, after its roles ([`WorkerPorts::Settings`]).
     pub worker_ports: WorkerPorts,
     /// TLS for the workers. Default: none.
     pub tls: Option<Tls>,
@@ -90,7 +92,11 @@ pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum WorkerPorts {
     /// The ports of [`Settings::ports`], memberlist first (`[7946, 4040]` by default), as the
-    /// Canonical coordinator publishes for every role (`coordinator/src/charm.py`).
+    /// Canonical coordinator publishes for every role (`coordinator/src/charm.py`). In v2, per
+    /// relation, as the Canonical branch `feat/pyroscope-v2` (`coordinator/src/charm.py`,
+    /// `_worker_ports(role)`) publishes them: those two and gRPC (`[7946, 4040, 9095]`) for every
+    /// worker app, and Raft's 9099 after them when its roles include `metastore` or `all`
+    /// ([`WorkerPorts::for_roles`]).
     #[default]
     Settings,
     /// Exactly these ports (none, when the list is empty). A list in a reconcile input.
@@ -106,6 +112,22 @@ impl<'de> Deserialize<'de> for WorkerPorts {
             Some(ports) => WorkerPorts::Exactly(ports),
             None => WorkerPorts::Unpublished,
         })
+    }
+}
+
+impl WorkerPorts {
+    /// The ports [`WorkerPorts::Settings`] gives a worker app of `roles` in `architecture`: in
+    /// v1 the settings' (memberlist, HTTP) whatever the roles; in v2 those, gRPC, and Raft when
+    /// the roles include `metastore` or `all`.
+    pub fn for_roles(settings: &Settings, architecture: Architecture, roles: &Roles) -> Vec<Port> {
+        let mut ports = settings.ports.to_vec();
+        if architecture == Architecture::V2 {
+            ports.push(GRPC_PORT);
+            if roles.contains(Role::Metastore) || roles.contains(Role::All) {
+                ports.push(RAFT_PORT);
+            }
+        }
+        ports
     }
 }
 
@@ -160,11 +182,15 @@ pub struct RelationWrite {
 /// ready relation the keys to set and to delete against what it holds now. Relations that are not
 /// ready get nothing.
 ///
-/// Every ready relation ends up with the same bytes. `Debug` shows keys and sizes, not values:
+/// Every ready relation ends up with the same bytes, but for `worker_ports` when it is per
+/// relation ([`PublishPlan::with_worker_ports`], v2): then the databags differ in that key only,
+/// and `worker_config` is the same text everywhere. `Debug` shows keys and sizes, not values:
 /// `worker_config` holds S3 credentials.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct PublishPlan {
     databag: RawDatabag,
+    /// The relations whose databag is not `databag` (their own `worker_ports`).
+    own: BTreeMap<RelationId, RawDatabag>,
     writes: Vec<RelationWrite>,
 }
 
@@ -173,20 +199,51 @@ impl PublishPlan {
     /// gathered from `snapshot` (whose [`published`](WorkerRelation::published) databags the writes
     /// are computed against).
     pub fn new(snapshot: &Snapshot, view: &ClusterView, data: &ProviderAppData) -> Self {
+        Self::with_worker_ports(snapshot, view, data, |_| None)
+    }
+
+    /// As [`new`](Self::new), but `worker_ports(report)` gives a ready relation its own
+    /// `worker_ports` (`None`: `data`'s). Each distinct list is encoded once; nothing but
+    /// `worker_ports` differs between the relations' databags.
+    pub fn with_worker_ports(
+        snapshot: &Snapshot,
+        view: &ClusterView,
+        data: &ProviderAppData,
+        worker_ports: impl Fn(&RelationReport) -> Option<Vec<Port>>,
+    ) -> Self {
         let databag = data.encode();
         let published: BTreeMap<RelationId, &WorkerRelation> =
             snapshot.relations.iter().map(|relation| (relation.id, relation)).collect();
-        let writes = view
-            .ready_relations()
-            .filter_map(|report| published.get(&report.id))
-            .map(|relation| diff(relation.id, &relation.published, &databag))
-            .collect();
-        Self { databag, writes }
+        let mut encoded: BTreeMap<Vec<Port>, RawDatabag> = BTreeMap::new();
+        let mut own = BTreeMap::new();
+        let mut writes = Vec::new();
+        for report in view.ready_relations() {
+            let Some(relation) = published.get(&report.id) else { continue };
+            let want = match worker_ports(report).filter(|ports| Some(ports) != data.worker_ports.as_ref()) {
+                None => &databag,
+                Some(ports) => {
+                    let bag = encoded.entry(ports).or_insert_with_key(|ports| {
+                        ProviderAppData { worker_ports: Some(ports.clone()), ..data.clone() }.encode()
+                    });
+                    own.insert(report.id, bag.clone());
+                    &own[&report.id]
+                }
+            };
+            writes.push(diff(relation.id, &relation.published, want));
+        }
+        Self { databag, own, writes }
     }
 
-    /// The provider app databag every ready relation must hold.
+    /// The provider app databag every ready relation must hold, but those with their own
+    /// `worker_ports` ([`databag_for`](Self::databag_for)).
     pub fn databag(&self) -> &RawDatabag {
         &self.databag
+    }
+
+    /// The provider app databag `relation` must hold: [`databag`](Self::databag), or the same
+    /// with its own `worker_ports`.
+    pub fn databag_for(&self, relation: RelationId) -> &RawDatabag {
+        self.own.get(&relation).unwrap_or(&self.databag)
     }
 
     /// One entry per ready relation, sorted by relation ID, including those that need no write.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use pyroscope_cluster_model::{
-    Address, DatabagModel, DecodeError, JujuTopology, RequirerAppData, RequirerUnitData, Role, Roles,
+    Address, Architecture, DatabagModel, DecodeError, JujuTopology, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 
 use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
@@ -29,6 +29,15 @@ pub enum Reason {
         #[source]
         error: DecodeError,
     },
+    /// The worker app declares roles of the other storage architecture than the coordinator's:
+    /// its units are not part of this cluster.
+    #[error("{} not of the {architecture} storage architecture this coordinator runs", RoleList(roles))]
+    OtherArchitecture {
+        /// The roles that are not of `architecture`, sorted.
+        roles: Vec<Role>,
+        /// The coordinator's architecture.
+        architecture: Architecture,
+    },
     /// The snapshot holds more than one relation with this ID (Juju never does: the snapshot was
     /// built wrongly), so which one to publish to is unknown.
     #[error("the snapshot holds {count} relations with this ID; build it with one entry per relation")]
@@ -36,6 +45,22 @@ pub enum Reason {
         /// How many relations have the ID.
         count: usize,
     },
+}
+
+/// `role querier is` or `roles querier, ingester are`.
+struct RoleList<'a>(&'a [Role]);
+
+impl fmt::Display for RoleList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.len() == 1 { "role " } else { "roles " })?;
+        for (i, role) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(role.as_str())?;
+        }
+        f.write_str(if self.0.len() == 1 { " is" } else { " are" })
+    }
 }
 
 /// One reason why one worker relation is not ready, naming the relation and the worker app.
@@ -95,14 +120,14 @@ pub struct Worker {
 struct RoleSet(u128);
 
 impl RoleSet {
-    /// The bit of `role`; none for a role beyond the 128th of [`Role::KNOWN`] (the model has ten),
+    /// The bit of `role`; none for a role beyond the 128th of [`Role::KNOWN`] (the model has fourteen),
     /// or not in it, which is then never counted.
     fn bit(role: Role) -> u128 {
         Role::KNOWN.iter().position(|known| *known == role).and_then(|i| 1u128.checked_shl(i as u32)).unwrap_or(0)
     }
 
-    fn of(roles: &Roles) -> Self {
-        Self(roles.expanded().into_iter().fold(0, |set, role| set | Self::bit(role)))
+    fn of(roles: &Roles, architecture: Architecture) -> Self {
+        Self(roles.expanded_for(architecture).into_iter().fold(0, |set, role| set | Self::bit(role)))
     }
 
     fn contains(self, role: Role) -> bool {
@@ -132,6 +157,7 @@ struct Member {
 /// on the order of the snapshot's relations or units.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClusterView {
+    architecture: Architecture,
     relations: Vec<RelationReport>,
     workers: Vec<Worker>,
     members: Vec<Member>,
@@ -139,20 +165,28 @@ pub struct ClusterView {
 }
 
 impl ClusterView {
-    /// Decodes every databag of the snapshot and gathers the cluster.
+    /// Decodes every databag of the snapshot and gathers a cluster of Pyroscope's v1 storage
+    /// architecture ([`gather_for`](Self::gather_for) with [`Architecture::V1`]).
     pub fn gather(snapshot: &Snapshot) -> Self {
+        Self::gather_for(snapshot, Architecture::V1)
+    }
+
+    /// Decodes every databag of the snapshot and gathers a cluster of `architecture`: `all`
+    /// stands for its roles, and a worker app that declares a role of the other architecture is
+    /// not ready ([`Reason::OtherArchitecture`]) and none of its units count.
+    pub fn gather_for(snapshot: &Snapshot, architecture: Architecture) -> Self {
         let mut relations: Vec<&WorkerRelation> = snapshot.relations.iter().collect();
         relations.sort_unstable();
 
         let units = snapshot.relations.iter().map(|relation| relation.units.len()).sum();
-        let mut view = ClusterView { workers: Vec::with_capacity(units), ..ClusterView::default() };
+        let mut view = ClusterView { architecture, workers: Vec::with_capacity(units), ..ClusterView::default() };
         let mut worker_roles: Vec<RoleSet> = Vec::with_capacity(units);
         let mut counts = vec![0usize; Role::KNOWN.len()];
         for (i, relation) in relations.iter().enumerate() {
             let same_id = |other: &&&WorkerRelation| other.id == relation.id;
             let duplicates = relations[..i].iter().rev().take_while(same_id).count()
                 + relations[i + 1..].iter().take_while(same_id).count();
-            let (report, roles) = gather_relation(relation, duplicates, &mut view.workers);
+            let (report, roles) = gather_relation(relation, duplicates, architecture, &mut view.workers);
             if let Some(roles) = roles {
                 worker_roles.resize(view.workers.len(), roles);
                 for (role, count) in Role::KNOWN.iter().zip(&mut counts) {
@@ -171,6 +205,11 @@ impl ClusterView {
             .collect();
         view.members = members(&view.workers, &worker_roles);
         view
+    }
+
+    /// The storage architecture the cluster was gathered for.
+    pub fn architecture(&self) -> Architecture {
+        self.architecture
     }
 
     /// Every worker relation, sorted by ID.
@@ -217,11 +256,12 @@ impl ClusterView {
     }
 
     /// The addresses (sorted, de-duplicated) of the units that run `role`; for a meta-role, the
-    /// units that run every role it stands for.
+    /// units that run every role it stands for in the view's architecture.
     pub fn addresses_with(&self, role: Role) -> impl Iterator<Item = &Address> {
+        let architecture = self.architecture;
         self.members
             .iter()
-            .filter(move |member| member.roles.contains_all(role.expand()))
+            .filter(move |member| member.roles.contains_all(role.expand_for(architecture)))
             .map(|member| &self.workers[member.worker].address)
     }
 
@@ -249,6 +289,7 @@ impl ClusterView {
 fn gather_relation(
     relation: &WorkerRelation,
     duplicates: usize,
+    architecture: Architecture,
     workers: &mut Vec<Worker>,
 ) -> (RelationReport, Option<RoleSet>) {
     let mut reasons = Vec::new();
@@ -265,7 +306,15 @@ fn gather_relation(
     if relation.units.is_empty() {
         reasons.push(Reason::NoUnits);
     }
-    let counted = roles.as_ref().filter(|_| duplicates == 0).map(RoleSet::of);
+    let foreign = roles.as_ref().map(|roles| roles.foreign_to(architecture)).unwrap_or_default();
+    let of_this_architecture = foreign.is_empty();
+    if !of_this_architecture {
+        reasons.push(Reason::OtherArchitecture { roles: foreign, architecture });
+    }
+    let counted = roles
+        .as_ref()
+        .filter(|_| duplicates == 0 && of_this_architecture)
+        .map(|roles| RoleSet::of(roles, architecture));
     let mut valid_units = 0;
     for (unit, databag) in &relation.units {
         match RequirerUnitData::decode(databag) {

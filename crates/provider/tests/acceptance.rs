@@ -68,7 +68,7 @@ fn test3_imposter_role_gets_nothing() {
         &outcome,
         "relation 1 (pyroscope-worker) is not ready: invalid requirer app databag: key `role` = \"\\\"imposter\\\"\": \
          is not a valid role list: unknown role \"imposter\" (known roles: all, querier, query-frontend, \
-         query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles)",
+         query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)",
     );
 }
 

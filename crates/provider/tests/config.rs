@@ -49,6 +49,7 @@ fn recommended_cluster() -> Vec<WorkerRelation> {
 fn full_settings() -> Settings {
     Settings {
         pyroscope: PyroscopeRelease::default(),
+        architecture: pyroscope_cluster_model::Architecture::V1,
         external_url: Some("https://cos.example/cos-pyroscope".to_owned()),
         s3: S3Settings { region: Some("eu-west-1".to_owned()), insecure: Some(false), ..settings().s3 },
         retention_period: "30d".parse().unwrap(),
@@ -211,8 +212,8 @@ fn replication_factors_follow_unit_counts() {
             worker(2, "s", "store-gateway", store_gateways),
         ]));
         let config = PyroscopeConfig::build(&view, &settings()).unwrap();
-        let got =
-            (config.ingester.lifecycler.ring.replication_factor, config.store_gateway.sharding_ring.replication_factor);
+        let (ingester, store_gateway) = (config.ingester.expect("v1"), config.store_gateway.expect("v1"));
+        let got = (ingester.lifecycler.ring.replication_factor, store_gateway.sharding_ring.replication_factor);
         assert_eq!(got, want, "{ingesters} ingesters, {store_gateways} store-gateways");
     }
 }

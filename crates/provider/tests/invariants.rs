@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use pyroscope_cluster_model::strategies::{self, text};
 use pyroscope_cluster_model::{
-    Address, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles,
+    Address, Architecture, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 use pyroscope_cluster_provider::{
     Extras, Period, Ports, PyroscopeConfig, PyroscopeRelease, RelationId, S3Settings, Settings, Snapshot,
@@ -201,6 +201,7 @@ fn settings() -> impl Strategy<Value = Settings> {
         )| {
             Settings {
                 pyroscope,
+                architecture: Architecture::V1,
                 external_url,
                 s3,
                 retention_period,
@@ -315,8 +316,8 @@ proptest! {
         prop_assert_eq!(outcome.view.units_by_role(), &expected.units_by_role);
         let config = outcome.config.expect("complete settings");
         let factor = |role| if expected.addresses_by_role.get(&role).map_or(0, BTreeSet::len) >= 3 { 3 } else { 1 };
-        prop_assert_eq!(config.ingester.lifecycler.ring.replication_factor, factor(Role::Ingester));
-        prop_assert_eq!(config.store_gateway.sharding_ring.replication_factor, factor(Role::StoreGateway));
+        prop_assert_eq!(config.ingester.as_ref().expect("v1").lifecycler.ring.replication_factor, factor(Role::Ingester));
+        prop_assert_eq!(config.store_gateway.as_ref().expect("v1").sharding_ring.replication_factor, factor(Role::StoreGateway));
         prop_assert_eq!(outcome.coherence.is_coherent(), Role::CORE.iter().all(|role| expected.units_by_role.contains_key(role)));
     }
 

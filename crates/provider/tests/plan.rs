@@ -224,7 +224,7 @@ fn inputs_read_from_json() {
     let config = outcome.config.expect("complete settings");
     assert_eq!(config.memberlist.join_members, ["w-0.w-endpoints:7946"]);
     assert_eq!(config.server.http_listen_port.get(), 8080);
-    assert_eq!(config.limits.compactor_blocks_retention_period.to_string(), "30d");
+    assert_eq!(config.limits.compactor_blocks_retention_period.as_ref().expect("v1").to_string(), "30d");
     assert_eq!(outcome.plan.expect("a plan").databag()["worker_ports"], "[8080, 7946]");
     let err =
         serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"retention_period": "1.5x"}"#).unwrap_err();

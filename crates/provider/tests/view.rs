@@ -140,7 +140,7 @@ relation 3 (backend) is not ready: unit backend/1: invalid requirer unit databag
 relation 3 (backend) is not ready: unit backend/2: invalid requirer unit databag: key `address` = "\"backend-2:7946\"": is not a valid address: address has brackets or a port; give the bare host name or IP (the port is added by the coordinator)
 relation 3 (backend) is not ready: unit backend/3: invalid requirer unit databag: key `juju_topology` = "{application: w}": is not valid: key must be a string at line 1 column 2
 relation 4 (lonely) is not ready: no worker unit has joined the relation yet
-relation 5 (spaced) is not ready: invalid requirer app databag: key `role` = "\"querier, ingester\"": is not a valid role list: unknown role " ingester" (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles)
+relation 5 (spaced) is not ready: invalid requirer app databag: key `role` = "\"querier, ingester\"": is not a valid role list: unknown role " ingester" (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)
 relation 6 (unquoted) is not ready: invalid requirer app databag: key `role` = "querier": is not valid: expected value at line 1 column 1
 relation 6 (unquoted) is not ready: unit unquoted/0: invalid requirer unit databag: key `juju_topology` is missing; key `address` is missing
 addresses: backend-0.backend-endpoints fd00::1 read-0.read-endpoints read-1.read-endpoints

@@ -2,10 +2,13 @@
 
 use std::fmt;
 
-use pyroscope_cluster_model::Roles;
+use pyroscope_cluster_model::{Address, Architecture, Role, Roles};
 
 /// The Pyroscope program, looked up in `PATH`.
 pub const PROGRAM: &str = "pyroscope";
+
+/// The metastores' Raft port in v2 (`-metastore.raft.bind-address=:9099`).
+pub const RAFT_PORT: u16 = 9099;
 
 /// `pyroscope -config.file=<path> -target=<roles>`: how a worker runs Pyroscope.
 ///
@@ -27,6 +30,30 @@ impl Command {
             format!("-target={}", roles.to_sorted_string()),
         ];
         Self { argv }
+    }
+
+    /// The command for a worker of `architecture` (its configuration's, see
+    /// [`WorkerConfig::architecture`](crate::WorkerConfig::architecture)) at `address`: in v1,
+    /// [`Command::new`]; in v2 also `-architecture.storage=v2`, and on a metastore unit (roles
+    /// with `metastore` or `all`) its Raft identity, as the Canonical branch `feat/pyroscope-v2`
+    /// runs it: `-metastore.raft.server-id=<address>`,
+    /// `-metastore.raft.advertise-address=<address>:9099`, `-metastore.raft.bind-address=:9099`.
+    /// The server ID is the address without the port because that is the ID Pyroscope gives each
+    /// of the coordinator's `metastore.raft.bootstrap_peers` (`host:9099`: grafana/pyroscope
+    /// v2.2.1, `pkg/metastore/discovery/parse.go`, `ParsePeer`); its own ID must be one of them.
+    pub fn for_worker(config_file: &str, roles: &Roles, architecture: Architecture, address: &Address) -> Self {
+        let mut command = Self::new(config_file, roles);
+        if architecture == Architecture::V2 {
+            command.argv.push(format!("-architecture.storage={architecture}"));
+            if roles.contains(Role::Metastore) || roles.contains(Role::All) {
+                command.argv.extend([
+                    format!("-metastore.raft.server-id={address}"),
+                    format!("-metastore.raft.advertise-address={}", address.with_port(RAFT_PORT)),
+                    format!("-metastore.raft.bind-address=:{RAFT_PORT}"),
+                ]);
+            }
+        }
+        command
     }
 
     /// The program and its arguments, for an `exec`-style API.
@@ -80,6 +107,37 @@ mod tests {
         assert_eq!(command.program(), "pyroscope");
         assert_eq!(command.args(), &argv[1..]);
         assert_eq!(command.to_string(), line);
+    }
+
+    #[track_caller]
+    fn check_v2(roles: &str, address: &str, extra: &[&str]) {
+        let address: Address = address.to_owned().try_into().unwrap();
+        let roles: Roles = roles.parse().unwrap();
+        let v1 = Command::for_worker("/c.yaml", &roles, Architecture::V1, &address);
+        assert_eq!(v1, Command::new("/c.yaml", &roles), "v1 adds nothing");
+        let v2 = Command::for_worker("/c.yaml", &roles, Architecture::V2, &address);
+        let mut want = Command::new("/c.yaml", &roles).argv;
+        want.push("-architecture.storage=v2".into());
+        want.extend(extra.iter().map(|arg| arg.to_string()));
+        assert_eq!(v2.argv(), want);
+    }
+
+    #[test]
+    fn v2_command_table() {
+        let raft = |id: &str, advertise: &str| {
+            [
+                format!("-metastore.raft.server-id={id}"),
+                format!("-metastore.raft.advertise-address={advertise}"),
+                "-metastore.raft.bind-address=:9099".to_owned(),
+            ]
+        };
+        check_v2("segment-writer", "w-0.w-endpoints", &[]);
+        check_v2("query-backend,distributor", "10.0.0.1", &[]);
+        let metastore = raft("w-0.w-endpoints", "w-0.w-endpoints:9099");
+        check_v2("metastore", "w-0.w-endpoints", &metastore.each_ref().map(String::as_str));
+        check_v2("all", "w-0.w-endpoints", &metastore.each_ref().map(String::as_str));
+        let v6 = raft("fd00::1", "[fd00::1]:9099");
+        check_v2("metastore,segment-writer", "fd00::1", &v6.each_ref().map(String::as_str));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use pyroscope_cluster_model::ErrorChain;
+use pyroscope_cluster_model::{Architecture, ErrorChain};
 use pyroscope_cluster_model::yaml::{self, YamlError};
 use serde_json::{Map, Value};
 
@@ -15,7 +15,16 @@ use serde_json::{Map, Value};
 /// ring; once a process is in the ring, gossip keeps its view of the members up to date, and a
 /// running process never reads the list again. The coordinator rewrites the list whenever a worker
 /// unit comes or goes, so restarting on it would restart the whole cluster on every scale event.
-pub const RESTART_FREE_KEYS: &[&str] = &["memberlist.join_members"];
+///
+/// v2: `metastore.raft.bootstrap_peers` and `metastore.raft.bootstrap_expect_peers` are read only
+/// to bootstrap a Raft group, by a metastore that starts with no Raft state (grafana/pyroscope
+/// v2.2.1, `pkg/metastore/raftnode/node.go`, `Node.Init`: `bootstrap()` only when
+/// `!raft.HasExistingState`); a running metastore is in its group already. A metastore scale
+/// also changes `metastore.address`, which every v2 client reads once, at start (a static list:
+/// `pkg/metastore/discovery/parse.go`, `NewDiscovery`), so it restarts every worker all the same:
+/// only the bootstrap keys are free.
+pub const RESTART_FREE_KEYS: &[&str] =
+    &["memberlist.join_members", "metastore.raft.bootstrap_expect_peers", "metastore.raft.bootstrap_peers"];
 
 const JOIN_MEMBERS: [&str; 2] = ["memberlist", "join_members"];
 
@@ -78,6 +87,15 @@ impl WorkerConfig {
     pub fn get(&self, path: &[&str]) -> Option<&Value> {
         let (first, rest) = path.split_first()?;
         rest.iter().try_fold(self.tree.get(*first)?, |value, key| value.as_object()?.get(*key))
+    }
+
+    /// The storage architecture the configuration is for: `v2` when `architecture_storage` is
+    /// `v2`, else (`v1`, absent on 1.x, or anything else) `v1`.
+    pub fn architecture(&self) -> Architecture {
+        match self.get(&["architecture_storage"]).and_then(Value::as_str) {
+            Some("v2") => Architecture::V2,
+            _ => Architecture::V1,
+        }
     }
 
     /// The gossip members (`memberlist.join_members`) as listed, e.g. `worker-0.worker-endpoints:7946`;
@@ -196,7 +214,7 @@ impl ConfigChange {
         if !restart.is_empty() {
             return Self::RewriteAndRestart { reason: RestartReason::Changed { keys: restart } };
         }
-        if running.join_members().is_empty() {
+        if free.iter().any(|key| *key == JOIN_MEMBERS.join(".")) && running.join_members().is_empty() {
             return Self::RewriteAndRestart { reason: RestartReason::StartedWithoutMembers };
         }
         Self::Rewrite { keys: free }
@@ -428,6 +446,41 @@ storage:
             "memberlist: {join_members: [b:7946]}",
             "restart only `memberlist.join_members` changed, but Pyroscope started with no member to join, so it is alone in its ring",
         );
+    }
+
+    /// A v2 configuration with these metastores, as the coordinator renders it.
+    fn v2(metastores: &[&str]) -> String {
+        let peers: Vec<String> = metastores.iter().map(|m| format!("{m}:9099")).collect();
+        let address: Vec<String> = metastores.iter().map(|m| format!("{m}:9095")).collect();
+        format!(
+            "architecture_storage: v2\nmemberlist:\n  join_members: [{m}]\nmetastore:\n  address: {a}\n  raft:\n    \
+             bootstrap_expect_peers: {n}\n    bootstrap_peers: [{p}]\n",
+            m = metastores.iter().map(|m| format!("{m}:7946")).collect::<Vec<_>>().join(", "),
+            a = address.join(","),
+            n = metastores.len(),
+            p = peers.join(", "),
+        )
+    }
+
+    #[test]
+    fn v2_metastore_scale() {
+        let (three, five) = (v2(&["m-0", "m-1", "m-2"]), v2(&["m-0", "m-1", "m-2", "m-3", "m-4"]));
+        check(Some(&three), &three, "unchanged");
+        // A metastore scale: the Raft bootstrap keys alone would not restart, but every client
+        // reads `metastore.address` only at start.
+        check(Some(&three), &five, "restart changed: `metastore.address`");
+        let same_address = five.replace("m-0:9095,m-1:9095,m-2:9095,m-3:9095,m-4:9095", "m-0:9095,m-1:9095,m-2:9095");
+        check(
+            Some(&three),
+            &same_address,
+            "rewrite memberlist.join_members metastore.raft.bootstrap_expect_peers metastore.raft.bootstrap_peers",
+        );
+        let no_members = three.replace("join_members: [m-0:7946, m-1:7946, m-2:7946]", "join_members: []");
+        let peers_only = no_members.replace("bootstrap_expect_peers: 3", "bootstrap_expect_peers: 1");
+        check(Some(&no_members), &peers_only, "rewrite metastore.raft.bootstrap_expect_peers");
+        let v1: WorkerConfig = BASE.parse().unwrap();
+        assert_eq!(v1.architecture(), Architecture::V1);
+        assert_eq!(three.parse::<WorkerConfig>().unwrap().architecture(), Architecture::V2);
     }
 
     #[test]

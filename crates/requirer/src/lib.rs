@@ -136,7 +136,7 @@ mod config;
 mod coordinator;
 mod publish;
 
-pub use command::{Command, PROGRAM};
+pub use command::{Command, PROGRAM, RAFT_PORT};
 pub use config::{ConfigChange, ConfigError, RESTART_FREE_KEYS, RestartReason, WorkerConfig};
 pub use coordinator::{
     ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, Seen, ThisWorker, Tls, WorkerPorts,

@@ -174,8 +174,7 @@ mod tests {
             Err(
                 "option `role-imposter` is true, but names no role: unknown role \"imposter\" (known roles: all, querier, \
                  query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, \
-                 tenant-settings, ad-hoc-profiles)",
-            ),
+                 tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)"),
         );
     }
 

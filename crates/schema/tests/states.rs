@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// What the model's decoder says of an unknown role, after the role.
 const KNOWN: &str = " (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, \
-                     compactor, store-gateway, tenant-settings, ad-hoc-profiles)";
+                     compactor, store-gateway, tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)";
 
 /// The problems `validate_relation_state` finds, one line each, or nothing.
 fn issues(state: &Value, form: Form) -> Vec<String> {

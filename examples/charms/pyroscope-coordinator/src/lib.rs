@@ -22,6 +22,9 @@ const PERIOD_OPTIONS: [&str; 3] = ["retention_period", "deletion_delay", "cleanu
 /// The option that names the Pyroscope release the workers run.
 pub const RELEASE_OPTION: &str = "pyroscope_release";
 
+/// The option that names the storage architecture (`v1` or `v2`).
+pub const ARCHITECTURE_OPTION: &str = "architecture";
+
 /// What one hook decided, for a test or the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -33,8 +36,8 @@ pub struct Outcome {
     pub written: Vec<String>,
 }
 
-/// The coordinator's settings from its config: the periods and the workers' Pyroscope release
-/// (each error names the option and its value).
+/// The coordinator's settings from its config: the periods, the workers' Pyroscope release and
+/// the storage architecture (each error names the option and its value).
 pub fn settings_from_config(config: &serde_json::Map<String, serde_json::Value>) -> Result<Settings, Vec<String>> {
     let mut settings = Settings::default();
     let mut problems = Vec::new();
@@ -55,6 +58,12 @@ pub fn settings_from_config(config: &serde_json::Map<String, serde_json::Value>)
         match text.parse() {
             Ok(release) => settings.pyroscope = release,
             Err(err) => problems.push(format!("option {RELEASE_OPTION} = {text:?}: {}", error_chain(&err))),
+        }
+    }
+    if let Some(value) = config.get(ARCHITECTURE_OPTION) {
+        match serde_json::from_value(value.clone()) {
+            Ok(architecture) => settings.architecture = architecture,
+            Err(_) => problems.push(format!("option {ARCHITECTURE_OPTION} = {value}: is not one of \"v1\", \"v2\"")),
         }
     }
     if problems.is_empty() { Ok(settings) } else { Err(problems) }

@@ -244,7 +244,8 @@ fn reconcile<R: Runner>(
             }
         }
     }
-    let command = Command::new(&config_file.to_string_lossy(), &roles);
+    let architecture = data.config().architecture();
+    let command = Command::for_worker(&config_file.to_string_lossy(), &roles, architecture, &announcement.address);
     let running = io("reading the service", workload.running())?;
     if change.needs_restart() || running.as_deref() != Some(command.argv()) {
         tools.log(LogLevel::Info, &format!("(re)starting Pyroscope: {change}"))?;
