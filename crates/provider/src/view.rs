@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use pyroscope_cluster_model::{
-    Address, DatabagModel, DecodeError, JujuTopology, RequirerAppData, RequirerUnitData, Role, Roles,
+    Address, DatabagModel, DecodeError, JujuTopology, Problem, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 
 use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
@@ -36,6 +36,22 @@ pub enum Reason {
         /// How many relations have the ID.
         count: usize,
     },
+}
+
+impl Reason {
+    /// Whether a person must act: the data is there but invalid (or the snapshot is wrong).
+    /// `false` when data is only not there yet: no unit has joined, or a databag lacks a key it
+    /// needs and has no invalid one (a unit or the app's leader has not published yet); the
+    /// coordinator then waits.
+    pub fn needs_action(&self) -> bool {
+        let missing_only =
+            |error: &DecodeError| error.problems.iter().all(|problem| matches!(problem.problem, Problem::Missing));
+        match self {
+            Reason::NoUnits => false,
+            Reason::AppData(error) | Reason::UnitData { error, .. } => !missing_only(error),
+            Reason::DuplicateRelation { .. } => true,
+        }
+    }
 }
 
 /// One reason why one worker relation is not ready, naming the relation and the worker app.
