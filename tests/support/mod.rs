@@ -327,7 +327,11 @@ pub fn scenario<E: Executor>(model: &mut Model<E>, sandbox: &Sandbox, readers: u
     let configs: Vec<Option<String>> = units(&model.state, "read").iter().map(|u| sandbox.config(u)).collect();
     model.settle().unwrap();
     let status = &model.state.apps["pyroscope"].units[&second].status;
-    assert!(status.message.contains(&format!("not ready: relation {bad} (imposter)")), "{status}");
+    assert_eq!(status.name, "blocked", "{status}");
+    assert!(
+        status.message.contains(&format!("get no config (1 invalid); first: relation {bad} (imposter)")),
+        "{status}"
+    );
     assert!(published(&model.state, bad).is_empty(), "nothing published to a relation that is not ready");
     let after: Vec<Option<String>> = units(&model.state, "read").iter().map(|u| sandbox.config(u)).collect();
     assert_eq!(after, configs);

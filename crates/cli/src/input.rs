@@ -1,6 +1,6 @@
 //! Reading the input of a verb: a file, or standard input for `-` or no file.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read, Write};
 
 use pyroscope_cluster_model::yaml;
 use serde::de::DeserializeOwned;
@@ -37,7 +37,17 @@ impl Source {
     pub(crate) fn read(&self) -> Result<String, Failure> {
         let mut bytes = Vec::new();
         let read = match self {
-            Source::Stdin => std::io::stdin().lock().read_to_end(&mut bytes).map(drop),
+            Source::Stdin => {
+                let stdin = std::io::stdin();
+                if stdin.is_terminal() {
+                    // Not a silent wait: a person who forgot the FILE learns what is expected.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "pyroscope-cluster: reading standard input (give a FILE, or end the input with Ctrl-D)"
+                    );
+                }
+                stdin.lock().read_to_end(&mut bytes).map(drop)
+            }
             Source::File(path) => std::fs::read(path).map(|content| bytes = content),
         };
         read.map_err(|err| Failure::usage(format!("{}: cannot read: {err}", self.name())))?;
@@ -49,11 +59,15 @@ impl Source {
 
 /// Reads YAML or JSON: JSON (an object or a list at the top) with the JSON parser, which is much
 /// faster on large inputs, and anything else as YAML, of which JSON is a subset. The error is the
-/// parser's, with its line and column.
+/// parser's, with its line and column. Empty input, and a YAML tag (`!!python/object`), are
+/// errors: neither is ever what a person meant.
 pub(crate) fn parse_yaml_or_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    if text.trim().is_empty() {
+        return Err("the input is empty".to_owned());
+    }
     if text.trim_start().starts_with(['{', '[']) {
         serde_json::from_str(text).map_err(|err| err.to_string())
     } else {
-        yaml::from_str(text).map_err(|err| err.to_string())
+        yaml::from_str_untagged(text).map_err(|err| err.to_string())
     }
 }

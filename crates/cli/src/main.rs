@@ -3,6 +3,7 @@
 //! A thin shell over the workspace's crates: it parses input formats and prints; every decision
 //! is made by the libraries. Exit status: 0 success, 1 invalid input, 2 usage error.
 
+mod capture;
 mod input;
 mod reconcile;
 mod validate;
@@ -20,7 +21,8 @@ use crate::input::Source;
 /// Inspect, validate and simulate the Juju `pyroscope_cluster` relation.
 ///
 /// Every verb reads FILE, or standard input when FILE is `-` or not given.
-/// Exit status: 0 success, 1 invalid input, 2 usage error (including an unreadable FILE).
+/// Exit status: 0 success, 1 invalid input (or output that cannot be written), 2 usage error
+/// (including an unreadable FILE), 3 `reconcile --check` on a status that is not active.
 #[derive(Debug, Parser)]
 #[command(name = "pyroscope-cluster", version, about, long_about)]
 struct Cli {
@@ -40,6 +42,10 @@ enum Command {
         databag: DatabagArg,
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
+        /// `json` (default; what `encode` reads), or `text` for a person: `worker_config` shown
+        /// as the YAML it holds.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
     },
     /// Encode what `decode` prints back into a raw databag, each value written byte for byte as
     /// the Python peer (`coordinated-workers`) writes it.
@@ -60,14 +66,26 @@ enum Command {
     /// `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of `{id, app, app_data,
     /// units: {unit-name: databag}, published}` with raw databags.
     Reconcile {
-        /// The input file; `-` or nothing for standard input.
-        file: Option<PathBuf>,
+        /// The input file (`-` or nothing for standard input): a reconcile input, or the output
+        /// of `juju show-unit <coordinator leader> --format yaml` (several files: several units,
+        /// merged; the one with `leader: true` is read).
+        files: Vec<PathBuf>,
+        /// For captures: a YAML file of `settings` and `extras` as in a reconcile input (S3 comes
+        /// from the capture's `s3` relation; the coordinator app from the captured unit).
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// For captures: the endpoint of the worker relations.
+        #[arg(long, default_value = "pyroscope-cluster")]
+        endpoint: String,
         /// `json` (default) for scripts, `text` for a person.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
         /// The Pyroscope release the workers run (`1.18`, `2.2.1`); overrides `settings.pyroscope`.
         #[arg(long)]
         pyroscope: Option<PyroscopeRelease>,
+        /// Exit 3 (after printing) when the coordinator's status would not be `active`.
+        #[arg(long)]
+        check: bool,
     },
     /// Validate a whole relation state, or every `pyroscope_cluster` databag in the output of
     /// `juju show-unit <unit> --format yaml` (of a coordinator or a worker unit).
@@ -88,7 +106,7 @@ enum Command {
         #[arg(long, default_value = "pyroscope-cluster")]
         endpoint: String,
         /// In `juju show-unit` output: the captured unit's side, when its charm's name does not
-        /// say (`coordinator`/`worker`).
+        /// say (`coordinator` or `provider`, `worker` or `requirer`).
         #[arg(long, value_enum)]
         side: Option<SideArg>,
         /// The Pyroscope release the workers run, which `worker_config` is checked against
@@ -106,9 +124,11 @@ enum Command {
 /// A side of the relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SideArg {
-    /// The coordinator.
+    /// The coordinator (also `coordinator`).
+    #[value(alias = "coordinator")]
     Provider,
-    /// A worker.
+    /// A worker (also `worker`).
+    #[value(alias = "worker")]
     Requirer,
 }
 
@@ -117,7 +137,7 @@ enum SideArg {
 enum Format {
     /// One JSON object.
     Json,
-    /// A summary with a table of roles.
+    /// For a person: a summary, tables, the configuration as YAML.
     Text,
 }
 
@@ -158,17 +178,38 @@ impl Failure {
 
 fn run(cli: Cli) -> Result<String, Failure> {
     match cli.command {
-        Command::Decode { databag, file } => {
+        Command::Decode { databag, file, format } => {
             let source = Source::from_arg(file.as_deref());
-            wire::decode(databag, &source, &source.read()?)
+            wire::decode(databag, &source, &source.read()?, format)
         }
         Command::Encode { databag, file } => {
             let source = Source::from_arg(file.as_deref());
             wire::encode(databag, &source, &source.read()?)
         }
-        Command::Reconcile { file, format, pyroscope } => {
-            let source = Source::from_arg(file.as_deref());
-            reconcile::run(&source, &source.read()?, format, pyroscope)
+        Command::Reconcile { files, settings, endpoint, format, pyroscope, check } => {
+            let sources: Vec<Source> = match files.as_slice() {
+                [] => vec![Source::Stdin],
+                files => files.iter().map(|file| Source::from_arg(Some(file))).collect(),
+            };
+            let inputs = sources
+                .into_iter()
+                .map(|source| Ok((source.clone(), source.read()?)))
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let settings = match settings {
+                Some(path) => {
+                    let source = Source::from_arg(Some(&path));
+                    Some((source.clone(), source.read()?))
+                }
+                None => None,
+            };
+            let options = reconcile::Options { format, pyroscope, settings, endpoint };
+            let (output, active) = reconcile::run(&inputs, &options)?;
+            if check && !active {
+                write_stdout(&output)?;
+                let names: Vec<String> = inputs.iter().map(|(source, _)| source.name()).collect();
+                return Err(Failure { code: 3, message: format!("{}: the status is not active", names.join(", ")) });
+            }
+            Ok(output)
         }
         Command::Validate { file, wire, endpoint, side, pyroscope } => {
             let source = Source::from_arg(file.as_deref());
@@ -177,8 +218,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             if report.problems == 0 {
                 Ok(report.text.trim_end().to_owned())
             } else {
-                let mut stdout = std::io::stdout().lock();
-                let _ = write!(stdout, "{}", report.text);
+                write_stdout(report.text.trim_end())?;
                 Err(Failure::invalid(format!("{}: {} problem(s)", source.name(), report.problems)))
             }
         }
@@ -193,15 +233,19 @@ fn run(cli: Cli) -> Result<String, Failure> {
     }
 }
 
+/// Writes `output` and a newline to standard output, flushed. A write that fails (`/dev/full`, a
+/// closed pipe) is a failure (exit 1): a script must not take a cut output for a whole one.
+fn write_stdout(output: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{output}")
+        .and_then(|()| stdout.flush())
+        .map_err(|err| Failure::invalid(format!("cannot write the output: {err}")))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(output) => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = writeln!(stdout, "{output}");
-            ExitCode::SUCCESS
-        }
+    match run(cli).and_then(|output| write_stdout(&output)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {}", failure.message);
             ExitCode::from(failure.code)

@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{Architecture, RawDatabag, Role};
+use pyroscope_cluster_model::{Architecture, DatabagModel, ProviderAppData, RawDatabag, Role};
 use pyroscope_cluster_provider::{
-    Extras, PyroscopeRelease, Reconciliation, Settings, Snapshot, StatusLevel, WorkerRelation, minimal_deployment,
-    recommended_deployment, reconcile,
+    Extras, PyroscopeRelease, Reconciliation, Settings, Snapshot, StatusLevel, WorkerPorts, WorkerRelation,
+    minimal_deployment, recommended_deployment, reconcile,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::input::Source;
-use crate::{Failure, Format};
+use crate::{Failure, Format, capture};
 
 /// The input: the coordinator's settings and extras, and its worker relations with raw databags.
 #[derive(Debug, Deserialize)]
@@ -53,6 +54,9 @@ struct Output {
     missing_roles: Vec<Role>,
     coherent: bool,
     below_recommended: Vec<Shortfall>,
+    /// What is likely a mistake in the input, though it is not invalid (contradicting ports, a
+    /// capture's S3 relation that lacks a key).
+    warnings: Vec<String>,
 }
 
 fn is_v1(architecture: &Architecture) -> bool {
@@ -72,29 +76,120 @@ struct Shortfall {
     want: usize,
 }
 
-pub(crate) fn run(
-    source: &Source,
-    text: &str,
-    format: Format,
-    pyroscope: Option<PyroscopeRelease>,
-) -> Result<String, Failure> {
-    let mut input: Input = crate::input::parse_yaml_or_json(text)
-        .map_err(|err| Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name())))?;
-    if let Some(release) = pyroscope {
+/// What a settings file (`--settings`) holds: a reconcile input without relations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    #[serde(default)]
+    settings: Settings,
+    #[serde(default)]
+    extras: Extras,
+}
+
+/// How `reconcile` runs, besides its inputs.
+pub(crate) struct Options {
+    pub(crate) format: Format,
+    /// Overrides `settings.pyroscope`.
+    pub(crate) pyroscope: Option<PyroscopeRelease>,
+    /// For captures: settings and extras (`--settings`), as read.
+    pub(crate) settings: Option<(Source, String)>,
+    /// For captures: the endpoint of the worker relations.
+    pub(crate) endpoint: String,
+}
+
+/// Reconciles one reconcile input, or the `juju show-unit` captures of the coordinator's leader
+/// (one or several files); the output, and whether the status is active.
+pub(crate) fn run(inputs: &[(Source, String)], options: &Options) -> Result<(String, bool), Failure> {
+    let mut warnings = Vec::new();
+    let mut input = match inputs {
+        [(source, text)] => match crate::input::parse_yaml_or_json::<Input>(text) {
+            Ok(input) if options.settings.is_none() => input,
+            Ok(_) => {
+                return Err(Failure::usage(format!(
+                    "{}: --settings is for `juju show-unit` captures; a reconcile input has its own `settings`",
+                    source.name()
+                )));
+            }
+            Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
+                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, &mut warnings)?,
+                _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
+            },
+        },
+        _ => from_captures(inputs, options, &mut warnings)?,
+    };
+    if let Some(release) = options.pyroscope {
         input.settings.pyroscope = release;
     }
+    warnings.extend(port_contradiction(&input.settings, &input.extras));
     let snapshot = Snapshot::from_iter(input.relations);
     let outcome = reconcile(&snapshot, &input.settings, &input.extras);
     let release = input.settings.pyroscope;
-    match format {
-        Format::Json => {
-            serde_json::to_string_pretty(&output(&outcome, release)).map_err(|err| Failure::internal(err.to_string()))
-        }
-        Format::Text => Ok(text_report(&outcome, release)),
-    }
+    let active = outcome.status().level == StatusLevel::Active;
+    let printed = match options.format {
+        Format::Json => serde_json::to_string_pretty(&output(&outcome, release, warnings))
+            .map_err(|err| Failure::internal(err.to_string()))?,
+        Format::Text => text_report(&outcome, release, &warnings),
+    };
+    Ok((printed, active))
 }
 
-fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> Output {
+/// The reconcile input that `juju show-unit` captures give: the leader's worker relations, S3
+/// from its `s3` relation (as the coordinator reads it), the rest from `--settings`.
+fn from_captures(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+    let mut units = serde_json::Map::new();
+    for (source, text) in inputs {
+        let document: Value = crate::input::parse_yaml_or_json(text)
+            .map_err(|err| Failure::invalid(format!("{}: not YAML or JSON: {err}", source.name())))?;
+        match document {
+            Value::Object(captured) if capture::is_show_unit(&Value::Object(captured.clone())) => {
+                units.extend(captured)
+            }
+            _ => {
+                return Err(Failure::invalid(format!(
+                    "{}: not `juju show-unit` output (`<unit>: {{relation-info: [...]}}`): give one reconcile \
+                     input, or captures only",
+                    source.name()
+                )));
+            }
+        }
+    }
+    let name = inputs.iter().map(|(source, _)| source.name()).collect::<Vec<_>>().join(", ");
+    let capture = capture::read(&units, &options.endpoint).map_err(|err| Failure::invalid(format!("{name}: {err}")))?;
+    let SettingsFile { mut settings, mut extras } = match &options.settings {
+        None => SettingsFile::default(),
+        Some((source, text)) => crate::input::parse_yaml_or_json(text)
+            .map_err(|err| Failure::invalid(format!("{}: not a valid settings file: {err}", source.name())))?,
+    };
+    match capture.s3 {
+        Some(Ok(s3)) => settings.s3 = s3,
+        Some(Err(err)) => warnings.push(format!("{}'s s3 relation: {err}", capture.unit)),
+        None => warnings.push(format!("{} has no s3 relation in the capture", capture.unit)),
+    }
+    if extras.coordinator_app.is_none() {
+        extras.coordinator_app = capture.unit.split_once('/').map(|(app, _)| app.to_owned());
+    }
+    Ok(Input { settings, extras, relations: capture.relations })
+}
+
+/// A warning when `extras.worker_ports` does not open the ports the configuration listens on.
+fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
+    let WorkerPorts::Exactly(ports) = &extras.worker_ports else { return None };
+    let wanted = settings.ports.to_vec();
+    let missing: Vec<String> = wanted.iter().filter(|port| !ports.contains(port)).map(ToString::to_string).collect();
+    (!missing.is_empty()).then(|| {
+        let published: Vec<String> = ports.iter().map(ToString::to_string).collect();
+        format!(
+            "extras.worker_ports [{}] does not open {} of settings.ports (memberlist {}, http {}): the workers \
+             would listen on ports they do not open",
+            published.join(", "),
+            missing.join(", "),
+            settings.ports.memberlist,
+            settings.ports.http
+        )
+    })
+}
+
+fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<String>) -> Output {
     let view = &outcome.view;
     let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -130,6 +225,7 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> Output {
         roles,
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),
         coherent: outcome.coherence.is_coherent(),
+        warnings,
         below_recommended: outcome
             .coherence
             .below_recommended
@@ -140,22 +236,18 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> Output {
 }
 
 fn level(level: StatusLevel) -> &'static str {
-    match level {
-        StatusLevel::Active => "active",
-        StatusLevel::Blocked => "blocked",
-    }
+    level.as_str()
 }
 
 /// A summary for a person: the status, a table of roles, and every reason.
-fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String {
+fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: &[String]) -> String {
     let view = &outcome.view;
     let status = outcome.status();
     let mut out = String::new();
-    match status.message.as_str() {
-        "" => writeln!(out, "status: {}", level(status.level)),
-        message => writeln!(out, "status: {}: {message}", level(status.level)),
+    let _ = writeln!(out, "status: {status}");
+    for warning in warnings {
+        let _ = writeln!(out, "warning: {warning}");
     }
-    .ok();
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<18} {:>5} {:>8} {:>12}", "role", "have", "minimal", "recommended");
     let want = |table: &[(Role, usize)], role: Role| table.iter().find(|(r, _)| *r == role).map_or(0, |(_, n)| *n);
@@ -177,6 +269,14 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String 
     let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
     let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
+    let problems: Vec<String> = view.problems().map(ToString::to_string).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\nnot ready:");
+        for problem in problems {
+            let _ = writeln!(out, "- {problem}");
+        }
+        let _ = writeln!(out);
+    }
     match architecture {
         Architecture::V1 => writeln!(out, "configuration for Pyroscope {pyroscope}"),
         other => writeln!(out, "configuration for Pyroscope {pyroscope}, storage architecture {other}"),
@@ -185,13 +285,26 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease) -> String 
     if let Err(err) = &outcome.config {
         let _ = writeln!(out, "no configuration: {err}");
     }
-    let problems: Vec<String> = view.problems().map(ToString::to_string).collect();
-    if !problems.is_empty() {
-        let _ = writeln!(out, "\nnot ready:");
-        for problem in problems {
-            let _ = writeln!(out, "- {problem}");
+    if let Some(plan) = &outcome.plan {
+        // The same databag goes to every ready relation: its YAML once, with where it goes.
+        let to: Vec<String> = plan.writes().iter().map(|write| write.relation.to_string()).collect();
+        let to = if to.is_empty() {
+            "no relation: none is ready".to_owned()
+        } else {
+            format!("relations {}", to.join(", "))
+        };
+        if let Some(config) = worker_config(plan.databag()) {
+            let _ = writeln!(out, "\nworker_config (to {to}):");
+            for line in config.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
         }
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// The `worker_config` of a provider app databag, decoded: the YAML text the workers write.
+fn worker_config(databag: &RawDatabag) -> Option<String> {
+    ProviderAppData::decode(databag).ok().map(|data| data.worker_config)
 }

@@ -6,11 +6,11 @@ use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, Require
 use serde_json::value::RawValue;
 
 use crate::input::Source;
-use crate::{DatabagArg, Failure};
+use crate::{DatabagArg, Failure, Format};
 
 /// The databag of `kind` in `text` (a JSON object of string to string), decoded: one JSON object of
 /// the known keys present, each with its JSON value, in the order the model declares them.
-pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str) -> Result<String, Failure> {
+pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str, format: Format) -> Result<String, Failure> {
     let databag: RawDatabag = serde_json::from_str(text).map_err(|err| {
         Failure::invalid(format!("{}: not a raw databag (a JSON object of string to string): {err}", source.name()))
     })?;
@@ -26,7 +26,26 @@ pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str) -> Result<St
             out.push((*key, value));
         }
     }
-    Ok(to_json_object(&out))
+    Ok(match format {
+        Format::Json => to_json_object(&out),
+        Format::Text => to_text(&out),
+    })
+}
+
+/// For a person: `key: value` lines (JSON values), and `worker_config` as the YAML text it holds,
+/// indented under its key.
+fn to_text(entries: &[(&str, Box<RawValue>)]) -> String {
+    let mut lines = Vec::new();
+    for (key, value) in entries {
+        match serde_json::from_str::<String>(value.get()) {
+            Ok(yaml) if *key == "worker_config" => {
+                lines.push(format!("{key}: |"));
+                lines.extend(yaml.lines().map(|line| format!("  {line}").trim_end().to_owned()));
+            }
+            _ => lines.push(format!("{key}: {}", value.get())),
+        }
+    }
+    lines.join("\n")
 }
 
 /// What `decode` prints, back to the raw databag: each known key's value written as the Python

@@ -316,7 +316,9 @@ fn the_readme_commands_work() {
     assert!(commands.len() >= 6, "{commands:?}");
     for line in commands {
         let (pipeline, comment) = line.split_once(" #").unwrap_or((line, ""));
-        let expect = if comment.contains("exits 1") { 1 } else { 0 };
+        let expect = comment
+            .split_once("exits ")
+            .map_or(0, |(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap());
         let mut input = String::new();
         let mut code = 0;
         for command in pipeline.split(" | ") {
@@ -325,5 +327,167 @@ fn the_readme_commands_work() {
             (input, code) = (out.stdout, out.code);
         }
         assert_eq!(code, expect, "README: {line}");
+    }
+}
+
+/// Scripting: `--check`, write errors, empty input and YAML tags, `--side` in both spellings,
+/// and the hint that databag values are JSON text.
+#[test]
+fn scripting_gets_exit_codes_and_hints() {
+    let example = "examples/reconcile-recommended.yaml";
+    check(&["reconcile", "--check", example], "", 0, "");
+    let out = check(&["reconcile", "--check"], "relations: []", 3, "<stdin>: the status is not active");
+    assert!(out.stdout.contains("\"level\": \"blocked\""), "the output is printed all the same: {}", out.stdout);
+    check(&["reconcile"], "", 1, "the input is empty");
+    check(&["reconcile"], "\n# nothing\n", 1, "the document is empty");
+    check(&["reconcile"], "relations: !!python/object:os.system []", 1, "YAML tags are not taken");
+    check(&["reconcile"], "settings: {s3: {endpoint: !Custom x}}", 1, "YAML tags are not taken");
+    check(&["validate"], "", 1, "the input is empty");
+    for side in ["coordinator", "provider", "worker", "requirer"] {
+        let reads_as = if matches!(side, "coordinator" | "provider") { "requirer.app.role" } else { "ok: no problem" };
+        let out = run(&["validate", "--side", side, "examples/show-unit-worker-healthy.yaml"], b"");
+        assert!(out.stdout.contains(reads_as), "--side {side}: {}", out.stdout);
+    }
+    let hint = check(&["decode", "requirer-app"], r#"{"role": "all"}"#, 1, "");
+    assert!(hint.stderr.contains(r#"values are JSON text: did you mean '"all"'?"#), "{}", hint.stderr);
+    let no_hint = check(&["decode", "requirer-app"], r#"{"role": "imposter"}"#, 1, "");
+    assert!(!no_hint.stderr.contains("did you mean"), "quoted, it is still no role: {}", no_hint.stderr);
+}
+
+#[test]
+fn a_failed_write_exits_1() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    for args in [&["schema", "provider"][..], &["reconcile", "examples/reconcile-recommended.yaml"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full opens");
+        let out = Command::new(env!("CARGO_BIN_EXE_pyroscope-cluster"))
+            .args(args)
+            .current_dir(root())
+            .stdout(full)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the output"), "{args:?}");
+    }
+}
+
+#[test]
+fn decode_shows_worker_config_as_yaml_in_text() {
+    let databag =
+        r#"{"worker_config": "\"memberlist:\\n  join_members:\\n  - w-0:7946\\n\"", "worker_ports": "[7946, 4040]"}"#;
+    insta::assert_snapshot!(check(&["decode", "provider-app", "--format", "text"], databag, 0, "").stdout, @r"
+    worker_config: |
+      memberlist:
+        join_members:
+        - w-0:7946
+    worker_ports: [7946, 4040]
+    ");
+}
+
+/// `juju show-unit` captures of the coordinator's leader: the same output as a reconcile input,
+/// S3 from the capture's `s3` relation, settings from a file.
+#[test]
+fn reconcile_a_capture_of_a_stuck_cluster() {
+    let broken = "examples/show-unit-coordinator-broken.yaml";
+    let out = check(&["reconcile", broken, "--format", "text"], "", 0, "");
+    insta::assert_snapshot!("reconcile_capture_broken_text", out.stdout);
+    let json =
+        |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
+    let healthy = json(&["reconcile", "examples/show-unit-coordinator-healthy.yaml"], "");
+    assert_eq!(healthy["status"]["level"], "active", "{healthy}");
+    assert_eq!(healthy["warnings"], serde_json::json!([]));
+    let config = |json: &Value| -> String {
+        let databag = json["publish"].as_object().unwrap().values().next().unwrap();
+        serde_json::from_str(databag["worker_config"].as_str().unwrap()).unwrap()
+    };
+    assert!(config(&healthy).contains("endpoint: minio:9000\n"), "S3 from the capture: {}", config(&healthy));
+    assert!(config(&healthy).contains("insecure: true\n"), "http:// is insecure, as the coordinator reads it");
+    // Settings from a file; several captures, the leader read.
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(&settings, "settings: {external_url: 'https://cos.example/p', pyroscope: '2.2'}\n").unwrap();
+    let healthy_text = std::fs::read_to_string(root().join("examples/show-unit-coordinator-healthy.yaml")).unwrap();
+    let follower = dir.path().join("follower.yaml");
+    std::fs::write(&follower, "pyroscope/1:\n  leader: false\n  relation-info: []\n").unwrap();
+    let settings = settings.to_str().unwrap();
+    let both = json(
+        &[
+            "reconcile",
+            "examples/show-unit-coordinator-healthy.yaml",
+            follower.to_str().unwrap(),
+            "--settings",
+            settings,
+        ],
+        "",
+    );
+    assert_eq!(both["pyroscope"], "2.2.1");
+    assert!(config(&both).contains("base-url: /p\n"), "{}", config(&both));
+    let databag = both["publish"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(databag["worker_labels"], r#"{"app.kubernetes.io/part-of": "pyroscope"}"#, "the captured unit's app");
+    // Two units, neither the leader; no s3 relation; --settings beside a reconcile input.
+    check(&["reconcile", follower.to_str().unwrap(), follower.to_str().unwrap()], "", 1, "");
+    let no_s3 = healthy_text.replace("endpoint: s3\n", "endpoint: s4\n");
+    let out = json(&["reconcile"], &no_s3);
+    assert_eq!(out["warnings"][0], "pyroscope/0 has no s3 relation in the capture");
+    check(&["reconcile", "examples/reconcile-recommended.yaml", "--settings", settings], "", 2, "--settings is for");
+}
+
+#[test]
+fn contradicting_ports_are_a_warning() {
+    let input = std::fs::read_to_string(root().join("examples/reconcile-recommended.yaml")).unwrap();
+    let contradicting = input
+        .replace("  pyroscope: '1.18'\n", "  pyroscope: '1.18'\n  ports: {http: 8080, memberlist: 9999}\n")
+        .replace("extras:\n", "extras:\n  worker_ports: [4040, 7946]\n");
+    assert_ne!(contradicting, input);
+    let out: Value = serde_json::from_str(&check(&["reconcile"], &contradicting, 0, "").stdout).unwrap();
+    assert_eq!(
+        out["warnings"],
+        serde_json::json!([
+            "extras.worker_ports [4040, 7946] does not open 9999, 8080 of settings.ports (memberlist 9999, http 8080): \
+             the workers would listen on ports they do not open"
+        ])
+    );
+}
+
+/// No verb panics on any input: each verb on the examples cut and flipped at pseudo-random
+/// places (a fixed seed), and on plain noise. Every run exits 0, 1 or 3 with no panic.
+#[test]
+fn no_verb_panics_on_mangled_input() {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let examples = ["examples/show-unit-coordinator-broken.yaml", "examples/databag-provider-app.json"];
+    let verbs: [&[&str]; 6] = [
+        &["decode", "provider-app"],
+        &["decode", "requirer-unit", "--format", "text"],
+        &["encode", "requirer-app"],
+        &["reconcile", "--check"],
+        &["reconcile", "--format", "text"],
+        &["validate"],
+    ];
+    for example in examples {
+        let original = std::fs::read(root().join(example)).unwrap();
+        for _ in 0..4 {
+            let mut bytes = original.clone();
+            let cut = (next() as usize) % bytes.len();
+            bytes.truncate(cut.max(1));
+            let flip = (next() as usize) % bytes.len();
+            bytes[flip] = (next() % 128) as u8;
+            for verb in verbs {
+                let out = run(verb, &bytes);
+                assert!(!out.stderr.contains("panicked"), "{verb:?} on {example} cut at {cut}: {}", out.stderr);
+                assert!(matches!(out.code, 0 | 1 | 3), "{verb:?}: exit {}: {}", out.code, out.stderr);
+            }
+        }
+    }
+    let noise: Vec<u8> = (0..256).map(|_| (next() % 256) as u8).collect();
+    for verb in verbs {
+        let out = run(verb, &noise);
+        assert_eq!(out.code, 1, "{verb:?}: {}", out.stderr);
     }
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use pyroscope_cluster_provider::{PublishPlan, Reconciliation, RelationId, Snapshot, StatusLevel, WorkerRelation};
+use pyroscope_cluster_provider::{
+    PublishPlan, Reconciliation, RelationId, Snapshot, Status, StatusLevel, WorkerRelation,
+};
 
 use crate::call::relation_set_input;
 use crate::call::{RelationRef, StatusName};
@@ -192,27 +194,33 @@ pub fn grant_to_all<R: Runner>(
 }
 
 /// The coordinator's status from the reconciliation, the relations left out and the writes that
-/// failed: the provider's status (blocked on incomplete settings or a missing role; the message
-/// names relations that are not ready), then what [`read_snapshot`] skipped and what [`publish`]
-/// could not write.
+/// failed: the provider's status ([`Reconciliation::status`]: active only when every related
+/// worker app gets the configuration, waiting for data, blocked on what a person must fix), then
+/// how many relations [`read_snapshot`] skipped and [`publish`] could not write (waiting, when
+/// nothing blocks). The message is at most [`Status::MESSAGE_LIMIT`] characters; the reasons
+/// behind it are for the log.
 pub fn coordinator_status(
     outcome: &Reconciliation,
     skipped: &[Skipped],
     report: &PublishReport,
 ) -> (StatusName, String) {
     let status = outcome.status();
-    let mut parts = Vec::new();
-    if !status.message.is_empty() {
-        parts.push(status.message.clone());
-    }
-    parts.extend(skipped.iter().filter(|skip| skip.reason != SkipReason::Broken).map(ToString::to_string));
-    parts.extend(
-        report.failed.iter().map(|(relation, _)| format!("publishing to relation {relation} failed (see the log)")),
-    );
+    let gone: Vec<&Skipped> = skipped.iter().filter(|skip| skip.reason != SkipReason::Broken).collect();
+    let gone = match gone.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        many => format!("{} relations are gone; left out", many.len()),
+    };
+    let failed = match report.failed.as_slice() {
+        [] => String::new(),
+        [(relation, _)] => format!("publishing to relation {relation} failed (see the log)"),
+        many => format!("publishing to {} relations failed (see the log)", many.len()),
+    };
     let level = match status.level {
         StatusLevel::Blocked => StatusName::Blocked,
-        _ if !report.failed.is_empty() => StatusName::Waiting,
-        _ => StatusName::Active,
+        StatusLevel::Active if report.failed.is_empty() => StatusName::Active,
+        _ => StatusName::Waiting,
     };
-    (level, parts.join("; "))
+    // What failed here first: the provider's message ends with its longest part.
+    (level, Status::fit([failed, gone, status.message]))
 }

@@ -234,6 +234,20 @@ impl<T: FieldValue> Field for Option<T> {
     }
 }
 
+/// `rejection`, with a hint when `raw` is not JSON at all but would be a valid value as a JSON
+/// string (`all` for `"all"`): every databag value is JSON text, which people forget.
+fn hint<T: FieldValue>(key: &str, raw: &str, rejection: Rejection) -> Rejection {
+    let Problem::Json(message) = &rejection.problem else { return rejection };
+    let quoted = json::to_string(raw);
+    let not_json = rejection.redacted.is_none() && json::from_str::<serde::de::IgnoredAny>(raw).is_err();
+    let short = raw.chars().count() <= crate::EXCERPT_CHARS;
+    if !not_json || !short || Shown::is_secret(key) || T::from_json(&quoted).is_err() {
+        return rejection;
+    }
+    let problem = Problem::Json(format!("{message}; values are JSON text: did you mean '{quoted}'?"));
+    Rejection { problem, ..rejection }
+}
+
 /// Decodes the known keys of one databag, collecting every problem.
 struct Reader<'a> {
     databag: &'a RawDatabag,
@@ -246,7 +260,7 @@ impl<'a> Reader<'a> {
     }
 
     fn value<T: FieldValue>(&mut self, key: &'static str, raw: &str) -> Option<T> {
-        T::from_json(raw).map_err(|rejection| self.reject(key, Some(raw), rejection)).ok()
+        T::from_json(raw).map_err(|rejection| self.reject(key, Some(raw), hint::<T>(key, raw, rejection))).ok()
     }
 
     fn reject(&mut self, key: &'static str, raw: Option<&str>, rejection: Rejection) {

@@ -80,6 +80,47 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_yaml::from_str(text).map_err(YamlError::new)
 }
 
+/// Reads one YAML document into `T`, as [`from_str`], but refuses any tag (`!!python/object`,
+/// `!Custom`): input from a person or a script, where a tag is a mistake that would otherwise be
+/// dropped silently (serde reads the tagged value as if the tag were not there). An empty (or
+/// `null`) document is an error too.
+pub fn from_str_untagged<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    if let Some(line) = flow_too_deep(text, MAX_FLOW_DEPTH) {
+        return Err(YamlError {
+            message: format!("flow collections nest deeper than {MAX_FLOW_DEPTH} levels at line {line}"),
+        });
+    }
+    let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(YamlError::new)?;
+    if document.is_null() {
+        return Err(YamlError { message: "the document is empty (or `null`)".to_owned() });
+    }
+    // serde_yaml resolves the `!!` handle's tags (`!!python/object`) without keeping them in the
+    // value: a `!!` where a token starts is one (an unquoted scalar cannot start with `!`).
+    let secondary = text.lines().find_map(|line| {
+        let at = line.find("!!")?;
+        let before = line[..at].trim_end();
+        let token_start = before.is_empty() || before.ends_with([':', '-', '[', '{', ',']);
+        let quoted = before.contains(['\'', '"', '#']);
+        (token_start && !quoted).then(|| line[at..].split_whitespace().next().unwrap_or("!!").to_owned())
+    });
+    if let Some(tag) = first_tag(&document).or(secondary) {
+        return Err(YamlError { message: format!("YAML tags are not taken (found `{tag}`): write plain values") });
+    }
+    serde_yaml::from_str(text).map_err(YamlError::new)
+}
+
+/// The first tag in `value`, depth first.
+fn first_tag(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::Tagged(tagged) => Some(tagged.tag.to_string()),
+        serde_yaml::Value::Sequence(items) => items.iter().find_map(first_tag),
+        serde_yaml::Value::Mapping(map) => {
+            map.iter().find_map(|(key, value)| first_tag(key).or_else(|| first_tag(value)))
+        }
+        _ => None,
+    }
+}
+
 /// The line at which `[` and `{` nest deeper than `limit`, if they do. Brackets inside quoted
 /// scalars and comments do not count; a quote opens a scalar only where a token can start (after
 /// white space, `[`, `{`, `,` or `:`, or at the start), so the `'` of `don't` does not.

@@ -67,7 +67,7 @@ fn bad_input_table() {
     check(
         RequirerApp,
         &[("role", "querier")],
-        r#"invalid requirer app databag: key `role` = "querier": is not valid: expected value at line 1 column 1"#,
+        r#"invalid requirer app databag: key `role` = "querier": is not valid: expected value at line 1 column 1; values are JSON text: did you mean '"querier"'?"#,
     );
     check(
         RequirerUnit,
@@ -166,7 +166,7 @@ fn bad_input_table() {
     check(
         ProviderApp,
         &[("ca_cert", "NaN")],
-        r#"invalid provider app databag: key `ca_cert` = "NaN": is not valid: expected value at line 1 column 1"#,
+        r#"invalid provider app databag: key `ca_cert` = "NaN": is not valid: expected value at line 1 column 1; values are JSON text: did you mean '"NaN"'?"#,
     );
     check(
         ProviderApp,

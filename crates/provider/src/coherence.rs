@@ -159,11 +159,19 @@ impl Coherence {
 }
 
 impl fmt::Display for Coherence {
-    /// `missing roles: compactor, store-gateway` when incoherent (a role short of more than
-    /// one unit shows as `compactor 1/2`), else `below recommended: querier 1/3, ...`, else
-    /// `recommended deployment`; in v2 with an even number of metastores, followed by (or, when
-    /// that is all, only) `metastore 2 is even (Raft): run 3`.
+    /// In v2 with an even number of metastores, first `metastore 2 is even (Raft): run 3` (the
+    /// one fault that is not a count short, kept first so that a shortened status still shows
+    /// it); then `missing roles: compactor, store-gateway` when incoherent (a role short of more
+    /// than one unit shows as `compactor 1/2`), else `below recommended: querier 1/3, ...`, else,
+    /// when there is nothing else to say, `recommended deployment`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shortfalls = !self.missing.is_empty() || !self.below_recommended.is_empty();
+        if let Some(even) = &self.even_metastores {
+            even.fmt(f)?;
+            if shortfalls {
+                f.write_str("; ")?;
+            }
+        }
         if !self.missing.is_empty() {
             f.write_str("missing roles: ")?;
             join(
@@ -172,17 +180,14 @@ impl fmt::Display for Coherence {
                 |f, s| {
                     if s.have == 0 && s.want == 1 { f.write_str(s.role.as_str()) } else { s.fmt(f) }
                 },
-            )?;
+            )
         } else if !self.below_recommended.is_empty() {
             f.write_str("below recommended: ")?;
-            join(f, &self.below_recommended, |f, s| s.fmt(f))?;
+            join(f, &self.below_recommended, |f, s| s.fmt(f))
         } else if self.even_metastores.is_none() {
-            return f.write_str("recommended deployment");
-        }
-        match (&self.even_metastores, self.missing.is_empty() && self.below_recommended.is_empty()) {
-            (Some(even), true) => even.fmt(f),
-            (Some(even), false) => write!(f, "; {even}"),
-            (None, _) => Ok(()),
+            f.write_str("recommended deployment")
+        } else {
+            Ok(())
         }
     }
 }
@@ -239,7 +244,7 @@ mod tests {
         let missing_and_even = Coherence { even_metastores: even, ..coherence };
         assert_eq!(
             missing_and_even.to_string(),
-            "missing roles: compactor, ingester 1/2; metastore 2 is even (Raft): run 3"
+            "metastore 2 is even (Raft): run 3; missing roles: compactor, ingester 1/2"
         );
         let only_even = Coherence { even_metastores: even, ..Coherence::default() };
         assert_eq!(only_even.to_string(), "metastore 2 is even (Raft): run 3");

@@ -23,8 +23,10 @@
 //!    set and delete against what it holds now ([`PublishPlan`]).
 //!    Relations that are not ready get nothing, and every ready one gets the same bytes.
 //!
-//! [`Reconciliation::status`] turns the outcome into the charm's status. Each step is also
-//! public on its own.
+//! [`Reconciliation::status`] turns the outcome into the charm's status: `active` only when every
+//! related worker app gets the configuration, `waiting` while a worker's data is not there yet,
+//! `blocked` when a person must act; its message is short (counts and the first reason). Each
+//! step is also public on its own.
 //!
 //! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
 //! order gives the same bytes. It knows the configuration keys the coordinator renders (what each
@@ -36,7 +38,7 @@
 //! ```
 //! use pyroscope_cluster_model::RawDatabag;
 //! use pyroscope_cluster_provider::{
-//!     Extras, S3Settings, Settings, Snapshot, StatusLevel, WorkerRelation, reconcile,
+//!     Extras, S3Settings, Settings, Snapshot, Status, StatusLevel, WorkerRelation, reconcile,
 //! };
 //!
 //! // 1. What the leader reads (`relation-ids`, `relation-list`, `relation-get`): here, a worker
@@ -89,14 +91,14 @@
 //! // 3. Decide.
 //! let outcome = reconcile(&snapshot, &settings, &extras);
 //!
-//! // 4. Status, and the reasons behind it for the log.
+//! // 4. Status, and the reasons behind it for the log. The impostor gets no configuration: a
+//! //    person must act. The message is short; every reason is in the view.
 //! let status = outcome.status();
-//! assert_eq!(status.level, StatusLevel::Active);
-//! assert_eq!(
-//!     status.message,
-//!     "not ready: relation 7 (impostor); below recommended: querier 1/3, query-frontend 1/2, \
-//!      query-scheduler 1/2, ingester 1/3, distributor 1/2, compactor 1/3, store-gateway 1/3"
-//! );
+//! assert_eq!(status.level, StatusLevel::Blocked);
+//! assert!(status.message.starts_with(
+//!     "1 of 2 worker apps get no config (1 invalid); first: relation 7 (impostor): invalid"
+//! ));
+//! assert!(status.message.chars().count() <= Status::MESSAGE_LIMIT);
 //! let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
 //! assert!(problems[0].starts_with(
 //!     r#"relation 7 (impostor) is not ready: invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter""#
@@ -204,29 +206,95 @@ pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> R
 
 /// The workload status a coordinator charm sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusLevel {
-    /// The cluster runs (possibly below the recommended deployment).
+    /// Every related worker app gets the configuration (the cluster may still be below the
+    /// recommended deployment).
     Active,
-    /// A person must act: incomplete settings, no workers, or a missing role.
+    /// Nothing is wrong, but some worker app gets no configuration yet: one of its units (or its
+    /// leader) has not published its data.
+    Waiting,
+    /// A person must act: incomplete settings, no workers, a missing role, or a worker app whose
+    /// data is invalid.
     Blocked,
+}
+
+impl StatusLevel {
+    /// `active`, `waiting` or `blocked`: Juju's name of the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusLevel::Active => "active",
+            StatusLevel::Waiting => "waiting",
+            StatusLevel::Blocked => "blocked",
+        }
+    }
 }
 
 /// A status and its message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Status {
-    /// Active or blocked.
+    /// Active, waiting or blocked.
     pub level: StatusLevel,
-    /// What is wrong or short, `; `-separated; empty when nothing is.
+    /// What is wrong or short, `; `-separated, at most [`Status::MESSAGE_LIMIT`] characters;
+    /// empty when nothing is.
     pub message: String,
+}
+
+impl Status {
+    /// The most characters a status message has: it is shown in one line of `juju status`. The
+    /// message gives counts and the first reason; every reason is in
+    /// [`ClusterView::problems`] (and a charm's log).
+    pub const MESSAGE_LIMIT: usize = 120;
+
+    /// `parts` joined with `; `, cut to [`MESSAGE_LIMIT`](Self::MESSAGE_LIMIT) characters: a part
+    /// that does not fit is cut (ending in `…`) when enough of it shows to be read, else left
+    /// out for a final `…`. Put the most important part first.
+    pub fn fit<I, S>(parts: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        /// The fewest characters of a cut part worth showing.
+        const LEGIBLE: usize = 24;
+        let mut message = String::new();
+        let mut length = 0;
+        for part in parts {
+            let part = part.as_ref();
+            if part.is_empty() {
+                continue;
+            }
+            let separator = if message.is_empty() { "" } else { "; " };
+            let room = Self::MESSAGE_LIMIT.saturating_sub(length + separator.len());
+            let chars = part.chars().count();
+            if chars <= room {
+                message.push_str(separator);
+                message.push_str(part);
+                length += separator.len() + chars;
+                continue;
+            }
+            if room > LEGIBLE {
+                message.push_str(separator);
+                let kept: String = part.chars().take(room - 1).collect();
+                message.push_str(kept.trim_end_matches([' ', ';', ',', ':']));
+            } else {
+                message.truncate(message.trim_end_matches([' ', ';', ',', ':']).len());
+                if length + 2 > Self::MESSAGE_LIMIT {
+                    let kept: String = message.chars().take(Self::MESSAGE_LIMIT - 2).collect();
+                    message = kept;
+                }
+                message.push(' ');
+            }
+            message.push('…');
+            break;
+        }
+        message
+    }
 }
 
 impl fmt::Display for Status {
     /// `blocked: missing roles: compactor`, or just `active`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.level {
-            StatusLevel::Active => "active",
-            StatusLevel::Blocked => "blocked",
-        })?;
+        f.write_str(self.level.as_str())?;
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
@@ -235,10 +303,26 @@ impl fmt::Display for Status {
 }
 
 impl Reconciliation {
-    /// The status: `Blocked` on incomplete settings, without any worker relation, or when a role
-    /// of the minimal deployment has no unit; `Active` otherwise. The message names what is
-    /// wrong: the settings error, the missing roles, the relations that are not ready (their
-    /// reasons are in [`ClusterView::problems`]), the roles below the recommended deployment.
+    /// The status, which is `Active` only when every related worker app gets the configuration:
+    ///
+    /// - `Blocked` on incomplete settings, without any worker relation, when a role of the
+    ///   minimal deployment has no unit, or when a worker app's data is invalid
+    ///   ([`Reason::needs_action`]);
+    /// - else `Waiting` when a worker app gets nothing because data is not there yet (no unit
+    ///   has joined, a unit or the app's leader has not published);
+    /// - else `Active`.
+    ///
+    /// The message (at most [`Status::MESSAGE_LIMIT`] characters) says what is wrong: the
+    /// settings error, the missing roles, how many worker apps get no configuration and the first
+    /// reason, the roles below the recommended deployment, the addresses several units share
+    /// (lists: the first three and how many more). Every reason is in [`ClusterView::problems`],
+    /// the whole comparison in [`Coherence`].
+    ///
+    /// A relation that is not ready gets no configuration, but its valid units still count in
+    /// the cluster (gossip members, replication factors): the Python coordinator does the same
+    /// (coordinated-workers 4.1.4 `interfaces/cluster.py`, `gather_addresses_by_role` skips only
+    /// the unit whose databag does not load), so that one unit still starting does not drop its
+    /// siblings from the ring and make every other worker restart twice.
     pub fn status(&self) -> Status {
         let mut parts = Vec::new();
         let mut blocked = false;
@@ -246,30 +330,67 @@ impl Reconciliation {
             blocked = true;
             parts.push(err.to_string());
         }
-        if self.view.relations().is_empty() {
+        let relations = self.view.relations();
+        if relations.is_empty() {
             blocked = true;
             parts.push("no worker application is related".to_owned());
         } else if !self.coherence.is_coherent() {
             blocked = true;
-            parts.push(self.coherence.to_string());
+            let missing = self
+                .coherence
+                .missing
+                .iter()
+                .map(|s| if s.have == 0 && s.want == 1 { s.role.to_string() } else { s.to_string() });
+            parts.push(format!("missing roles: {}", first_few(missing)));
         }
-        let not_ready: Vec<String> = self
-            .view
-            .relations()
-            .iter()
-            .filter(|report| !report.is_ready())
-            .map(|report| format!("relation {} ({})", report.id, report.app))
-            .collect();
-        if !not_ready.is_empty() {
-            parts.push(format!("not ready: {}", not_ready.join(", ")));
+        let not_ready: Vec<&RelationReport> = relations.iter().filter(|report| !report.is_ready()).collect();
+        let invalid = not_ready.iter().filter(|report| report.problems.iter().any(|p| p.reason.needs_action())).count();
+        if invalid > 0 {
+            blocked = true;
         }
-        if self.coherence.is_coherent() && !self.coherence.is_recommended() {
-            parts.push(self.coherence.to_string());
+        if let Some(first) = self.view.problems().find(|p| p.reason.needs_action()).or(self.view.problems().next()) {
+            let waiting = not_ready.len() - invalid;
+            let counts = match (invalid, waiting) {
+                (0, w) => format!("{w} waiting for data"),
+                (i, 0) => format!("{i} invalid"),
+                (i, w) => format!("{i} invalid, {w} waiting for data"),
+            };
+            parts.push(format!("{} of {} worker apps get no config ({counts})", not_ready.len(), relations.len()));
+            parts.push(format!("first: relation {} ({}): {}", first.relation, first.app, first.reason));
         }
-        for (address, workers) in self.view.shared_addresses() {
+        if let Some(even) = &self.coherence.even_metastores {
+            parts.push(even.to_string());
+        }
+        if self.coherence.is_coherent() && !self.coherence.below_recommended.is_empty() {
+            let short = self.coherence.below_recommended.iter().map(ToString::to_string);
+            parts.push(format!("below recommended: {}", first_few(short)));
+        }
+        let shared = self.view.shared_addresses();
+        if let Some((address, workers)) = shared.first() {
             let units: Vec<&str> = workers.iter().map(|worker| worker.unit.as_str()).collect();
-            parts.push(format!("units {} share the address {address}", units.join(", ")));
+            parts.push(match shared.len() {
+                1 => format!("units {} share the address {address}", units.join(", ")),
+                n => format!("{n} addresses shared by several units, first {address}: {}", units.join(", ")),
+            });
         }
-        Status { level: if blocked { StatusLevel::Blocked } else { StatusLevel::Active }, message: parts.join("; ") }
+        let level = if blocked {
+            StatusLevel::Blocked
+        } else if !not_ready.is_empty() {
+            StatusLevel::Waiting
+        } else {
+            StatusLevel::Active
+        };
+        Status { level, message: Status::fit(parts) }
     }
+}
+
+/// The first three of `items`, `, `-separated, then how many more: `a, b, c, +4 more`.
+fn first_few(items: impl ExactSizeIterator<Item = String>) -> String {
+    const SHOWN: usize = 3;
+    let more = items.len().saturating_sub(SHOWN);
+    let mut text = items.take(SHOWN).collect::<Vec<_>>().join(", ");
+    if more > 0 {
+        text.push_str(&format!(", +{more} more"));
+    }
+    text
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use pyroscope_cluster_model::{
-    Address, Architecture, DatabagModel, DecodeError, JujuTopology, RequirerAppData, RequirerUnitData, Role, Roles,
+    Address, Architecture, DatabagModel, DecodeError, JujuTopology, Problem, RequirerAppData, RequirerUnitData, Role,
+    Roles,
 };
 
 use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
@@ -60,6 +61,22 @@ impl fmt::Display for RoleList<'_> {
             f.write_str(role.as_str())?;
         }
         f.write_str(if self.0.len() == 1 { " is" } else { " are" })
+    }
+}
+
+impl Reason {
+    /// Whether a person must act: the data is there but invalid (or the snapshot is wrong).
+    /// `false` when data is only not there yet: no unit has joined, or a databag lacks a key it
+    /// needs and has no invalid one (a unit or the app's leader has not published yet); the
+    /// coordinator then waits.
+    pub fn needs_action(&self) -> bool {
+        let missing_only =
+            |error: &DecodeError| error.problems.iter().all(|problem| matches!(problem.problem, Problem::Missing));
+        match self {
+            Reason::NoUnits => false,
+            Reason::AppData(error) | Reason::UnitData { error, .. } => !missing_only(error),
+            Reason::DuplicateRelation { .. } | Reason::OtherArchitecture { .. } => true,
+        }
     }
 }
 

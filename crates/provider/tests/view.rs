@@ -7,7 +7,7 @@ use std::fmt::Write;
 use common::{app_data, raw_app_data, settings, unit_data, worker};
 use pyroscope_cluster_model::{RawDatabag, Role};
 use pyroscope_cluster_provider::{
-    ClusterView, Coherence, Extras, Reconciliation, S3Settings, Settings, Snapshot, WorkerRelation, reconcile,
+    ClusterView, Coherence, Extras, Reconciliation, S3Settings, Settings, Snapshot, Status, WorkerRelation, reconcile,
 };
 
 /// The view, coherence and status of a reconciliation, as text.
@@ -93,7 +93,7 @@ tenant-settings: 1 units at pyroscope-0.pyroscope-endpoints
 ad-hoc-profiles: 1 units at pyroscope-0.pyroscope-endpoints
 worker: 3 pyroscope/0 pyroscope-0.pyroscope-endpoints pyroscope
 coherence: below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, ingester 1/3, distributor 1/2, compactor 1/3, store-gateway 1/3
-status: active: below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, ingester 1/3, distributor 1/2, compactor 1/3, store-gateway 1/3
+status: active: below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, +4 more
 ",
     );
 }
@@ -141,7 +141,7 @@ relation 3 (backend) is not ready: unit backend/2: invalid requirer unit databag
 relation 3 (backend) is not ready: unit backend/3: invalid requirer unit databag: key `juju_topology` = "{application: w}": is not valid: key must be a string at line 1 column 2
 relation 4 (lonely) is not ready: no worker unit has joined the relation yet
 relation 5 (spaced) is not ready: invalid requirer app databag: key `role` = "\"querier, ingester\"": is not a valid role list: unknown role " ingester" (known roles: all, querier, query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)
-relation 6 (unquoted) is not ready: invalid requirer app databag: key `role` = "querier": is not valid: expected value at line 1 column 1
+relation 6 (unquoted) is not ready: invalid requirer app databag: key `role` = "querier": is not valid: expected value at line 1 column 1; values are JSON text: did you mean '"querier"'?
 relation 6 (unquoted) is not ready: unit unquoted/0: invalid requirer unit databag: key `juju_topology` is missing; key `address` is missing
 addresses: backend-0.backend-endpoints fd00::1 read-0.read-endpoints read-1.read-endpoints
 querier: 2 units at read-0.read-endpoints read-1.read-endpoints
@@ -157,7 +157,7 @@ worker: 2 write/0 read-0.read-endpoints write
 worker: 2 write/1 fd00::1 write
 worker: 3 backend/0 backend-0.backend-endpoints backend
 coherence: missing roles: tenant-settings, ad-hoc-profiles
-status: blocked: missing roles: tenant-settings, ad-hoc-profiles; not ready: relation 3 (backend), relation 4 (lonely), relation 5 (spaced), relation 6 (unquoted); units read/0, write/0 share the address read-0.read-endpoints
+status: blocked: missing roles: tenant-settings, ad-hoc-profiles; 4 of 6 worker apps get no config (3 invalid, 1 waiting for data) …
 "#,
     );
 }
@@ -174,7 +174,7 @@ addresses: c-0.c-endpoints
 querier: 1 units at c-0.c-endpoints
 worker: 8 c/0 c-0.c-endpoints c
 coherence: missing roles: query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles
-status: blocked: missing roles: query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, tenant-settings, ad-hoc-profiles; not ready: relation 7 (a), relation 7 (b)
+status: blocked: missing roles: query-frontend, query-scheduler, ingester, +5 more; 2 of 3 worker apps get no config (2 invalid) …
 ",
     );
 }
@@ -201,9 +201,7 @@ fn incomplete_settings_block_and_publish_nothing() {
     assert!(outcome.plan.is_none());
     assert_eq!(
         outcome.status().to_string(),
-        "blocked: S3 endpoint is not set: relate the coordinator to an S3 provider (e.g. s3-integrator) that gives one; \
-         below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, ingester 1/3, distributor 1/2, \
-         compactor 1/3, store-gateway 1/3"
+        "blocked: S3 endpoint is not set: relate the coordinator to an S3 provider (e.g. s3-integrator) that gives one …"
     );
 }
 
@@ -223,4 +221,84 @@ fn lookups() {
     let queriers: Vec<&str> = view.addresses_with(Role::Querier).map(|a| a.as_str()).collect();
     assert_eq!(queriers, ["all-0.all-endpoints", "q-0.q-endpoints", "q-1.q-endpoints"]);
     assert_eq!(view.units_by_role().get(&Role::Ingester), Some(&1));
+}
+
+/// The recommended deployment, as relations 1 to 4.
+fn recommended() -> Vec<WorkerRelation> {
+    vec![
+        worker(1, "querier", "querier", 3),
+        worker(2, "frontend", "query-frontend,query-scheduler", 2),
+        worker(3, "ingester", "ingester,compactor,store-gateway", 3),
+        worker(4, "distributor", "distributor,tenant-settings,ad-hoc-profiles", 2),
+    ]
+}
+
+#[track_caller]
+fn check_status(relations: Vec<WorkerRelation>, expect: &str) {
+    let outcome = reconcile(&Snapshot::from_iter(relations), &settings(), &Extras::default());
+    let status = outcome.status();
+    assert!(status.message.chars().count() <= Status::MESSAGE_LIMIT, "{} chars: {status}", status.message.len());
+    assert_eq!(status.to_string(), expect);
+}
+
+/// Active only when every related worker app gets the configuration; waiting while data is not
+/// there yet; blocked on invalid data; the message short, with counts and the first reason.
+#[test]
+fn the_status_tells_the_truth() {
+    let with = |extra: WorkerRelation| recommended().into_iter().chain([extra]).collect::<Vec<_>>();
+    check_status(recommended(), "active");
+    // A worker app whose unit has not published yet: waiting, not active.
+    let unpublished = with_unit(worker(5, "late", "querier", 1), "late/1", RawDatabag::new());
+    check_status(
+        with(unpublished.clone()),
+        "waiting: 1 of 5 worker apps get no config (1 waiting for data); first: relation 5 (late): unit late/1: \
+         invalid requirer unit dat…",
+    );
+    // No unit yet, and a leader that has not published its role: waiting too.
+    check_status(
+        with(WorkerRelation { app_data: RawDatabag::new(), ..worker(5, "new", "querier", 0) }),
+        "waiting: 1 of 5 worker apps get no config (1 waiting for data); first: relation 5 (new): invalid requirer \
+         app databag: key `role…",
+    );
+    // Invalid data: blocked, the invalid one named first.
+    let bad_address =
+        raw_unit(Some(r#""http://w""#), Some(r#"{"application": "bad", "unit": "bad/1", "charm_name": "c"}"#));
+    check_status(
+        [with(with_unit(worker(5, "bad", "querier", 1), "bad/1", bad_address)), vec![worker(6, "empty", "querier", 0)]]
+            .concat(),
+        "blocked: 2 of 6 worker apps get no config (1 invalid, 1 waiting for data); first: relation 5 (bad): unit \
+         bad/1: invalid requirer…",
+    );
+    // 200 such apps: blocked, a short message; every reason still in the view.
+    let many: Vec<WorkerRelation> = (10..210)
+        .map(|id| WorkerRelation { app_data: raw_app_data(r#""imposter""#), ..worker(id, "w", "querier", 1) })
+        .collect();
+    let outcome = reconcile(
+        &Snapshot::from_iter(with(worker(5, "ok", "querier", 1)).into_iter().chain(many)),
+        &settings(),
+        &Extras::default(),
+    );
+    assert_eq!(outcome.view.problems().count(), 200);
+    let status = outcome.status();
+    assert_eq!(
+        status.to_string(),
+        "blocked: 200 of 205 worker apps get no config (200 invalid); first: relation 10 (w): invalid requirer app \
+         databag: key `role` =…"
+    );
+    assert_eq!(outcome.view.units_with(Role::Querier), 3 + 1, "an app without valid roles counts no unit");
+    // The Python gathering rule: the valid units of a relation that is not ready still count.
+    let late = reconcile(&Snapshot::from_iter(with(unpublished)), &settings(), &Extras::default());
+    assert_eq!(late.view.units_with(Role::Querier), 3 + 1, "late/0 counts while late/1 has not published");
+    assert!(late.plan.unwrap().writes().iter().all(|write| write.relation != 5.into()), "late gets nothing");
+}
+
+#[test]
+fn status_messages_fit() {
+    assert_eq!(Status::fit(["a", "", "b"]), "a; b");
+    let long = "x".repeat(200);
+    let fitted = Status::fit(["short", long.as_str()]);
+    assert_eq!(fitted.chars().count(), Status::MESSAGE_LIMIT);
+    assert!(fitted.starts_with("short; xxx") && fitted.ends_with('…'), "{fitted}");
+    let wide = "é".repeat(200);
+    assert_eq!(Status::fit([wide.as_str()]).chars().count(), Status::MESSAGE_LIMIT, "cut at a character boundary");
 }

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use pyroscope_cluster_model::{Architecture, ErrorChain};
 use pyroscope_cluster_model::yaml::{self, YamlError};
+use pyroscope_cluster_model::{Architecture, ErrorChain};
 use serde_json::{Map, Value};
 
 /// The configuration keys (dotted paths) whose change needs the file rewritten but Pyroscope not

@@ -174,7 +174,8 @@ mod tests {
             Err(
                 "option `role-imposter` is true, but names no role: unknown role \"imposter\" (known roles: all, querier, \
                  query-frontend, query-scheduler, ingester, distributor, compactor, store-gateway, \
-                 tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)"),
+                 tenant-settings, ad-hoc-profiles, query-backend, segment-writer, metastore, compaction-worker)",
+            ),
         );
     }
 

@@ -198,7 +198,9 @@ fn invalid_wire_states() {
     check(
         &wire(|s| s["requirer"]["app"]["role"] = json!("querier")),
         Form::Wire,
-        &[r#"requirer.app.role: "querier": is not valid: expected value at line 1 column 1"#],
+        &[
+            r#"requirer.app.role: "querier": is not valid: expected value at line 1 column 1; values are JSON text: did you mean '"querier"'?"#,
+        ],
     );
     check(
         &wire(|s| s["requirer"]["app"]["role"] = json!("\"querier,\"")),
@@ -266,7 +268,7 @@ fn invalid_wire_states() {
         &wire(|s| s["provider"]["app"]["s3_tls_ca_chain"] = json!("-----BEGIN CERTIFICATE-----")),
         Form::Wire,
         &[
-            r#"provider.app.s3_tls_ca_chain: "-----BEGIN CERTIFICATE-----": is not valid: invalid number at line 1 column 2"#,
+            r#"provider.app.s3_tls_ca_chain: "-----BEGIN CERTIFICATE-----": is not valid: invalid number at line 1 column 2; values are JSON text: did you mean '"-----BEGIN CERTIFICATE-----"'?"#,
         ],
     );
     // Optional fields may be `null`, unknown keys hold anything.

@@ -14,7 +14,7 @@ use pyroscope_cluster_juju::{
     CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, S3_ENDPOINT, S3Error, StatusName, ToolError,
     coordinator, coordinator_status, error_chain, read_s3, read_snapshot,
 };
-use pyroscope_cluster_provider::{Extras, Period, Settings, reconcile};
+use pyroscope_cluster_provider::{Extras, Period, Settings, Status, reconcile};
 
 /// The charm options that give [`Settings`] a period, and the field each sets.
 const PERIOD_OPTIONS: [&str; 3] = ["retention_period", "deletion_delay", "cleanup_interval"];
@@ -115,7 +115,7 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
     let (mut status, mut message) = coordinator_status(&outcome, &read.skipped, &report);
     if !problems.is_empty() {
         status = StatusName::Blocked;
-        message = problems.into_iter().chain((!message.is_empty()).then_some(message)).collect::<Vec<_>>().join("; ");
+        message = Status::fit(problems.into_iter().chain([message]));
     }
     tools.status_set(false, status, &message)?;
     tools.status_set(true, status, &message)?;

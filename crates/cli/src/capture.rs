@@ -1,0 +1,92 @@
+//! `juju show-unit <coordinator leader> --format yaml` captures, read as the coordinator reads its
+//! relations: the worker relations of the `pyroscope-cluster` endpoint, and S3 from the `s3`
+//! relation as s3-integrator publishes it.
+
+use std::collections::BTreeMap;
+
+use pyroscope_cluster_juju::{S3_ENDPOINT, s3_settings};
+use pyroscope_cluster_model::RawDatabag;
+use pyroscope_cluster_provider::{RelationId, S3Settings, WorkerRelation};
+use serde_json::{Map, Value};
+
+/// What a capture holds for `reconcile`.
+pub(crate) struct Capture {
+    /// The captured unit, e.g. `pyroscope/0`.
+    pub(crate) unit: String,
+    /// Its worker relations, as the leader would read them (without what it published: `juju
+    /// show-unit` does not show the unit's own app databag).
+    pub(crate) relations: Vec<WorkerRelation>,
+    /// S3 from the `s3` relation: `None` without one; an error when its databag lacks a key.
+    pub(crate) s3: Option<Result<S3Settings, String>>,
+}
+
+/// Whether `document` looks like `juju show-unit` output: `<unit>: {relation-info: [...]}`.
+pub(crate) fn is_show_unit(document: &Value) -> bool {
+    document.as_object().is_some_and(|units| {
+        !units.is_empty() && units.values().any(|unit| unit.get("relation-info").is_some_and(Value::is_array))
+    })
+}
+
+/// The coordinator's leader in the merged captures `units` (one or several files): the unit that
+/// says `leader: true`, else the only unit there is.
+pub(crate) fn read(units: &Map<String, Value>, endpoint: &str) -> Result<Capture, String> {
+    let leaders: Vec<(&String, &Value)> =
+        units.iter().filter(|(_, info)| info.get("leader").and_then(Value::as_bool) == Some(true)).collect();
+    let (unit, info) = match (leaders.as_slice(), units.len()) {
+        ([leader], _) => *leader,
+        ([], 1) => units.iter().next().expect("one unit"),
+        ([], _) => return Err("several units are captured and none is the leader (`leader: true`)".to_owned()),
+        (many, _) => return Err(format!("{} units say they are the leader", many.len())),
+    };
+    let relation_info = info.get("relation-info").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut relations = Vec::new();
+    let mut s3 = None;
+    for relation in relation_info {
+        let id = relation.get("relation-id").ok_or_else(|| format!("{unit}: a relation without `relation-id`"))?;
+        let id: RelationId = serde_json::from_value(id.clone())
+            .map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID"))?;
+        let at = |what: &str| format!("{unit} relation {id} {what}");
+        let app_data =
+            databag(relation.get("application-data")).map_err(|err| format!("{}: {err}", at("application-data")))?;
+        let mut related = BTreeMap::new();
+        let units = relation.get("related-units").and_then(Value::as_object);
+        for (remote, remote_info) in units.into_iter().flatten() {
+            let data = databag(remote_info.get("data")).map_err(|err| format!("{}: {err}", at(remote)))?;
+            related.insert(remote.clone(), data);
+        }
+        let app = related.keys().next().and_then(|unit| unit.split_once('/')).map(|(app, _)| app.to_owned());
+        match relation.get("endpoint").and_then(Value::as_str) {
+            Some(name) if name == endpoint => relations.push(WorkerRelation {
+                id,
+                app: app.unwrap_or_else(|| format!("the app of relation {id}")),
+                app_data,
+                units: related,
+                published: RawDatabag::new(),
+            }),
+            Some(S3_ENDPOINT) => {
+                let app = app.unwrap_or_else(|| "the S3 provider".to_owned());
+                s3 = Some(s3_settings(&app, &app_data).map_err(|err| err.to_string()));
+            }
+            _ => {}
+        }
+    }
+    if relations.is_empty() {
+        return Err(format!("{unit}: no relation on the endpoint `{endpoint}`"));
+    }
+    Ok(Capture { unit: unit.clone(), relations, s3 })
+}
+
+/// A databag as `juju show-unit` prints it: a mapping of string to string, or nothing.
+fn databag(value: Option<&Value>) -> Result<RawDatabag, String> {
+    match value {
+        None | Some(Value::Null) => Ok(RawDatabag::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(key, value)| match value {
+                Value::String(text) => Ok((key.clone(), text.clone())),
+                _ => Err(format!("key `{key}`: a databag value is a string")),
+            })
+            .collect(),
+        Some(_) => Err("a databag is a mapping of string to string".to_owned()),
+    }
+}
