@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use pyroscope_cluster_model::Role;
 use pyroscope_cluster_schema::{
-    Databag, Form, GENERATED_MARKER as MARKER, Side, schema, schema_of, validate_relation_state,
+    Form, GENERATED_MARKER as MARKER, RelationDatabag, Side, schema, schema_of, validate_relation_state,
 };
 use serde_json::{Value, json};
 
@@ -118,10 +118,10 @@ fn databags(out: &mut String, provider: &Value, requirer: &Value) {
          text); a field that is not required may be left out, and the text `null` means the same.\n\n",
     );
     let sections = [
-        (Databag::RequirerApp, requirer),
-        (Databag::RequirerUnit, requirer),
-        (Databag::ProviderApp, provider),
-        (Databag::ProviderUnit, provider),
+        (RelationDatabag::RequirerApp, requirer),
+        (RelationDatabag::RequirerUnit, requirer),
+        (RelationDatabag::ProviderApp, provider),
+        (RelationDatabag::ProviderUnit, provider),
     ];
     for (databag, root) in sections {
         let schema = resolve(root, &root["properties"][databag.name()]);
@@ -147,13 +147,13 @@ fn databags(out: &mut String, provider: &Value, requirer: &Value) {
 }
 
 /// The keys of a databag in the order the model declares (and the Python peer writes) them.
-fn declaration_order<'a>(databag: Databag, keys: impl Iterator<Item = &'a String>) -> Vec<String> {
+fn declaration_order<'a>(databag: RelationDatabag, keys: impl Iterator<Item = &'a String>) -> Vec<String> {
     use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RequirerAppData, RequirerUnitData};
     let order: &[&str] = match databag {
-        Databag::ProviderApp => ProviderAppData::KEYS,
-        Databag::RequirerApp => RequirerAppData::KEYS,
-        Databag::RequirerUnit => RequirerUnitData::KEYS,
-        Databag::ProviderUnit => &[],
+        RelationDatabag::ProviderApp => ProviderAppData::KEYS,
+        RelationDatabag::RequirerApp => RequirerAppData::KEYS,
+        RelationDatabag::RequirerUnit => RequirerUnitData::KEYS,
+        RelationDatabag::ProviderUnit => &[],
     };
     let mut keys: Vec<String> = keys.cloned().collect();
     keys.sort_by_key(|key| order.iter().position(|k| k == key).unwrap_or(usize::MAX));

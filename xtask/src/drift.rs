@@ -3,7 +3,7 @@
 //! of `compat-cases.json`, or the README example's test).
 
 use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_schema::Databag;
+use pyroscope_cluster_schema::RelationDatabag;
 use serde::Deserialize;
 
 /// What a [`Difference`] differs from.
@@ -161,7 +161,7 @@ pub struct Case {
     /// What it shows.
     pub name: String,
     /// Which databag it is.
-    pub databag: Databag,
+    pub databag: RelationDatabag,
     /// The databag as Juju holds it.
     pub data: RawDatabag,
     /// Whether the published schema accepts it (read deeply: each value decoded and checked

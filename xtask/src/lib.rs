@@ -47,7 +47,7 @@ pub enum Mode {
 
 /// What [`ensure_file_contents`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum FileOutcome {
     /// The file already held the text.
     Fresh,
     /// The file was missing or different, and was written.
@@ -67,21 +67,21 @@ pub fn project_root() -> PathBuf {
 
 /// rust-analyzer's `ensure_file_contents`: makes `path` hold `contents`, unless it does already
 /// (line endings aside). In [`Mode::Check`], changes nothing and says whether it is stale.
-pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<Outcome> {
+pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<FileOutcome> {
     match fs::read_to_string(path) {
-        Ok(old) if normalize_newlines(&old) == normalize_newlines(contents) => return Ok(Outcome::Fresh),
+        Ok(old) if normalize_newlines(&old) == normalize_newlines(contents) => return Ok(FileOutcome::Fresh),
         Ok(_) => {}
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
     }
     if mode == Mode::Check {
-        return Ok(Outcome::Stale);
+        return Ok(FileOutcome::Stale);
     }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
     fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
-    Ok(Outcome::Written)
+    Ok(FileOutcome::Written)
 }
 
 fn normalize_newlines(text: &str) -> String {
@@ -90,7 +90,7 @@ fn normalize_newlines(text: &str) -> String {
 
 /// `cargo xtask schema [--check]` in the workspace at `root`: the schema crate's files, and the
 /// Pyroscope key table generated from `reference/pyroscope/`.
-pub fn schema(root: &Path, mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
+pub fn schema(root: &Path, mode: Mode) -> Result<Vec<(&'static str, FileOutcome)>> {
     let mut outcomes = ensure_files(root, &generated_files(), mode)?;
     outcomes.extend(ensure_files(root, &[key_table(root)?], mode)?);
     Ok(outcomes)
@@ -111,12 +111,12 @@ pub fn key_table(root: &Path) -> Result<GeneratedFile> {
 }
 
 /// Ensures every one of `files` under `root`; in [`Mode::Check`], fails naming every stale one.
-pub fn ensure_files(root: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Vec<(&'static str, Outcome)>> {
+pub fn ensure_files(root: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Vec<(&'static str, FileOutcome)>> {
     let mut outcomes = Vec::with_capacity(files.len());
     for file in files {
         outcomes.push((file.path, ensure_file_contents(&root.join(file.path), &file.contents, mode)?));
     }
-    let stale: Vec<&str> = outcomes.iter().filter(|(_, o)| *o == Outcome::Stale).map(|(path, _)| *path).collect();
+    let stale: Vec<&str> = outcomes.iter().filter(|(_, o)| *o == FileOutcome::Stale).map(|(path, _)| *path).collect();
     if !stale.is_empty() {
         bail!("generated files are out of date: {}; {RUN_AND_COMMIT}", stale.join(", "));
     }

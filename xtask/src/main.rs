@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{Mode, Outcome, project_root, schema};
+use xtask::{FileOutcome, Mode, project_root, schema};
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -76,8 +76,8 @@ fn main() -> ExitCode {
         Ok(outcomes) => {
             for (path, outcome) in outcomes {
                 match outcome {
-                    Outcome::Written => println!("wrote {path}"),
-                    Outcome::Fresh | Outcome::Stale => println!("{path} is up to date"),
+                    FileOutcome::Written => println!("wrote {path}"),
+                    FileOutcome::Fresh | FileOutcome::Stale => println!("{path} is up to date"),
                 }
             }
             ExitCode::SUCCESS

@@ -243,6 +243,34 @@ fn cycles(uses: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<Vec<String>> {
     found
 }
 
+/// Architecture Invariant: one name, one type. No two public types of the library code (a
+/// `pub struct`, `enum`, `trait` or `type` in any crate's `src/`) share a name, so that a name in a
+/// message, a doc or a review means one thing.
+pub fn public_type_names_repeated(files: &[SourceFile]) -> Vec<String> {
+    let mut declared: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for file in files.iter().filter(|file| file.is_library_code()) {
+        for line in file.code().lines() {
+            let line = line.trim_start();
+            let Some(rest) = ["pub struct ", "pub enum ", "pub trait ", "pub type "]
+                .iter()
+                .find_map(|prefix| line.strip_prefix(prefix))
+            else {
+                continue;
+            };
+            let name = rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
+            if name.is_empty() {
+                continue; // a macro's `pub struct $name`
+            }
+            declared.entry(name.to_owned()).or_default().push(&file.path);
+        }
+    }
+    declared
+        .into_iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .map(|(name, paths)| format!("public type {name} is declared more than once: {}", paths.join(", ")))
+        .collect()
+}
+
 /// Architecture Invariant: a public error enum is `#[non_exhaustive]`, so that a new kind of
 /// failure is not a breaking change. An error enum derives `Error` (thiserror's) or implements
 /// `std::error::Error`.

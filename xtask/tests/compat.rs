@@ -93,7 +93,7 @@ fn published_schema_checks_content_only_when_read_deeply() {
     });
     assert!(shallow.is_valid(&state), "contentSchema is an annotation to a plain validator");
     let deep = published().validate_databag(
-        pyroscope_cluster_schema::Databag::RequirerApp,
+        pyroscope_cluster_schema::RelationDatabag::RequirerApp,
         &[("role".to_owned(), "\"imposter\"".to_owned())].into(),
     );
     assert_eq!(

@@ -3,30 +3,30 @@
 
 use std::fs;
 
-use xtask::{GeneratedFile, Mode, Outcome, RUN_AND_COMMIT, ensure_file_contents, ensure_files, generated_files};
+use xtask::{FileOutcome, GeneratedFile, Mode, RUN_AND_COMMIT, ensure_file_contents, ensure_files, generated_files};
 
 #[test]
 fn writes_then_finds_fresh() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/file.txt");
-    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Write).unwrap(), Outcome::Written);
+    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Write).unwrap(), FileOutcome::Written);
     assert_eq!(fs::read_to_string(&path).unwrap(), "one\n");
-    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Write).unwrap(), Outcome::Fresh);
-    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Check).unwrap(), Outcome::Fresh);
+    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Write).unwrap(), FileOutcome::Fresh);
+    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Check).unwrap(), FileOutcome::Fresh);
     // A checkout with Windows line endings is not stale.
     fs::write(&path, "one\r\n").unwrap();
-    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Check).unwrap(), Outcome::Fresh);
+    assert_eq!(ensure_file_contents(&path, "one\n", Mode::Check).unwrap(), FileOutcome::Fresh);
 }
 
 #[test]
 fn check_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.txt");
-    assert_eq!(ensure_file_contents(&missing, "new\n", Mode::Check).unwrap(), Outcome::Stale);
+    assert_eq!(ensure_file_contents(&missing, "new\n", Mode::Check).unwrap(), FileOutcome::Stale);
     assert!(!missing.exists());
     let stale = dir.path().join("stale.txt");
     fs::write(&stale, "old\n").unwrap();
-    assert_eq!(ensure_file_contents(&stale, "new\n", Mode::Check).unwrap(), Outcome::Stale);
+    assert_eq!(ensure_file_contents(&stale, "new\n", Mode::Check).unwrap(), FileOutcome::Stale);
     assert_eq!(fs::read_to_string(&stale).unwrap(), "old\n");
 }
 
@@ -46,7 +46,7 @@ fn a_stale_file_fails_the_check_until_regenerated() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let outcomes = ensure_files(root, &generated_files(), Mode::Write).unwrap();
-    assert!(outcomes.iter().all(|(_, outcome)| *outcome == Outcome::Written), "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, outcome)| *outcome == FileOutcome::Written), "{outcomes:?}");
     assert!(ensure_files(root, &generated_files(), Mode::Check).is_ok());
 
     let changed = after_a_doc_comment_changed();
@@ -59,9 +59,9 @@ fn a_stale_file_fails_the_check_until_regenerated() {
     assert_eq!(
         outcomes,
         [
-            ("docs/schema/v0/provider.json", Outcome::Written),
-            ("docs/schema/v0/requirer.json", Outcome::Fresh),
-            ("docs/interface.md", Outcome::Fresh),
+            ("docs/schema/v0/provider.json", FileOutcome::Written),
+            ("docs/schema/v0/requirer.json", FileOutcome::Fresh),
+            ("docs/interface.md", FileOutcome::Fresh),
         ]
     );
     assert!(ensure_files(root, &changed, Mode::Check).is_ok());

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use xtask::tidy::{
-    SourceFile, error_enums_not_non_exhaustive, io_outside_allowed, module_cycles, yaml_library_outside_model,
+    SourceFile, error_enums_not_non_exhaustive, io_outside_allowed, module_cycles, public_type_names_repeated,
+    yaml_library_outside_model,
 };
 
 /// Every `.rs` file and manifest of the workspace (and of `fuzz/`), `target/` aside.
@@ -44,6 +45,7 @@ fn the_workspace_holds_every_invariant() {
     check(io_outside_allowed(&files));
     check(module_cycles(&files));
     check(error_enums_not_non_exhaustive(&files));
+    check(public_type_names_repeated(&files));
 }
 
 #[test]
@@ -137,6 +139,29 @@ fn public_error_enums_are_non_exhaustive() {
         [
             "crates/x/src/a.rs: public error enum AError is not #[non_exhaustive]",
             "crates/x/src/b.rs: public error enum BError is not #[non_exhaustive]",
+        ]
+    );
+}
+
+#[test]
+fn one_name_one_type() {
+    let ok = [
+        SourceFile::new("crates/x/src/a.rs", "pub struct Plan;\npub(crate) enum Side { A }\n"),
+        SourceFile::new("crates/y/src/b.rs", "pub struct AnnouncementPlan;\nenum Side { B }\n// pub struct Plan;\n"),
+        SourceFile::new("crates/y/tests/c.rs", "pub struct Plan;\n"),
+        SourceFile::new("crates/y/src/d.rs", "pub fn f() {}\n#[cfg(test)]\nmod tests {\n    pub struct Plan;\n}\n"),
+    ];
+    assert_eq!(public_type_names_repeated(&ok), Vec::<String>::new());
+    let bad = [
+        SourceFile::new("crates/x/src/a.rs", "pub struct Plan;\npub trait Tls {}\n"),
+        SourceFile::new("crates/y/src/b.rs", "pub enum Plan { A }\n"),
+        SourceFile::new("crates/y/src/c.rs", "    pub type Tls<'a> = &'a str;\n"),
+    ];
+    assert_eq!(
+        public_type_names_repeated(&bad),
+        [
+            "public type Plan is declared more than once: crates/x/src/a.rs, crates/y/src/b.rs",
+            "public type Tls is declared more than once: crates/x/src/a.rs, crates/y/src/c.rs",
         ]
     );
 }

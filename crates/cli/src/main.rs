@@ -132,6 +132,15 @@ enum SideArg {
     Requirer,
 }
 
+impl From<SideArg> for pyroscope_cluster_schema::Side {
+    fn from(side: SideArg) -> Self {
+        match side {
+            SideArg::Provider => Self::Provider,
+            SideArg::Requirer => Self::Requirer,
+        }
+    }
+}
+
 /// How `reconcile` prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -141,7 +150,7 @@ enum Format {
     Text,
 }
 
-/// The three databags of the relation.
+/// The three databags a peer writes: the model's `DatabagKind`, as a command-line value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum DatabagArg {
     /// The coordinator's app databag.
@@ -222,14 +231,8 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 Err(Failure::invalid(format!("{}: {} problem(s)", source.name(), report.problems)))
             }
         }
-        Command::Schema { side } => {
-            let side = match side {
-                SideArg::Provider => pyroscope_cluster_schema::Side::Provider,
-                SideArg::Requirer => pyroscope_cluster_schema::Side::Requirer,
-            };
-            serde_json::to_string_pretty(&pyroscope_cluster_schema::schema(side))
-                .map_err(|err| Failure::internal(err.to_string()))
-        }
+        Command::Schema { side } => serde_json::to_string_pretty(&pyroscope_cluster_schema::schema(side.into()))
+            .map_err(|err| Failure::internal(err.to_string())),
     }
 }
 

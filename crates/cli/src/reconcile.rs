@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{Architecture, DatabagModel, ProviderAppData, RawDatabag, Role};
+use pyroscope_cluster_model::{Architecture, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role};
 use pyroscope_cluster_provider::{
     Extras, PyroscopeRelease, Reconciliation, Settings, Snapshot, StatusLevel, WorkerPorts, WorkerRelation,
     minimal_deployment, recommended_deployment, reconcile,
@@ -194,7 +194,7 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<S
     let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for problem in view.problems() {
-        not_ready.entry(problem.relation.to_string()).or_default().push(problem.reason.to_string());
+        not_ready.entry(problem.relation.to_string()).or_default().push(ErrorChain(&problem.reason).to_string());
     }
     let publish = outcome
         .plan
@@ -269,7 +269,7 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: 
     let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
     let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
-    let problems: Vec<String> = view.problems().map(ToString::to_string).collect();
+    let problems: Vec<String> = view.problems().map(|p| ErrorChain(p).to_string()).collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\nnot ready:");
         for problem in problems {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use pyroscope_cluster_model::{Address, DatabagModel, ProviderAppData, RawDatabag};
 use pyroscope_cluster_release::{CheckError, ConfigRefusal, PyroscopeRelease, check_yaml};
 use pyroscope_cluster_requirer::{ClusterData, InvalidData, ThisWorker};
-use pyroscope_cluster_schema::{Databag, Form, Issue, validate_databag, validate_relation_state};
+use pyroscope_cluster_schema::{Form, Issue, RelationDatabag, Side, validate_databag, validate_relation_state};
 use serde_json::{Map, Value};
 
 use crate::input::Source;
@@ -110,15 +110,6 @@ fn report(mut text: String, problems: usize, what: &str) -> Report {
     Report { text, problems }
 }
 
-/// Which side of the relation a captured unit is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    /// The coordinator: the remote app and units are workers.
-    Provider,
-    /// A worker: the remote app is the coordinator; its own unit databag shows as `local-unit`.
-    Requirer,
-}
-
 fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOptions) -> Result<Report, Failure> {
     let mut text = String::new();
     let (mut problems, mut databags, mut relations) = (0, 0, 0);
@@ -136,10 +127,14 @@ fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOpti
                 ))
             })?;
             let (app_bag, remote_unit_bag, local_unit_bag) = match side {
-                Side::Provider => (Databag::RequirerApp, Databag::RequirerUnit, Databag::ProviderUnit),
-                Side::Requirer => (Databag::ProviderApp, Databag::ProviderUnit, Databag::RequirerUnit),
+                Side::Provider => {
+                    (RelationDatabag::RequirerApp, RelationDatabag::RequirerUnit, RelationDatabag::ProviderUnit)
+                }
+                Side::Requirer => {
+                    (RelationDatabag::ProviderApp, RelationDatabag::ProviderUnit, RelationDatabag::RequirerUnit)
+                }
             };
-            let mut check = |place: String, databag: Databag, value: Option<&Value>| {
+            let mut check = |place: String, databag: RelationDatabag, value: Option<&Value>| {
                 databags += 1;
                 let issues = match value.map(raw_databag).unwrap_or(Ok(RawDatabag::new())) {
                     Ok(raw) => validate_databag(databag, &raw).err().map(|invalid| invalid.issues).unwrap_or_default(),
@@ -185,12 +180,13 @@ fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOpti
     Ok(report(text, problems, &format!("{} of {}", count(databags, "databag"), count(relations, "relation"))))
 }
 
-/// The side from `--side`, else from the charm's name, else from what the remote app published.
+/// The side the captured unit is on (on the provider side the remote app and units are workers;
+/// on the requirer side the remote app is the coordinator and the unit's own databag shows as
+/// `local-unit`): from `--side`, else from the charm's name, else from what the remote app
+/// published.
 fn side(unit: &str, info: &Value, relation: &Value, given: Option<SideArg>) -> Option<Side> {
-    match given {
-        Some(SideArg::Provider) => return Some(Side::Provider),
-        Some(SideArg::Requirer) => return Some(Side::Requirer),
-        None => {}
+    if let Some(given) = given {
+        return Some(given.into());
     }
     let charm = info.get("charm").and_then(Value::as_str).unwrap_or(unit);
     if charm.contains("coordinator") {

@@ -54,20 +54,20 @@ pub const JUJU_4_0: &str = "4.0.14";
 
 /// A workload status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Status {
+pub struct WorkloadStatus {
     /// `active`, `blocked`, `maintenance`, `waiting`, or `unknown` before any `status-set`.
     pub name: String,
     /// The message.
     pub message: String,
 }
 
-impl Default for Status {
+impl Default for WorkloadStatus {
     fn default() -> Self {
         Self { name: "unknown".into(), message: String::new() }
     }
 }
 
-impl fmt::Display for Status {
+impl fmt::Display for WorkloadStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.message.is_empty() { f.write_str(&self.name) } else { write!(f, "{}: {}", self.name, self.message) }
     }
@@ -79,7 +79,7 @@ pub struct Unit {
     /// Its address (`network-get`, and Juju's keys of its databags).
     pub address: String,
     /// Its workload status.
-    pub status: Status,
+    pub status: WorkloadStatus,
     /// Its open ports, `port/protocol`.
     pub opened_ports: BTreeSet<String>,
 }
@@ -97,7 +97,7 @@ pub struct App {
     /// Its units, by name.
     pub units: BTreeMap<String, Unit>,
     /// The application status (set by the leader).
-    pub status: Status,
+    pub status: WorkloadStatus,
     /// `application-version-set`.
     pub version: String,
     /// The number of the next unit.
@@ -528,7 +528,7 @@ impl State {
                 "ingress-addresses": [me.address],
             })),
             Call::StatusSet { app: for_app, status, message } => {
-                let status = Status { name: status.as_str().into(), message: message.clone() };
+                let status = WorkloadStatus { name: status.as_str().into(), message: message.clone() };
                 if *for_app {
                     if !leader {
                         return Err(err("this unit is not the leader"));

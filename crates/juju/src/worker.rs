@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_requirer::{Announcement, Leadership, WorkerPorts};
+use pyroscope_cluster_requirer::{Announcement, Leadership, PortsToOpen};
 
 use crate::call::{RelationRef, relation_set_input};
 use crate::runner::Runner;
@@ -114,12 +114,12 @@ pub struct PortChanges {
 
 /// Makes the unit's open TCP ports the coordinator's `worker_ports`: one `opened-ports`, then an
 /// `open-port` per missing port and a `close-port` per extra one (ops' `Unit.set_ports`). With
-/// [`WorkerPorts::NotGiven`] (the coordinator sent no list) the ports are left as they are,
+/// [`PortsToOpen::NotGiven`] (the coordinator sent no list) the ports are left as they are,
 /// as the Python worker does (coordinated-workers 4.1.4 `worker.py`: `set_ports` only when the
 /// list is not empty) and no call is made. An empty list closes every port (the Python worker
 /// would leave them: the coordinator said "none", and this worker takes it at its word).
-pub fn sync_ports<R: Runner>(tools: &mut HookTools<R>, wanted: WorkerPorts<'_>) -> Result<PortChanges, ToolError> {
-    let WorkerPorts::Exactly(wanted) = wanted else {
+pub fn sync_ports<R: Runner>(tools: &mut HookTools<R>, wanted: PortsToOpen<'_>) -> Result<PortChanges, ToolError> {
+    let PortsToOpen::Exactly(wanted) = wanted else {
         return Ok(PortChanges::default());
     };
     let wanted: BTreeSet<u16> = wanted.iter().map(|port| port.get()).collect();

@@ -36,7 +36,7 @@
 //! S3 credentials never show in `Debug` output.
 //!
 //! ```
-//! use pyroscope_cluster_model::RawDatabag;
+//! use pyroscope_cluster_model::{ErrorChain, RawDatabag};
 //! use pyroscope_cluster_provider::{
 //!     Extras, S3Settings, Settings, Snapshot, Status, StatusLevel, WorkerRelation, reconcile,
 //! };
@@ -99,7 +99,7 @@
 //!     "1 of 2 worker apps get no config (1 invalid); first: relation 7 (impostor): invalid"
 //! ));
 //! assert!(status.message.chars().count() <= Status::MESSAGE_LIMIT);
-//! let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
+//! let problems: Vec<String> = outcome.view.problems().map(|p| ErrorChain(p).to_string()).collect();
 //! assert!(problems[0].starts_with(
 //!     r#"relation 7 (impostor) is not ready: invalid requirer app databag: key `role` = "\"imposter\"": is not a valid role list: unknown role "imposter""#
 //! ));
@@ -143,6 +143,8 @@ mod snapshot;
 mod view;
 
 use std::fmt;
+
+use pyroscope_cluster_model::ErrorChain;
 
 pub use coherence::{
     Coherence, EvenMetastores, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Shortfall, V2_MINIMAL_DEPLOYMENT,
@@ -356,7 +358,7 @@ impl Reconciliation {
                 (i, w) => format!("{i} invalid, {w} waiting for data"),
             };
             parts.push(format!("{} of {} worker apps get no config ({counts})", not_ready.len(), relations.len()));
-            parts.push(format!("first: relation {} ({}): {}", first.relation, first.app, first.reason));
+            parts.push(format!("first: relation {} ({}): {}", first.relation, first.app, ErrorChain(&first.reason)));
         }
         if let Some(even) = &self.coherence.even_metastores {
             parts.push(even.to_string());

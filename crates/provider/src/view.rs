@@ -16,13 +16,15 @@ use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
 #[non_exhaustive]
 pub enum Reason {
     /// The worker app's databag has no valid `role` (missing, not JSON, or an unknown role).
-    #[error("{0}")]
-    AppData(#[source] DecodeError),
+    #[error(transparent)]
+    AppData(DecodeError),
     /// No worker unit has joined the relation yet.
     #[error("no worker unit has joined the relation yet")]
     NoUnits,
-    /// A unit's databag lacks a valid `address` or `juju_topology`.
-    #[error("unit {unit}: {error}")]
+    /// A unit's databag lacks a valid `address` or `juju_topology`. Its message names the unit
+    /// only; what is wrong is the [`source`](std::error::Error::source), so show the reason with
+    /// [`ErrorChain`](pyroscope_cluster_model::ErrorChain).
+    #[error("unit {unit}")]
     UnitData {
         /// The unit's name, e.g. `pyroscope-querier/0`.
         unit: String,
@@ -81,8 +83,12 @@ impl Reason {
 }
 
 /// One reason why one worker relation is not ready, naming the relation and the worker app.
+///
+/// Its message says which relation is not ready; the reason is its
+/// [`source`](std::error::Error::source). [`ErrorChain`](pyroscope_cluster_model::ErrorChain)
+/// shows both: `relation 3 (pyroscope-querier) is not ready: unit pyroscope-querier/0: ...`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("relation {relation} ({app}) is not ready: {reason}")]
+#[error("relation {relation} ({app}) is not ready")]
 pub struct NotReady {
     /// The relation.
     pub relation: RelationId,

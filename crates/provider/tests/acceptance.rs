@@ -4,9 +4,9 @@
 mod common;
 
 use common::{raw_app_data, reference, settings, unit_data, worker};
-use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag};
+use pyroscope_cluster_model::{DatabagModel, ErrorChain, ProviderAppData, RawDatabag};
 use pyroscope_cluster_provider::{Extras, PyroscopeConfig, Reconciliation, Snapshot, WorkerRelation, reconcile};
-use pyroscope_cluster_schema::{Databag, Validator};
+use pyroscope_cluster_schema::{RelationDatabag, Validator};
 use serde_json::Value;
 
 /// One worker relation in, the reconciliation out.
@@ -23,8 +23,16 @@ fn one_valid_unit(app_data: RawDatabag) -> WorkerRelation {
 fn writes_nothing(outcome: &Reconciliation, reason: &str) {
     let plan = outcome.plan.as_ref().expect("complete settings give a plan");
     assert_eq!(plan.writes(), [], "a relation that is not ready gets no write");
-    let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
+    let problems: Vec<String> = outcome.view.problems().map(|p| ErrorChain(p).to_string()).collect();
     assert_eq!(problems, [reason]);
+    // Each level of the chain says its own part once: no message repeats its cause.
+    for problem in outcome.view.problems() {
+        let mut level: &dyn std::error::Error = problem;
+        while let Some(cause) = level.source() {
+            assert!(!level.to_string().contains(&cause.to_string()), "{level:?} repeats its cause {cause:?}");
+            level = cause;
+        }
+    }
 }
 
 #[test]
@@ -118,7 +126,7 @@ fn schema_errors(databag: &RawDatabag) -> Vec<String> {
     let published = Validator::new(&read("provider"), &read("requirer")).expect("usable schemas");
     [&published, Validator::ours()]
         .into_iter()
-        .filter_map(|validator| validator.validate_databag(Databag::ProviderApp, databag).err())
+        .filter_map(|validator| validator.validate_databag(RelationDatabag::ProviderApp, databag).err())
         .flat_map(|invalid| invalid.issues)
         .map(|issue| issue.to_string())
         .collect()

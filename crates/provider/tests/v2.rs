@@ -5,7 +5,7 @@
 mod common;
 
 use common::{settings, worker};
-use pyroscope_cluster_model::{Architecture, DatabagModel, ProviderAppData, Role};
+use pyroscope_cluster_model::{Architecture, DatabagModel, ErrorChain, ProviderAppData, Role};
 use pyroscope_cluster_provider::{
     ConfigError, Extras, PyroscopeConfig, PyroscopeRelease, Reconciliation, Settings, Snapshot,
     V2_RECOMMENDED_DEPLOYMENT, WorkerRelation, reconcile,
@@ -82,7 +82,7 @@ fn roles_of_the_other_architecture_are_not_part_of_the_cluster() {
     relations.push(worker(20, "pyroscope-ingester", "ingester", 1));
     relations.push(worker(21, "mixed", "querier,segment-writer", 1));
     let outcome = run(relations, &v2_settings());
-    let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
+    let problems: Vec<String> = outcome.view.problems().map(|p| ErrorChain(p).to_string()).collect();
     assert_eq!(
         problems,
         [
@@ -99,7 +99,7 @@ fn roles_of_the_other_architecture_are_not_part_of_the_cluster() {
     let mut relations = cluster(&Architecture::V1.roles().iter().map(|&role| (role, 1)).collect::<Vec<_>>());
     relations.push(worker(30, "pyroscope-metastore", "metastore,compaction-worker", 1));
     let outcome = run(relations, &settings());
-    let problems: Vec<String> = outcome.view.problems().map(ToString::to_string).collect();
+    let problems: Vec<String> = outcome.view.problems().map(|p| ErrorChain(p).to_string()).collect();
     assert_eq!(
         problems,
         ["relation 30 (pyroscope-metastore) is not ready: roles metastore, compaction-worker are not of the v1 \

@@ -5,7 +5,7 @@ mod common;
 use std::fmt::Write;
 
 use common::{app_data, raw_app_data, settings, unit_data, worker};
-use pyroscope_cluster_model::{RawDatabag, Role};
+use pyroscope_cluster_model::{ErrorChain, RawDatabag, Role};
 use pyroscope_cluster_provider::{
     ClusterView, Coherence, Extras, Reconciliation, S3Settings, Settings, Snapshot, Status, WorkerRelation, reconcile,
 };
@@ -17,7 +17,7 @@ fn render(outcome: &Reconciliation) -> String {
     for report in view.relations() {
         match report.problems.as_slice() {
             [] => writeln!(out, "{report}").unwrap(),
-            problems => problems.iter().for_each(|problem| writeln!(out, "{problem}").unwrap()),
+            problems => problems.iter().for_each(|problem| writeln!(out, "{}", ErrorChain(problem)).unwrap()),
         }
     }
     let addresses: Vec<&str> = view.addresses().map(|a| a.as_str()).collect();

@@ -41,13 +41,13 @@ pub struct ConfigProblem {
     /// `password`, ...), or the key is unknown (it may be a secret's key misspelled).
     pub value: Option<String>,
     /// What is wrong.
-    pub problem: Problem,
+    pub problem: KeyProblem,
 }
 
 /// What is wrong at one key, for one release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Problem {
+pub enum KeyProblem {
     /// The document is not a mapping (Pyroscope's decoder needs one; an empty file is an error).
     NotAMapping {
         /// What it is instead.
@@ -102,7 +102,7 @@ impl fmt::Display for ProblemDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ConfigProblem { path, value, problem } = self.problem;
         let release = self.release;
-        if let Problem::NotAMapping { found } = problem {
+        if let KeyProblem::NotAMapping { found } = problem {
             return write!(f, "the document is {found}, but Pyroscope {release} reads a mapping of configuration keys");
         }
         match (self.path, value) {
@@ -112,39 +112,39 @@ impl fmt::Display for ProblemDisplay<'_> {
             (false, None) => {}
         }
         match problem {
-            Problem::NotAMapping { .. } => Ok(()),
-            Problem::UnknownKey { known_in } if known_in.is_empty() => {
+            KeyProblem::NotAMapping { .. } => Ok(()),
+            KeyProblem::UnknownKey { known_in } if known_in.is_empty() => {
                 write!(f, "Pyroscope {release} has no such key (nor has any release known here)")
             }
-            Problem::UnknownKey { known_in } => {
+            KeyProblem::UnknownKey { known_in } => {
                 let known: Vec<String> = known_in.iter().map(ToString::to_string).collect();
                 let verb = if known.len() == 1 { "has" } else { "have" };
                 write!(f, "Pyroscope {release} has no such key ({} {verb} it)", known.join(", "))
             }
-            Problem::RepeatedKey => write!(f, "is given more than once; Pyroscope {release} refuses a repeated key"),
-            Problem::WrongType { expected, found } => {
+            KeyProblem::RepeatedKey => write!(f, "is given more than once; Pyroscope {release} refuses a repeated key"),
+            KeyProblem::WrongType { expected, found } => {
                 write!(f, "Pyroscope {release} reads {expected} here, not {found}")
             }
-            Problem::IntegerForGoDuration { zero: true } => write!(
+            KeyProblem::IntegerForGoDuration { zero: true } => write!(
                 f,
                 "Pyroscope {release} ({}) refuses a YAML integer for a Go duration, even 0; write `0s`",
                 release.yaml_decoder()
             ),
-            Problem::IntegerForGoDuration { zero: false } => write!(
+            KeyProblem::IntegerForGoDuration { zero: false } => write!(
                 f,
                 "Pyroscope {release} refuses a YAML integer for a Go duration; write it with a unit, e.g. `90s`"
             ),
-            Problem::GoDuration(err) => write!(
+            KeyProblem::GoDuration(err) => write!(
                 f,
                 "Pyroscope {release} reads a Go duration here (time.ParseDuration), and this {err}; write numbers \
                  with units ns, us, ms, s, m, h, e.g. `90m`, `1h30m`, `24h`"
             ),
-            Problem::PrometheusDuration(err) => write!(
+            KeyProblem::PrometheusDuration(err) => write!(
                 f,
                 "Pyroscope {release} reads a Prometheus duration here (model.ParseDuration), and this {err}; write \
                  whole numbers with units y, w, d, h, m, s, ms, largest first, e.g. `30d`, `1h30m`, or `0`"
             ),
-            Problem::Member(err) => write!(f, "memberlist cannot join this member: it {err}"),
+            KeyProblem::Member(err) => write!(f, "memberlist cannot join this member: it {err}"),
         }
     }
 }
@@ -227,7 +227,7 @@ pub fn check(release: PyroscopeRelease, root: &Node) -> Result<(), ConfigRefusal
         other => problems.push(ConfigProblem {
             path: String::new(),
             value: None,
-            problem: Problem::NotAMapping { found: other.kind() },
+            problem: KeyProblem::NotAMapping { found: other.kind() },
         }),
     }
     if problems.is_empty() { Ok(()) } else { Err(ConfigRefusal { release, problems }) }
@@ -239,7 +239,7 @@ fn mapping(release: PyroscopeRelease, prefix: &str, entries: &[(Node, Node)], ou
         let name = key.scalar_text().unwrap_or_else(|| key.kind().to_owned());
         let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
         if seen.contains(&name) {
-            out.push(ConfigProblem { path, value: None, problem: Problem::RepeatedKey });
+            out.push(ConfigProblem { path, value: None, problem: KeyProblem::RepeatedKey });
             continue;
         }
         seen.push(name);
@@ -247,7 +247,7 @@ fn mapping(release: PyroscopeRelease, prefix: &str, entries: &[(Node, Node)], ou
             Some(kind) => node(release, &path, kind, value, out),
             None => out.push(ConfigProblem {
                 value: None,
-                problem: Problem::UnknownKey { known_in: releases_with_key(&path) },
+                problem: KeyProblem::UnknownKey { known_in: releases_with_key(&path) },
                 path,
             }),
         }
@@ -255,8 +255,8 @@ fn mapping(release: PyroscopeRelease, prefix: &str, entries: &[(Node, Node)], ou
 }
 
 fn node(release: PyroscopeRelease, path: &str, kind: KeyKind, value: &Node, out: &mut Vec<ConfigProblem>) {
-    let problem = |problem: Problem| ConfigProblem { path: path.to_owned(), value: excerpt(path, value), problem };
-    let wrong = || problem(Problem::WrongType { expected: kind.expected(), found: value.kind() });
+    let problem = |problem: KeyProblem| ConfigProblem { path: path.to_owned(), value: excerpt(path, value), problem };
+    let wrong = || problem(KeyProblem::WrongType { expected: kind.expected(), found: value.kind() });
     if *value == Node::Null {
         return;
     }
@@ -278,23 +278,26 @@ fn node(release: PyroscopeRelease, path: &str, kind: KeyKind, value: &Node, out:
         (KeyKind::PrometheusDuration, scalar) => {
             let text = scalar.scalar_text().unwrap_or_default();
             if let Err(err) = prometheus_duration(&text) {
-                out.push(problem(Problem::PrometheusDuration(err)));
+                out.push(problem(KeyProblem::PrometheusDuration(err)));
             }
         }
         (KeyKind::StringList | KeyKind::Members | KeyKind::GoDurationList, Node::Seq(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let item_path = format!("{path}[{i}]");
-                let item_problem =
-                    |problem: Problem| ConfigProblem { path: item_path.clone(), value: excerpt(path, item), problem };
+                let item_problem = |problem: KeyProblem| ConfigProblem {
+                    path: item_path.clone(),
+                    value: excerpt(path, item),
+                    problem,
+                };
                 let found = match (kind, item) {
                     (_, Node::Null) => None,
                     (_, Node::Seq(_) | Node::Map(_)) => {
-                        Some(Problem::WrongType { expected: "a string", found: item.kind() })
+                        Some(KeyProblem::WrongType { expected: "a string", found: item.kind() })
                     }
                     (KeyKind::GoDurationList, _) => go_duration_problem(release, item),
                     (KeyKind::Members, scalar) => {
                         let text = scalar.scalar_text().unwrap_or_default();
-                        JoinMember::parse(&text).err().map(Problem::Member)
+                        JoinMember::parse(&text).err().map(KeyProblem::Member)
                     }
                     _ => None,
                 };
@@ -310,13 +313,13 @@ fn node(release: PyroscopeRelease, path: &str, kind: KeyKind, value: &Node, out:
 
 /// What is wrong with `value` for a Go `time.Duration` key, as go-yaml v3 decodes it: a string in
 /// Go's grammar, or (on the releases whose decoder takes it) the integer 0.
-fn go_duration_problem(release: PyroscopeRelease, value: &Node) -> Option<Problem> {
+fn go_duration_problem(release: PyroscopeRelease, value: &Node) -> Option<KeyProblem> {
     match value {
-        Node::Str(text) => go_duration(text).err().map(Problem::GoDuration),
+        Node::Str(text) => go_duration(text).err().map(KeyProblem::GoDuration),
         Node::Int(0) if release.takes_int_zero_for_go_duration() => None,
-        Node::Int(number) => Some(Problem::IntegerForGoDuration { zero: *number == 0 }),
+        Node::Int(number) => Some(KeyProblem::IntegerForGoDuration { zero: *number == 0 }),
         Node::Null => None,
-        other => Some(Problem::WrongType { expected: KeyKind::GoDuration.expected(), found: other.kind() }),
+        other => Some(KeyProblem::WrongType { expected: KeyKind::GoDuration.expected(), found: other.kind() }),
     }
 }
 

@@ -24,7 +24,7 @@
 //! The crate does no IO. Its YAML comes through `pyroscope_cluster_model::yaml`.
 //!
 //! ```
-//! use pyroscope_cluster_release::{KeyKind, Problem, PyroscopeRelease, check_yaml, CheckError};
+//! use pyroscope_cluster_release::{KeyKind, KeyProblem, PyroscopeRelease, check_yaml, CheckError};
 //!
 //! let release: PyroscopeRelease = "1.18".parse()?;
 //! assert_eq!(release, PyroscopeRelease::V1_18_2);
@@ -35,7 +35,7 @@
 //! let Err(CheckError::Refused(refusal)) = check_yaml(release, config) else { panic!() };
 //! let paths: Vec<&str> = refusal.problems.iter().map(|problem| problem.path.as_str()).collect();
 //! assert_eq!(paths, ["compactor.deletion_delay", "memberlist.join_members[0]"]);
-//! assert!(matches!(refusal.problems[1].problem, Problem::Member(_)));
+//! assert!(matches!(refusal.problems[1].problem, KeyProblem::Member(_)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -50,7 +50,7 @@ mod node;
 mod release;
 mod table;
 
-pub use check::{CheckError, ConfigProblem, ConfigRefusal, Problem, check, check_yaml};
+pub use check::{CheckError, ConfigProblem, ConfigRefusal, KeyProblem, check, check_yaml};
 pub use duration::{DurationError, go_duration, go_text, prometheus_duration};
 pub use kind::KeyKind;
 pub use member::{JoinMember, MemberError};

@@ -31,7 +31,7 @@ const JOIN_MEMBERS: [&str; 2] = ["memberlist", "join_members"];
 /// Why a text is not a worker configuration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum WorkerConfigError {
     /// The text is not YAML.
     #[error("worker configuration is not valid YAML")]
     Yaml(#[source] YamlError),
@@ -55,11 +55,11 @@ pub struct WorkerConfig {
 }
 
 impl FromStr for WorkerConfig {
-    type Err = ConfigError;
+    type Err = WorkerConfigError;
 
     /// Parses a YAML mapping.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let value: Value = yaml::from_str(text).map_err(ConfigError::Yaml)?;
+        let value: Value = yaml::from_str(text).map_err(WorkerConfigError::Yaml)?;
         let found = match value {
             Value::Object(tree) => return Ok(Self { text: text.to_owned(), tree }),
             Value::Null => "empty (null)",
@@ -68,7 +68,7 @@ impl FromStr for WorkerConfig {
             Value::Number(_) => "a number",
             Value::Bool(_) => "a boolean",
         };
-        Err(ConfigError::NotAMapping { found })
+        Err(WorkerConfigError::NotAMapping { found })
     }
 }
 
@@ -130,7 +130,7 @@ pub enum RestartReason {
     /// There is no config file on disk: Pyroscope has never run with this configuration.
     NoConfigOnDisk,
     /// The config file on disk cannot be read as a configuration.
-    UnreadableConfigOnDisk(ConfigError),
+    UnreadableConfigOnDisk(WorkerConfigError),
     /// Keys that Pyroscope reads only at start-up changed (dotted paths, sorted).
     Changed {
         /// The changed keys that need a restart (the restart-free ones that changed too are not listed).

@@ -6,7 +6,7 @@ use pyroscope_cluster_model::{
 };
 use pyroscope_cluster_release::{ConfigRefusal, JoinMember, Node, PyroscopeRelease, check};
 
-use crate::config::{ConfigError, WorkerConfig};
+use crate::config::{WorkerConfig, WorkerConfigError};
 
 /// memberlist's bind port when the configuration gives none (dskit's default, and the
 /// reference's for `memberlist.bind_port`).
@@ -65,7 +65,7 @@ pub enum InvalidData {
     Databag(#[from] DecodeError),
     /// `worker_config` is a string, but not a YAML mapping.
     #[error("invalid provider app databag: key `worker_config`")]
-    WorkerConfig(#[source] ConfigError),
+    WorkerConfig(#[source] WorkerConfigError),
     /// The worker's Pyroscope release would refuse `worker_config` at start (unknown keys, values
     /// its decoder refuses): every key path, value and reason, and the release.
     #[error(transparent)]
@@ -160,7 +160,7 @@ impl CoordinatorState {
 /// decides). The private key itself is in the Juju secret `privkey_secret_id` (content key
 /// `private-key`), never in the databag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tls<'a> {
+pub struct ReceivedTls<'a> {
     /// The CA certificate (PEM).
     pub ca_cert: &'a str,
     /// The worker's server certificate (PEM).
@@ -171,7 +171,7 @@ pub struct Tls<'a> {
 
 /// Which ports the worker opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WorkerPorts<'a> {
+pub enum PortsToOpen<'a> {
     /// The coordinator sent no list (`worker_ports` absent, as from a coordinator older than the
     /// key): leave the unit's ports as they are, as the Python worker does (coordinated-workers
     /// 4.1.4 `worker.py` calls `set_ports` only with a non-empty list).
@@ -192,7 +192,7 @@ pub struct ClusterData {
 }
 
 impl TryFrom<ProviderAppData> for ClusterData {
-    type Error = ConfigError;
+    type Error = WorkerConfigError;
 
     /// Parses the data's `worker_config`.
     fn try_from(data: ProviderAppData) -> Result<Self, Self::Error> {
@@ -212,8 +212,8 @@ impl ClusterData {
     /// list with a DNS service-discovery entry (`dns+...`) is taken: whether it finds this worker
     /// is not known here.
     pub fn check(&self, worker: &ThisWorker<'_>) -> Result<(), InvalidData> {
-        let root: Node =
-            yaml::from_str(self.config.text()).map_err(|err| InvalidData::WorkerConfig(ConfigError::Yaml(err)))?;
+        let root: Node = yaml::from_str(self.config.text())
+            .map_err(|err| InvalidData::WorkerConfig(WorkerConfigError::Yaml(err)))?;
         check(worker.pyroscope, &root).map_err(InvalidData::Refused)?;
         let bind_port = self
             .config
@@ -237,12 +237,12 @@ impl ClusterData {
         &self.data
     }
 
-    /// TLS material, when complete (see [`Tls`]).
-    pub fn tls(&self) -> Option<Tls<'_>> {
+    /// TLS material, when complete (see [`ReceivedTls`]).
+    pub fn tls(&self) -> Option<ReceivedTls<'_>> {
         fn present(field: &Option<String>) -> Option<&str> {
             field.as_deref().filter(|text| !text.is_empty())
         }
-        Some(Tls {
+        Some(ReceivedTls {
             ca_cert: present(&self.data.ca_cert)?,
             server_cert: present(&self.data.server_cert)?,
             privkey_secret_id: present(&self.data.privkey_secret_id)?,
@@ -254,11 +254,11 @@ impl ClusterData {
         self.data.s3_tls_ca_chain.as_deref()
     }
 
-    /// The ports to open; an absent list and an empty one differ (see [`WorkerPorts`]).
-    pub fn worker_ports(&self) -> WorkerPorts<'_> {
+    /// The ports to open; an absent list and an empty one differ (see [`PortsToOpen`]).
+    pub fn worker_ports(&self) -> PortsToOpen<'_> {
         match &self.data.worker_ports {
-            None => WorkerPorts::NotGiven,
-            Some(ports) => WorkerPorts::Exactly(ports),
+            None => PortsToOpen::NotGiven,
+            Some(ports) => PortsToOpen::Exactly(ports),
         }
     }
 
@@ -379,8 +379,11 @@ mod tests {
             ..ProviderAppData::new("a: 1")
         };
         let data = ClusterData::try_from(data).unwrap();
-        let want =
-            expect.then(|| Tls { ca_cert: ca.unwrap(), server_cert: cert.unwrap(), privkey_secret_id: key.unwrap() });
+        let want = expect.then(|| ReceivedTls {
+            ca_cert: ca.unwrap(),
+            server_cert: cert.unwrap(),
+            privkey_secret_id: key.unwrap(),
+        });
         assert_eq!(data.tls(), want);
         assert_eq!(data.s3_tls_ca_chain(), Some("S3 CA"));
     }
@@ -415,11 +418,11 @@ mod tests {
         assert_eq!(read(Some("[4040, 7946]")), Some(vec![4040, 7946]));
     }
 
-    impl WorkerPorts<'_> {
+    impl PortsToOpen<'_> {
         fn to_owned_ports(self) -> Option<Vec<u16>> {
             match self {
-                WorkerPorts::NotGiven => None,
-                WorkerPorts::Exactly(ports) => Some(ports.iter().map(|port| port.get()).collect()),
+                PortsToOpen::NotGiven => None,
+                PortsToOpen::Exactly(ports) => Some(ports.iter().map(|port| port.get()).collect()),
             }
         }
     }
@@ -444,7 +447,7 @@ mod tests {
             [RemoteWriteEndpoint { url: "http://prom:9090/api/v1/write".into() }]
         );
         assert_eq!(data.worker_labels().and_then(|m| m.get("istio.io/dataplane-mode")), Some("ambient"));
-        assert_eq!(data.worker_ports(), WorkerPorts::NotGiven);
+        assert_eq!(data.worker_ports(), PortsToOpen::NotGiven);
         assert_eq!(data.tls(), None);
         assert_eq!(data.s3_tls_ca_chain(), None);
 

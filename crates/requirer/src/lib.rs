@@ -137,14 +137,14 @@ mod coordinator;
 mod publish;
 
 pub use command::{Command, PROGRAM, RAFT_PORT};
-pub use config::{ConfigChange, ConfigError, RESTART_FREE_KEYS, RestartReason, WorkerConfig};
+pub use config::{ConfigChange, RESTART_FREE_KEYS, RestartReason, WorkerConfig, WorkerConfigError};
 pub use coordinator::{
-    ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, Seen, ThisWorker, Tls, WorkerPorts,
+    ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker,
 };
 pub use publish::{
-    Announcement, Leadership, NotLeader, PublishPlan, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
+    Announcement, AnnouncementPlan, Leadership, NotLeader, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };
 /// Re-exported from the model, where the provider's plan uses it too.
 pub use pyroscope_cluster_model::{DatabagChanges, JUJU_UNIT_KEYS};
 /// Re-exported: the release a worker checks its configuration against.
-pub use pyroscope_cluster_release::{ConfigProblem, ConfigRefusal, Problem, PyroscopeRelease};
+pub use pyroscope_cluster_release::{ConfigProblem, ConfigRefusal, KeyProblem, PyroscopeRelease};

@@ -100,7 +100,7 @@ pub struct NotLeader {
 
 /// What a worker unit writes in this hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishPlan {
+pub struct AnnouncementPlan {
     /// Changes to the worker app databag, or [`NotLeader`] for a follower, which must not write it.
     pub app: Result<DatabagChanges, NotLeader>,
     /// Changes to this unit's databag.
@@ -125,7 +125,7 @@ impl Announcement {
 
     /// The changes this unit must make: to its unit databag (which holds `unit_databag` now), and,
     /// when it is the leader, to the app databag; a follower gets [`NotLeader`] for the app databag.
-    pub fn plan(&self, unit_databag: &RawDatabag, leadership: Leadership<'_>) -> PublishPlan {
+    pub fn plan(&self, unit_databag: &RawDatabag, leadership: Leadership<'_>) -> AnnouncementPlan {
         let unit = DatabagChanges::between(unit_databag, &self.unit_data().encode(), JUJU_UNIT_KEYS);
         let app = match leadership {
             Leadership::Leader { app_databag } => {
@@ -134,7 +134,7 @@ impl Announcement {
             }
             Leadership::Follower => Err(NotLeader { unit: self.juju_topology.unit.clone() }),
         };
-        PublishPlan { app, unit }
+        AnnouncementPlan { app, unit }
     }
 }
 

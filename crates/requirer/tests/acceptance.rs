@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use pyroscope_cluster_model::{JujuTopology, RawDatabag};
 use pyroscope_cluster_requirer::{Announcement, CoordinatorState, Leadership, NotLeader, Seen};
-use pyroscope_cluster_schema::{Databag, Validator};
+use pyroscope_cluster_schema::{RelationDatabag, Validator};
 use serde_json::{Value, json};
 
 /// The interface's published schemas, copied into `reference/`.
@@ -32,7 +32,7 @@ fn schema_violations(app: &RawDatabag, unit: &RawDatabag) -> Vec<String> {
     let published = published();
     let mut violations = Vec::new();
     for validator in [&published, Validator::ours()] {
-        for (databag, values) in [(Databag::RequirerApp, app), (Databag::RequirerUnit, unit)] {
+        for (databag, values) in [(RelationDatabag::RequirerApp, app), (RelationDatabag::RequirerUnit, unit)] {
             if let Err(invalid) = validator.validate_databag(databag, values) {
                 violations.extend(invalid.issues.iter().map(ToString::to_string));
             }

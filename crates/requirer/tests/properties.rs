@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use pyroscope_cluster_model::strategies;
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, Role, Roles};
 use pyroscope_cluster_requirer::{
-    Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Leadership, Seen, WorkerConfig, WorkerPorts,
+    Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Leadership, PortsToOpen, Seen, WorkerConfig,
 };
 use serde_json::{Map, Value};
 
@@ -174,8 +174,8 @@ proptest! {
             prop_assert_eq!(Some(tls.privkey_secret_id), data.privkey_secret_id.as_deref());
         }
         match (cluster.worker_ports(), &data.worker_ports) {
-            (WorkerPorts::NotGiven, None) => {}
-            (WorkerPorts::Exactly(got), Some(sent)) => prop_assert_eq!(got, sent.as_slice()),
+            (PortsToOpen::NotGiven, None) => {}
+            (PortsToOpen::Exactly(got), Some(sent)) => prop_assert_eq!(got, sent.as_slice()),
             (got, sent) => prop_assert!(false, "worker ports {:?} read as {:?}", sent, got),
         }
         prop_assert_eq!(cluster.loki_endpoints(), data.loki_endpoints.as_ref());

@@ -2,7 +2,7 @@
 //! runs. Each databag value is shown as the exact bytes that go on the wire.
 
 use pyroscope_cluster_model::{JujuTopology, RawDatabag};
-use pyroscope_cluster_requirer::{Announcement, Command, DatabagChanges, Leadership, PublishPlan};
+use pyroscope_cluster_requirer::{Announcement, AnnouncementPlan, Command, DatabagChanges, Leadership};
 
 fn topology(unit: &str) -> JujuTopology {
     JujuTopology {
@@ -35,7 +35,7 @@ fn show_changes(out: &mut String, title: &str, changes: &DatabagChanges) {
     }
 }
 
-fn show(plan: &PublishPlan) -> String {
+fn show(plan: &AnnouncementPlan) -> String {
     let mut out = String::new();
     match &plan.app {
         Ok(changes) => show_changes(&mut out, "app databag", changes),

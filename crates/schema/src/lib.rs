@@ -19,7 +19,7 @@
 //! `docs/interface.md`) are rendered and written by the xtask (`cargo xtask schema`).
 //!
 //! ```
-//! use pyroscope_cluster_schema::{Databag, Form, validate_databag, validate_relation_state};
+//! use pyroscope_cluster_schema::{RelationDatabag, Form, validate_databag, validate_relation_state};
 //! use serde_json::json;
 //!
 //! // A databag as Juju holds it: every value JSON text.
@@ -28,7 +28,7 @@
 //!     ("juju_topology".to_owned(), r#"{"application": 7, "unit": "w/0", "charm_name": "c"}"#.to_owned()),
 //!     ("ingress-address".to_owned(), "10.1.2.3".to_owned()),
 //! ];
-//! let err = validate_databag(Databag::RequirerUnit, &unit.into()).unwrap_err();
+//! let err = validate_databag(RelationDatabag::RequirerUnit, &unit.into()).unwrap_err();
 //! assert_eq!(
 //!     err.to_string(),
 //!     r#"requirer.unit.juju_topology.application: "{\"application\": 7, \"unit\": \"w/0\", \"charm_name\": \"c\"}": is not valid: invalid type: integer `7`, expected a string at line 1 column 17"#
@@ -55,5 +55,5 @@ mod validate;
 
 pub use generate::{GENERATED_MARKER, Side, provider_schema, requirer_schema, schema, schema_of};
 pub use schemas::SchemaError;
-pub use state::{Databag, Form, Invalid, Issue};
+pub use state::{Form, Invalid, Issue, RelationDatabag};
 pub use validate::{Validator, validate_databag, validate_decoded_databag, validate_relation_state};

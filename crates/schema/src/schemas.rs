@@ -13,7 +13,7 @@ use pyroscope_cluster_model::Shown;
 use serde_json::{Value, json};
 
 use crate::generate::Side;
-use crate::state::{Databag, Input, Issue, Path};
+use crate::state::{Input, Issue, Path, RelationDatabag};
 
 /// A schema that a [`Validator`](crate::Validator) cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,7 +57,7 @@ impl SideSchema {
         self.required.iter().any(|required| required == name)
     }
 
-    pub(crate) fn check_databag(&self, databag: Databag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
+    pub(crate) fn check_databag(&self, databag: RelationDatabag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
         let schema = if databag.name() == "app" { &self.app } else { &self.unit };
         let path = Path::databag(databag);
         let mut issues = Vec::new();

@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use crate::generate::Side;
 
-/// One of the four databags of a relation.
+/// One of the four databags of a relation state: the three a peer writes (the model's
+/// [`DatabagKind`]) and the coordinator unit's, which this interface leaves empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Databag {
+pub enum RelationDatabag {
     /// The coordinator's application databag.
     ProviderApp,
     /// A coordinator unit's databag (unused by this interface).
@@ -23,70 +24,74 @@ pub enum Databag {
     RequirerUnit,
 }
 
-impl Databag {
+impl RelationDatabag {
     /// The four databags, in the order of a relation state.
-    pub const ALL: [Databag; 4] =
-        [Databag::ProviderApp, Databag::ProviderUnit, Databag::RequirerApp, Databag::RequirerUnit];
+    pub const ALL: [RelationDatabag; 4] = [
+        RelationDatabag::ProviderApp,
+        RelationDatabag::ProviderUnit,
+        RelationDatabag::RequirerApp,
+        RelationDatabag::RequirerUnit,
+    ];
 
     /// The side that writes it.
     pub const fn side(self) -> Side {
         match self {
-            Databag::ProviderApp | Databag::ProviderUnit => Side::Provider,
-            Databag::RequirerApp | Databag::RequirerUnit => Side::Requirer,
+            RelationDatabag::ProviderApp | RelationDatabag::ProviderUnit => Side::Provider,
+            RelationDatabag::RequirerApp | RelationDatabag::RequirerUnit => Side::Requirer,
         }
     }
 
     /// `app` or `unit`: its property in the side's schema and its key in a relation state.
     pub const fn name(self) -> &'static str {
         match self {
-            Databag::ProviderApp | Databag::RequirerApp => "app",
-            Databag::ProviderUnit | Databag::RequirerUnit => "unit",
+            RelationDatabag::ProviderApp | RelationDatabag::RequirerApp => "app",
+            RelationDatabag::ProviderUnit | RelationDatabag::RequirerUnit => "unit",
         }
     }
 
     /// Its path in a relation state, which starts every [`Issue::path`] in it: `requirer.unit`.
     pub const fn path(self) -> &'static str {
         match self {
-            Databag::ProviderApp => "provider.app",
-            Databag::ProviderUnit => "provider.unit",
-            Databag::RequirerApp => "requirer.app",
-            Databag::RequirerUnit => "requirer.unit",
+            RelationDatabag::ProviderApp => "provider.app",
+            RelationDatabag::ProviderUnit => "provider.unit",
+            RelationDatabag::RequirerApp => "requirer.app",
+            RelationDatabag::RequirerUnit => "requirer.unit",
         }
     }
 
-    pub(crate) fn of(side: Side, name: &str) -> Option<Databag> {
-        Databag::ALL.into_iter().find(|databag| databag.side() == side && databag.name() == name)
+    pub(crate) fn of(side: Side, name: &str) -> Option<RelationDatabag> {
+        RelationDatabag::ALL.into_iter().find(|databag| databag.side() == side && databag.name() == name)
     }
 }
 
-impl FromStr for Databag {
+impl FromStr for RelationDatabag {
     type Err = String;
 
-    /// Reads [`Databag::path`]: `requirer.unit`.
+    /// Reads [`RelationDatabag::path`]: `requirer.unit`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Databag::ALL.into_iter().find(|databag| databag.path() == s).ok_or_else(|| {
+        RelationDatabag::ALL.into_iter().find(|databag| databag.path() == s).ok_or_else(|| {
             format!("unknown databag {s:?} (known: provider.app, provider.unit, requirer.app, requirer.unit)")
         })
     }
 }
 
-impl<'de> Deserialize<'de> for Databag {
+impl<'de> Deserialize<'de> for RelationDatabag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
     }
 }
 
-impl From<DatabagKind> for Databag {
+impl From<DatabagKind> for RelationDatabag {
     fn from(kind: DatabagKind) -> Self {
         match kind {
-            DatabagKind::ProviderApp => Databag::ProviderApp,
-            DatabagKind::RequirerApp => Databag::RequirerApp,
-            DatabagKind::RequirerUnit => Databag::RequirerUnit,
+            DatabagKind::ProviderApp => RelationDatabag::ProviderApp,
+            DatabagKind::RequirerApp => RelationDatabag::RequirerApp,
+            DatabagKind::RequirerUnit => RelationDatabag::RequirerUnit,
         }
     }
 }
 
-impl fmt::Display for Databag {
+impl fmt::Display for RelationDatabag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.path())
     }
@@ -147,7 +152,7 @@ impl fmt::Display for DisplayIssues<'_> {
 pub(crate) struct Path(String);
 
 impl Path {
-    pub(crate) fn databag(databag: Databag) -> Self {
+    pub(crate) fn databag(databag: RelationDatabag) -> Self {
         Self(databag.path().to_owned())
     }
 

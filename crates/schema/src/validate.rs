@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::generate::Side;
 use crate::schemas::{SchemaError, SideSchema};
-use crate::state::{Databag, Form, Input, Invalid, Issue, Path};
+use crate::state::{Form, Input, Invalid, Issue, Path, RelationDatabag};
 
 /// Validates databags and relation states: as this interface's peers read them
 /// ([`Validator::ours`]), or against a pair of side schemas in the interface's layout
@@ -45,13 +45,17 @@ impl Validator {
     }
 
     /// Validates a databag as Juju holds it (every value JSON text).
-    pub fn validate_databag(&self, databag: Databag, raw: &RawDatabag) -> Result<(), Invalid> {
+    pub fn validate_databag(&self, databag: RelationDatabag, raw: &RawDatabag) -> Result<(), Invalid> {
         let values: Vec<(&str, Input<'_>)> = raw.iter().map(|(k, v)| (k.as_str(), Input::Text(v))).collect();
         finish(self.check_databag(databag, &values))
     }
 
     /// Validates a databag whose values are already decoded (`{"role": "querier"}`).
-    pub fn validate_decoded_databag(&self, databag: Databag, decoded: &Map<String, Value>) -> Result<(), Invalid> {
+    pub fn validate_decoded_databag(
+        &self,
+        databag: RelationDatabag,
+        decoded: &Map<String, Value>,
+    ) -> Result<(), Invalid> {
         let values: Vec<(&str, Input<'_>)> = decoded.iter().map(|(k, v)| (k.as_str(), Input::Decoded(v))).collect();
         finish(self.check_databag(databag, &values))
     }
@@ -64,13 +68,13 @@ impl Validator {
         finish(issues)
     }
 
-    fn requires(&self, databag: Databag) -> bool {
+    fn requires(&self, databag: RelationDatabag) -> bool {
         match &self.schemas {
             Some([provider, requirer]) => match databag.side() {
                 Side::Provider => provider.requires(databag.name()),
                 Side::Requirer => requirer.requires(databag.name()),
             },
-            None => databag != Databag::ProviderUnit,
+            None => databag != RelationDatabag::ProviderUnit,
         }
     }
 
@@ -91,10 +95,10 @@ impl Validator {
             let Some(databags) = expect_object(value, &path, "an object with `app` and `unit`", issues) else {
                 continue;
             };
-            for key in databags.keys().filter(|key| Databag::of(side, key).is_none()) {
+            for key in databags.keys().filter(|key| RelationDatabag::of(side, key).is_none()) {
                 issues.push(path.key(key).issue("is not a databag (`app`, `unit`)"));
             }
-            for databag in Databag::ALL.into_iter().filter(|databag| databag.side() == side) {
+            for databag in RelationDatabag::ALL.into_iter().filter(|databag| databag.side() == side) {
                 match databags.get(databag.name()) {
                     Some(value) => self.check_databag_value(databag, value, form, issues),
                     None if self.requires(databag) => issues.push(path.key(databag.name()).issue("is missing")),
@@ -104,7 +108,7 @@ impl Validator {
         }
     }
 
-    fn check_databag_value(&self, databag: Databag, value: &Value, form: Form, issues: &mut Vec<Issue>) {
+    fn check_databag_value(&self, databag: RelationDatabag, value: &Value, form: Form, issues: &mut Vec<Issue>) {
         let path = Path::databag(databag);
         let Some(object) = expect_object(value, &path, "an object (a databag)", issues) else {
             return;
@@ -125,7 +129,7 @@ impl Validator {
         issues.extend(self.check_databag(databag, &values));
     }
 
-    fn check_databag(&self, databag: Databag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
+    fn check_databag(&self, databag: RelationDatabag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
         match &self.schemas {
             Some([provider, requirer]) => {
                 let side = if databag.side() == Side::Provider { provider } else { requirer };
@@ -137,7 +141,7 @@ impl Validator {
 }
 
 /// What the model's decoder finds wrong with a databag, as issues.
-fn decoder_issues(databag: Databag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
+fn decoder_issues(databag: RelationDatabag, values: &[(&str, Input<'_>)]) -> Vec<Issue> {
     let mut raw = RawDatabag::new();
     let mut reported = Vec::new();
     for (key, input) in values {
@@ -151,11 +155,11 @@ fn decoder_issues(databag: Databag, values: &[(&str, Input<'_>)]) -> Vec<Issue> 
         };
     }
     let decoded = match databag {
-        Databag::ProviderApp => ProviderAppData::decode(&raw).map(drop),
-        Databag::RequirerApp => RequirerAppData::decode(&raw).map(drop),
-        Databag::RequirerUnit => RequirerUnitData::decode(&raw).map(drop),
+        RelationDatabag::ProviderApp => ProviderAppData::decode(&raw).map(drop),
+        RelationDatabag::RequirerApp => RequirerAppData::decode(&raw).map(drop),
+        RelationDatabag::RequirerUnit => RequirerUnitData::decode(&raw).map(drop),
         // Juju's own keys only: nothing this interface reads.
-        Databag::ProviderUnit => Ok(()),
+        RelationDatabag::ProviderUnit => Ok(()),
     };
     let problems = decoded.err().map(|err| err.problems).unwrap_or_default();
     problems.iter().filter(|problem| !reported.contains(&problem.key)).map(|problem| issue(databag, problem)).collect()
@@ -163,7 +167,7 @@ fn decoder_issues(databag: Databag, values: &[(&str, Input<'_>)]) -> Vec<Issue> 
 
 /// A problem the decoder found, as an issue: at its key and the place in the value, in the
 /// decoder's words (the value as the decoder quotes it, then the problem).
-fn issue(databag: Databag, problem: &FieldError) -> Issue {
+fn issue(databag: RelationDatabag, problem: &FieldError) -> Issue {
     let path = problem.path.iter().fold(Path::databag(databag).key(problem.key), |path, step| match step {
         PathStep::Key(key) => path.key(key),
         PathStep::Index(index) => path.index(*index),
@@ -175,12 +179,12 @@ fn issue(databag: Databag, problem: &FieldError) -> Issue {
 }
 
 /// Validates a databag as Juju holds it, as this interface's peers read it; see [`Validator::ours`].
-pub fn validate_databag(databag: Databag, raw: &RawDatabag) -> Result<(), Invalid> {
+pub fn validate_databag(databag: RelationDatabag, raw: &RawDatabag) -> Result<(), Invalid> {
     Validator::ours().validate_databag(databag, raw)
 }
 
 /// Validates a databag of decoded values, as this interface's peers read it; see [`Validator::ours`].
-pub fn validate_decoded_databag(databag: Databag, decoded: &Map<String, Value>) -> Result<(), Invalid> {
+pub fn validate_decoded_databag(databag: RelationDatabag, decoded: &Map<String, Value>) -> Result<(), Invalid> {
     Validator::ours().validate_decoded_databag(databag, decoded)
 }
 

@@ -23,7 +23,7 @@ use pyroscope_cluster_model::{
     Address, DatabagModel, FieldError, JujuTopology, PathStep, ProviderAppData, RawDatabag, RequirerAppData,
     RequirerUnitData, Roles, strategies,
 };
-use pyroscope_cluster_schema::{Databag, Side, Validator, schema, validate_databag, validate_decoded_databag};
+use pyroscope_cluster_schema::{RelationDatabag, Side, Validator, schema, validate_databag, validate_decoded_databag};
 use serde_json::{Map, Value};
 
 /// This interface's generated schemas, read as a JSON Schema validator reads them.
@@ -32,7 +32,7 @@ static AS_JSON_SCHEMA: LazyLock<Validator> = LazyLock::new(|| {
 });
 
 /// The path of a decoder problem in a relation state, spelled out here from its parts.
-fn expected_path(databag: Databag, problem: &FieldError) -> String {
+fn expected_path(databag: RelationDatabag, problem: &FieldError) -> String {
     let step = |key: &str| {
         if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             format!(".{key}")
@@ -52,7 +52,7 @@ fn expected_path(databag: Databag, problem: &FieldError) -> String {
 
 #[track_caller]
 fn agree<T: DatabagModel + Debug>(raw: &RawDatabag) {
-    let databag = Databag::from(T::KIND);
+    let databag = RelationDatabag::from(T::KIND);
     let problems = T::decode(raw).err().map(|err| err.problems).unwrap_or_default();
     let issues = validate_databag(databag, raw).err().map(|invalid| invalid.issues).unwrap_or_default();
     // Each problem is an issue at its path, in the decoder's words: what follows "key `k` ".
@@ -73,7 +73,7 @@ fn agree<T: DatabagModel + Debug>(raw: &RawDatabag) {
 
 /// The decoded form of a databag is validated as the JSON text of its values would be: the same
 /// issues, word for word.
-fn decoded_form_agrees(databag: Databag, raw: &RawDatabag) {
+fn decoded_form_agrees(databag: RelationDatabag, raw: &RawDatabag) {
     let mut decoded = Map::new();
     for (key, text) in raw {
         match serde_json::from_str::<Value>(text) {
@@ -90,7 +90,7 @@ fn decoded_form_agrees(databag: Databag, raw: &RawDatabag) {
 /// The generated schema, read as JSON Schema, accepts what the decoder accepts; where it accepts
 /// what the decoder rejects, the decoder accepts the same databag with its repeated keys and its
 /// integers written as floats normalized away.
-fn schema_agrees<T: DatabagModel + Debug>(databag: Databag, raw: &RawDatabag) {
+fn schema_agrees<T: DatabagModel + Debug>(databag: RelationDatabag, raw: &RawDatabag) {
     let decoder = T::decode(raw).map(drop).map_err(|err| err.to_string());
     let schema = AS_JSON_SCHEMA.validate_databag(databag, raw).map_err(|invalid| invalid.to_string());
     match (&decoder, &schema) {
@@ -128,7 +128,7 @@ fn normalized(raw: &RawDatabag) -> RawDatabag {
 #[track_caller]
 fn round_trip<T: DatabagModel + Debug + PartialEq>(value: &T) {
     let raw = value.encode();
-    let databag = Databag::from(T::KIND);
+    let databag = RelationDatabag::from(T::KIND);
     if let Err(invalid) = AS_JSON_SCHEMA.validate_databag(databag, &raw) {
         panic!("{value:?} encodes to {raw:?}, which the schema rejects:\n{invalid}");
     }
@@ -415,7 +415,7 @@ proptest! {
         .encode();
         raw.insert("address".into(), quoted(&text));
         let parsed = text.parse::<Address>();
-        let validated = AS_JSON_SCHEMA.validate_databag(Databag::RequirerUnit, &raw);
+        let validated = AS_JSON_SCHEMA.validate_databag(RelationDatabag::RequirerUnit, &raw);
         prop_assert_eq!(parsed.is_ok(), validated.is_ok(), "{:?}: parser {:?}, validator {:?}", text, parsed, validated);
     }
 
@@ -424,7 +424,7 @@ proptest! {
     fn role_lists(text in role_list()) {
         let raw = RawDatabag::from([("role".to_owned(), quoted(&text))]);
         let parsed = text.parse::<Roles>();
-        let validated = AS_JSON_SCHEMA.validate_databag(Databag::RequirerApp, &raw);
+        let validated = AS_JSON_SCHEMA.validate_databag(RelationDatabag::RequirerApp, &raw);
         prop_assert_eq!(parsed.is_ok(), validated.is_ok(), "{:?}: parser {:?}, validator {:?}", text, parsed, validated);
     }
 }
@@ -486,6 +486,10 @@ fn address_edges() {
             ("address".to_owned(), quoted(&text)),
             ("juju_topology".to_owned(), r#"{"application": "w", "unit": "w/0", "charm_name": "c"}"#.to_owned()),
         ]);
-        assert_eq!(AS_JSON_SCHEMA.validate_databag(Databag::RequirerUnit, &raw).is_ok(), valid, "schema on {text:?}");
+        assert_eq!(
+            AS_JSON_SCHEMA.validate_databag(RelationDatabag::RequirerUnit, &raw).is_ok(),
+            valid,
+            "schema on {text:?}"
+        );
     }
 }
