@@ -441,17 +441,16 @@ impl Rng {
         }
     }
 
-    /// A string for a mapping key: no long line. PyYAML writes a string key of 123 characters or
-    /// more as an explicit `? key` (`yaml/emitter.py`, `check_simple_key`: the key's length plus
-    /// its tag's, `!!str`, under 128), which `yaml::to_string_pyyaml` does not (a Pyroscope
-    /// configuration has no such key); the first run of this check found it. Everything else
-    /// about keys is drawn as for values.
+    /// A string for a mapping key, drawn as for values, and now and then long enough (123
+    /// characters and more) that PyYAML writes it as an explicit `? key` (`yaml/emitter.py`,
+    /// `check_simple_key`: the key's length plus its tag's, `!!str`, under 128).
     fn key(&mut self) -> String {
-        loop {
-            let key = self.string();
-            if key.chars().count() < 123 {
-                return key;
+        match self.below(16) {
+            0 => {
+                let length = 118 + self.below(12);
+                (0..length).map(|i| if i % 9 == 8 { " " } else { ALPHABET[self.below(ALPHABET.len())] }).collect()
             }
+            _ => self.string(),
         }
     }
 

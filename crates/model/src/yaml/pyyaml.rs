@@ -113,10 +113,13 @@ pub(super) fn style(value: &str, simple_key: bool) -> PyStyle {
 }
 
 /// Whether PyYAML writes `value` as a simple key (`key:`) rather than an explicit one (`? key`):
-/// `Emitter.check_simple_key` for a string.
+/// `Emitter.check_simple_key` for a string. It counts the key's characters plus those of its
+/// prepared tag, `!!str` (5: `yaml.dump` gives every scalar event its tag), and wants the sum
+/// under 128: so a key of 123 characters or more is explicit (PyYAML 6.0.x `yaml/emitter.py`).
 pub(super) fn simple_key(value: &str) -> bool {
+    const STR_TAG: usize = "!!str".len();
     let analysis = analyze(value);
-    value.chars().count() < 128 && !analysis.empty && !analysis.multiline
+    value.chars().count() + STR_TAG < 128 && !analysis.empty && !analysis.multiline
 }
 
 /// Whether PyYAML's implicit resolvers leave a plain `value` a string: it matches none of the

@@ -62,6 +62,11 @@ def long_strings(rng):
     yield "x " * 50
     yield "é" * 100
     yield "a\nb " * 30
+    # Around the longest simple key: PyYAML writes a key as `? key` from 123 characters on
+    # (`Emitter.check_simple_key`: the key plus its `!!str` tag under 128).
+    for n in range(120, 131):
+        yield "k" * n
+        yield ("key " * 40)[:n]
 
 
 def contexts(s):
