@@ -228,7 +228,25 @@ fn a_v2_cluster_in_memory() {
     let data = ProviderAppData::decode(&published).unwrap();
     let config: Value = pyroscope_cluster_model::yaml::from_str(&data.worker_config).unwrap();
     assert_eq!(config["metastore"]["raft"]["bootstrap_expect_peers"], 3);
-    assert_eq!(config["metastore"]["raft"]["bootstrap_peers"].as_array().unwrap().len(), 3);
+    assert_eq!(config["metastore"]["raft"]["auto_join"], true, "a metastore added later joins the group");
+    let mut peers: Vec<&str> = config["metastore"]["raft"]["bootstrap_peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let metastores = ids.iter().find(|(app, _)| *app == "metastore").unwrap().1;
+    let mut want: Vec<String> = support::units(&model.state, "metastore")
+        .iter()
+        .map(|unit| {
+            let address: String =
+                serde_json::from_str(&model.state.relations[&metastores].unit_data[unit]["address"]).unwrap();
+            format!("{address}:9099/{address}:9099")
+        })
+        .collect();
+    peers.sort();
+    want.sort();
+    assert_eq!(peers, want, "address/server ID of each metastore, the ID its command line gives");
 
     // Every other role to the recommended count. The third segment-writer raises its ring's
     // replication factor (1 -> 3), which every worker restarts for, once.
