@@ -164,7 +164,8 @@ fn v2_runs(
 /// metastores to two (reported even) and three (cleared), every other role to the recommended
 /// count. A metastore scale changes `metastore.address`, which every v2 process reads only at
 /// start, so every running worker restarts once per scale (the Raft bootstrap keys alone would
-/// not restart anything); a scale of any other role only rewrites the member list. An ingester app
+/// not restart anything); a scale of another role rewrites the member list only, unless it changes
+/// a replication factor (the third segment-writer: every worker restarts once). An ingester app
 /// (a v1 role) related to the v2 coordinator gets nothing, and the coordinator, blocked, says why;
 /// the v2 workers keep what they run.
 #[test]
@@ -248,9 +249,18 @@ fn a_v2_cluster_in_memory() {
     want.sort();
     assert_eq!(peers, want, "address/server ID of each metastore, the ID its command line gives");
 
+    // A second query-frontend: a new gossip member, written without a restart.
+    let frontend = model.add_unit("frontend");
+    model.settle().unwrap();
+    let before = after;
+    let after = v2_runs(&model.state, &sandbox);
+    for (unit, &runs) in &after {
+        let want = if *unit == frontend { (1, 0) } else { before[unit] };
+        assert_eq!(runs, want, "{unit} on a second query-frontend");
+    }
     // Every other role to the recommended count. The third segment-writer raises its ring's
     // replication factor (1 -> 3), which every worker restarts for, once.
-    for (app, units) in [("frontend", 1), ("backend", 2), ("distributor", 1), ("writer", 2), ("compaction", 2)] {
+    for (app, units) in [("backend", 2), ("distributor", 1), ("writer", 2), ("compaction", 2)] {
         for _ in 0..units {
             model.add_unit(app);
         }
