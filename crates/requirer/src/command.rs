@@ -47,7 +47,7 @@ impl Command {
     /// stable configuration"). The coordinator writes each bootstrap peer as `<address>:9099/<the
     /// same>` (`pkg/metastore/discovery/parse.go`, `ParsePeer`: `addr/id`), so that the ID is the
     /// same on both paths. The Canonical branch `feat/pyroscope-v2` uses the bare address as the
-    /// ID (and no auto-join): pair this worker with a coordinator of this crate.
+    /// ID (and no auto-join): pair this worker with a `pyroscope-cluster-provider` coordinator.
     pub fn for_worker(config_file: &str, roles: &Roles, architecture: Architecture, address: &Address) -> Self {
         let mut command = Self::new(config_file, roles);
         if architecture == Architecture::V2 {
