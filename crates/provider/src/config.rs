@@ -171,11 +171,13 @@ pub struct Settings {
     #[serde(deserialize_with = "retention_period")]
     pub retention_period: Period,
     /// How often the compactor cleans up the bucket (`compactor.cleanup_interval`, a Go duration:
-    /// `15m` kept as written, `1d` written `24h`). Default: `15m`.
+    /// `15m` kept as written, `1d` written `24h`). Default: `15m`. v1 only: v2 has no compactor
+    /// block and ignores it (a settings document must still give a duration here: it is read as
+    /// one before the architecture is known).
     #[serde(deserialize_with = "compactor_cleanup_interval")]
     pub compactor_cleanup_interval: Period,
     /// How long a block marked for deletion stays (`compactor.deletion_delay`, a Go duration).
-    /// Default: `12h`.
+    /// Default: `12h`. v1 only, as [`compactor_cleanup_interval`](Self::compactor_cleanup_interval).
     #[serde(deserialize_with = "compactor_deletion_delay")]
     pub compactor_deletion_delay: Period,
     /// Where the workers keep local data (`pyroscopedb.data_path`). Default: `/pyroscope-data`.
@@ -483,10 +485,23 @@ pub struct Metastore {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Raft {
+    /// `metastore.raft.auto_join`: always `true`. A metastore that starts with no Raft state first
+    /// asks the group's leader (through `metastore.address`) to add it as a voter, and bootstraps
+    /// only when there is no group to join (grafana/pyroscope v2.2.1, `pkg/metastore/raftnode/
+    /// node.go` `Node.Init`, `node_bootstrap.go` `tryAutoJoin`). Without it a metastore added to
+    /// a running group never joins it: `bootstrap()` either skips (the node is not the last of the
+    /// sorted peers) and waits for a leader that never adds it, or bootstraps a configuration of
+    /// its own that the running members refuse to vote in (hashicorp/raft v1.7.3, `raft.go`
+    /// `requestVote`: a candidate not in the configuration). Juju brings metastore units up one
+    /// by one, so even a first deployment grows its group this way. See the crate docs, "The
+    /// metastore's Raft group".
+    pub auto_join: bool,
     /// `metastore.raft.bootstrap_expect_peers`: the metastore count (addresses), or 1 without any.
     pub bootstrap_expect_peers: u32,
-    /// `metastore.raft.bootstrap_peers`: every metastore unit as `host:9099` (IPv6 in brackets),
-    /// sorted.
+    /// `metastore.raft.bootstrap_peers`: every metastore unit as `host:9099/host:9099` (IPv6 in
+    /// brackets), sorted: the Raft address, then the server ID, which is the same text, as the
+    /// worker's `-metastore.raft.server-id` is (the ID `tryAutoJoin` registers a node under is its
+    /// advertise address; `ParsePeer` in `pkg/metastore/discovery/parse.go` reads `addr/id`).
     pub bootstrap_peers: Vec<String>,
     /// `metastore.raft.dir`: `<data path>/metastore/raft`.
     pub dir: String,
@@ -656,24 +671,31 @@ impl PyroscopeConfig {
         let retention = settings.retention_period.for_prometheus().map_err(|why| {
             duration_error("retention_period", retention_key, &settings.retention_period, why, PROMETHEUS_HINT)
         })?;
-        let cleanup_interval = settings.compactor_cleanup_interval.for_go(ZeroAs::String, release).map_err(|why| {
-            duration_error(
-                "compactor_cleanup_interval",
-                "compactor.cleanup_interval",
-                &settings.compactor_cleanup_interval,
-                why,
-                GO_HINT,
-            )
-        })?;
-        let deletion_delay = settings.compactor_deletion_delay.for_go(ZeroAs::Integer, release).map_err(|why| {
-            duration_error(
-                "compactor_deletion_delay",
-                "compactor.deletion_delay",
-                &settings.compactor_deletion_delay,
-                why,
-                GO_HINT,
-            )
-        })?;
+        // v1 only: v2 has no compactor block, and ignores the compactor settings.
+        let compactor = if v1 {
+            let cleanup_interval =
+                settings.compactor_cleanup_interval.for_go(ZeroAs::String, release).map_err(|why| {
+                    duration_error(
+                        "compactor_cleanup_interval",
+                        "compactor.cleanup_interval",
+                        &settings.compactor_cleanup_interval,
+                        why,
+                        GO_HINT,
+                    )
+                })?;
+            let deletion_delay = settings.compactor_deletion_delay.for_go(ZeroAs::Integer, release).map_err(|why| {
+                duration_error(
+                    "compactor_deletion_delay",
+                    "compactor.deletion_delay",
+                    &settings.compactor_deletion_delay,
+                    why,
+                    GO_HINT,
+                )
+            })?;
+            Some(Compactor { cleanup_interval, deletion_delay, sharding_ring: Ring::default() })
+        } else {
+            None
+        };
         let s3 = s3_storage(&settings.s3)?;
         let base_url = settings.external_url.as_deref().map(base_url).transpose()?.flatten();
         if settings.data_path.is_empty() {
@@ -695,7 +717,7 @@ impl PyroscopeConfig {
             pyroscope: release,
             api: Api { base_url },
             architecture_storage: release.has_architecture_storage().then_some(architecture),
-            compactor: v1.then(|| Compactor { cleanup_interval, deletion_delay, sharding_ring: Ring::default() }),
+            compactor,
             distributor: Distributor { ring: Ring::default() },
             ingester: v1.then(|| Ingester { lifecycler: replicated(Role::Ingester) }),
             limits: Limits {
@@ -740,12 +762,13 @@ fn metastore(view: &ClusterView, data_path: &str) -> Metastore {
     let addresses: Vec<&Address> = view.addresses_with(Role::Metastore).collect();
     let with_port = |port: Port| addresses.iter().map(move |address| address.with_port(port.get()).to_string());
     let clients: Vec<String> = with_port(GRPC_PORT).collect();
-    let bootstrap_peers: Vec<String> = with_port(RAFT_PORT).collect();
+    let bootstrap_peers: Vec<String> = with_port(RAFT_PORT).map(|peer| format!("{peer}/{peer}")).collect();
     let data_path = data_path.trim_end_matches('/');
     Metastore {
         address: (!clients.is_empty()).then(|| clients.join(",")),
         data_dir: format!("{data_path}/metastore/data"),
         raft: Raft {
+            auto_join: true,
             bootstrap_expect_peers: u32::try_from(bootstrap_peers.len().max(1)).unwrap_or(u32::MAX),
             bootstrap_peers,
             dir: format!("{data_path}/metastore/raft"),

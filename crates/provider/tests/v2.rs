@@ -152,7 +152,11 @@ fn the_recommended_v2_config_passes_the_2_2_1_reference() {
     let raft = &config.metastore.as_ref().expect("v2 has a metastore").raft;
     assert_eq!(raft.bootstrap_expect_peers, 3);
     assert_eq!(raft.bootstrap_peers.len(), 3);
-    assert!(raft.bootstrap_peers.iter().all(|peer| peer.ends_with(":9099")));
+    assert!(raft.auto_join, "a metastore added later joins the running group");
+    for peer in &raft.bootstrap_peers {
+        let (address, id) = peer.split_once('/').expect("address/server ID");
+        assert!(address.ends_with(":9099") && id == address, "the server ID is the Raft address: {peer}");
+    }
     let segment_writer = config.segment_writer.as_ref().expect("v2 has segment-writers");
     assert_eq!(segment_writer.lifecycler.ring.replication_factor, 3);
     assert!(config.ingester.is_none() && config.compactor.is_none());
@@ -165,7 +169,13 @@ fn small_v2_config_replication_and_peers() {
     let config = outcome.config.as_ref().expect("builds");
     let metastore = config.metastore.as_ref().expect("v2");
     assert_eq!(metastore.raft.bootstrap_expect_peers, 1);
-    assert_eq!(metastore.raft.bootstrap_peers, ["pyroscope-metastore-0.pyroscope-metastore-endpoints:9099"]);
+    assert_eq!(
+        metastore.raft.bootstrap_peers,
+        [
+            "pyroscope-metastore-0.pyroscope-metastore-endpoints:9099/pyroscope-metastore-0.pyroscope-metastore-endpoints:9099"
+        ]
+    );
+    assert!(metastore.raft.auto_join);
     assert_eq!(metastore.address.as_deref(), Some("pyroscope-metastore-0.pyroscope-metastore-endpoints:9095"));
     assert_eq!(config.segment_writer.as_ref().expect("v2").lifecycler.ring.replication_factor, 1);
     let query_backend = config.query_backend.as_ref().expect("a query-backend unit counts");

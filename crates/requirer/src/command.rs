@@ -35,19 +35,26 @@ impl Command {
     /// The command for a worker of `architecture` (its configuration's, see
     /// [`WorkerConfig::architecture`](crate::WorkerConfig::architecture)) at `address`: in v1,
     /// [`Command::new`]; in v2 also `-architecture.storage=v2`, and on a metastore unit (roles
-    /// with `metastore` or `all`) its Raft identity, as the Canonical branch `feat/pyroscope-v2`
-    /// runs it: `-metastore.raft.server-id=<address>`,
+    /// with `metastore` or `all`) its Raft identity: `-metastore.raft.server-id=<address>:9099`,
     /// `-metastore.raft.advertise-address=<address>:9099`, `-metastore.raft.bind-address=:9099`.
-    /// The server ID is the address without the port because that is the ID Pyroscope gives each
-    /// of the coordinator's `metastore.raft.bootstrap_peers` (`host:9099`: grafana/pyroscope
-    /// v2.2.1, `pkg/metastore/discovery/parse.go`, `ParsePeer`); its own ID must be one of them.
+    ///
+    /// The server ID is the advertise address, as Grafana's Helm chart runs it
+    /// (grafana/pyroscope v2.2.1, `operations/pyroscope/helm/pyroscope/rendered/micro-services-v2.yaml`)
+    /// and as `metastore.raft.auto_join` needs: a node that joins a running group is added under
+    /// its advertise address as its ID (`pkg/metastore/raftnode/node_bootstrap.go`, `tryAutoJoin`;
+    /// `node_admin.go`, `AddNode`), and a node whose own ID is not the one in the group's
+    /// configuration never stands for election (hashicorp/raft v1.7.3, `raft.go`, "not part of
+    /// stable configuration"). The coordinator writes each bootstrap peer as `<address>:9099/<the
+    /// same>` (`pkg/metastore/discovery/parse.go`, `ParsePeer`: `addr/id`), so that the ID is the
+    /// same on both paths. The Canonical branch `feat/pyroscope-v2` uses the bare address as the
+    /// ID (and no auto-join): pair this worker with a `pyroscope-cluster-provider` coordinator.
     pub fn for_worker(config_file: &str, roles: &Roles, architecture: Architecture, address: &Address) -> Self {
         let mut command = Self::new(config_file, roles);
         if architecture == Architecture::V2 {
             command.argv.push(format!("-architecture.storage={architecture}"));
             if roles.contains(Role::Metastore) || roles.contains(Role::All) {
                 command.argv.extend([
-                    format!("-metastore.raft.server-id={address}"),
+                    format!("-metastore.raft.server-id={}", address.with_port(RAFT_PORT)),
                     format!("-metastore.raft.advertise-address={}", address.with_port(RAFT_PORT)),
                     format!("-metastore.raft.bind-address=:{RAFT_PORT}"),
                 ]);
@@ -124,19 +131,19 @@ mod tests {
 
     #[test]
     fn v2_command_table() {
-        let raft = |id: &str, advertise: &str| {
+        let raft = |advertise: &str| {
             [
-                format!("-metastore.raft.server-id={id}"),
+                format!("-metastore.raft.server-id={advertise}"),
                 format!("-metastore.raft.advertise-address={advertise}"),
                 "-metastore.raft.bind-address=:9099".to_owned(),
             ]
         };
         check_v2("segment-writer", "w-0.w-endpoints", &[]);
         check_v2("query-backend,distributor", "10.0.0.1", &[]);
-        let metastore = raft("w-0.w-endpoints", "w-0.w-endpoints:9099");
+        let metastore = raft("w-0.w-endpoints:9099");
         check_v2("metastore", "w-0.w-endpoints", &metastore.each_ref().map(String::as_str));
         check_v2("all", "w-0.w-endpoints", &metastore.each_ref().map(String::as_str));
-        let v6 = raft("fd00::1", "[fd00::1]:9099");
+        let v6 = raft("[fd00::1]:9099");
         check_v2("metastore,segment-writer", "fd00::1", &v6.each_ref().map(String::as_str));
     }
 

@@ -14,7 +14,7 @@ use pyroscope_cluster_juju::{
     CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, S3_ENDPOINT, S3Error, StatusName, ToolError,
     coordinator, coordinator_status, error_chain, read_s3, read_snapshot,
 };
-use pyroscope_cluster_provider::{Extras, Period, Settings, Status, reconcile};
+use pyroscope_cluster_provider::{Architecture, Extras, Period, Settings, Status, reconcile};
 
 /// The charm options that give [`Settings`] a period, and the field each sets.
 const PERIOD_OPTIONS: [&str; 3] = ["retention_period", "deletion_delay", "cleanup_interval"];
@@ -36,12 +36,27 @@ pub struct Outcome {
     pub written: Vec<String>,
 }
 
+/// The options that set only the v1 compactor (`compactor.*`): v2 has no compactor block (the
+/// metastore schedules compaction-workers, and retention is `limits.retention_period`), so in v2
+/// they are not read and a value they would refuse does not block the cluster.
+pub const V1_ONLY_OPTIONS: [&str; 2] = ["deletion_delay", "cleanup_interval"];
+
 /// The coordinator's settings from its config: the periods, the workers' Pyroscope release and
-/// the storage architecture (each error names the option and its value).
+/// the storage architecture (each error names the option and its value). In v2 the
+/// [`V1_ONLY_OPTIONS`] are ignored.
 pub fn settings_from_config(config: &serde_json::Map<String, serde_json::Value>) -> Result<Settings, Vec<String>> {
     let mut settings = Settings::default();
     let mut problems = Vec::new();
+    if let Some(value) = config.get(ARCHITECTURE_OPTION) {
+        match serde_json::from_value(value.clone()) {
+            Ok(architecture) => settings.architecture = architecture,
+            Err(_) => problems.push(format!("option {ARCHITECTURE_OPTION} = {value}: is not one of \"v1\", \"v2\"")),
+        }
+    }
     for option in PERIOD_OPTIONS {
+        if settings.architecture != Architecture::V1 && V1_ONLY_OPTIONS.contains(&option) {
+            continue;
+        }
         let Some(value) = config.get(option) else { continue };
         let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
         match text.parse::<Period>() {
@@ -58,12 +73,6 @@ pub fn settings_from_config(config: &serde_json::Map<String, serde_json::Value>)
         match text.parse() {
             Ok(release) => settings.pyroscope = release,
             Err(err) => problems.push(format!("option {RELEASE_OPTION} = {text:?}: {}", error_chain(&err))),
-        }
-    }
-    if let Some(value) = config.get(ARCHITECTURE_OPTION) {
-        match serde_json::from_value(value.clone()) {
-            Ok(architecture) => settings.architecture = architecture,
-            Err(_) => problems.push(format!("option {ARCHITECTURE_OPTION} = {value}: is not one of \"v1\", \"v2\"")),
         }
     }
     if problems.is_empty() { Ok(settings) } else { Err(problems) }
@@ -127,4 +136,42 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
 /// a failure on one relation is in the status and the log, and the hook succeeds.
 pub fn main() -> ExitCode {
     pyroscope_cluster_juju::dispatch("pyroscope-coordinator", |context, tools| hook(context, tools).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `options` (JSON) read as settings: `Ok` the architecture and the deletion delay, or
+    /// `Err` the start of the problems, joined with `; `.
+    #[track_caller]
+    fn check(options: &str, expect: Result<(Architecture, &str), &str>) {
+        let config: serde_json::Map<String, serde_json::Value> = serde_json::from_str(options).unwrap();
+        let got = settings_from_config(&config);
+        match (got, expect) {
+            (Ok(settings), Ok((architecture, delay))) => {
+                assert_eq!(
+                    (settings.architecture, settings.compactor_deletion_delay.to_string().as_str()),
+                    (architecture, delay)
+                );
+            }
+            (Err(problems), Err(start)) => assert!(problems.join("; ").starts_with(start), "{problems:?}"),
+            (got, expect) => panic!("{options}: got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn v1_only_options_are_ignored_in_v2() {
+        check(r#"{"deletion_delay": "30m"}"#, Ok((Architecture::V1, "30m")));
+        check(r#"{"deletion_delay": "soon"}"#, Err(r#"option deletion_delay = "soon": "#));
+        check(r#"{"architecture": "v1", "cleanup_interval": "-1h"}"#, Err(r#"option cleanup_interval = "-1h": "#));
+        check(r#"{"architecture": "v2", "deletion_delay": "30m"}"#, Ok((Architecture::V2, "12h")));
+        check(
+            r#"{"architecture": "v2", "deletion_delay": "soon", "cleanup_interval": "-1h"}"#,
+            Ok((Architecture::V2, "12h")),
+        );
+        // Retention is v2's too (`limits.retention_period`): still checked.
+        check(r#"{"architecture": "v2", "retention_period": "soon"}"#, Err(r#"option retention_period = "soon": "#));
+        check(r#"{"architecture": "v3"}"#, Err(r#"option architecture = "v3": is not one of "v1", "v2""#));
+    }
 }
