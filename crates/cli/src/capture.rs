@@ -90,3 +90,41 @@ fn databag(value: Option<&Value>) -> Result<RawDatabag, String> {
         Some(_) => Err("a databag is a mapping of string to string".to_owned()),
     }
 }
+
+/// What a worker unit's capture holds for `worker`: the coordinator's app databag as the worker
+/// sees it, and the worker's own address.
+pub(crate) struct WorkerCapture {
+    /// The captured unit, e.g. `pyroscope-worker/0`.
+    pub(crate) unit: String,
+    /// The relation ID.
+    pub(crate) relation: RelationId,
+    /// The coordinator's app databag (`application-data`).
+    pub(crate) coordinator: RawDatabag,
+    /// The worker's own unit databag (`local-unit`), empty when not captured.
+    pub(crate) own_unit: RawDatabag,
+}
+
+/// The one relation on `endpoint` of the one worker unit captured in `units`.
+pub(crate) fn read_worker(units: &Map<String, Value>, endpoint: &str) -> Result<WorkerCapture, String> {
+    let (unit, info) = match units.iter().collect::<Vec<_>>().as_slice() {
+        [one] => *one,
+        many => return Err(format!("{} units are captured: give the capture of one worker unit", many.len())),
+    };
+    let relation_info = info.get("relation-info").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let ours: Vec<&Value> =
+        relation_info.iter().filter(|r| r.get("endpoint").and_then(Value::as_str) == Some(endpoint)).collect();
+    let relation = match ours.as_slice() {
+        [one] => *one,
+        [] => return Err(format!("{unit}: no relation on the endpoint `{endpoint}` (name another with --endpoint)")),
+        many => return Err(format!("{unit}: {} relations on the endpoint `{endpoint}`; a worker has one", many.len())),
+    };
+    let id = relation.get("relation-id").ok_or_else(|| format!("{unit}: a relation without `relation-id`"))?;
+    let id: RelationId =
+        serde_json::from_value(id.clone()).map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID"))?;
+    let at = |what: &str| format!("{unit} relation {id} {what}");
+    let coordinator =
+        databag(relation.get("application-data")).map_err(|err| format!("{}: {err}", at("application-data")))?;
+    let own_unit =
+        databag(relation.pointer("/local-unit/data")).map_err(|err| format!("{}: {err}", at("local-unit")))?;
+    Ok(WorkerCapture { unit: unit.clone(), relation: id, coordinator, own_unit })
+}

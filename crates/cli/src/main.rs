@@ -8,12 +8,14 @@ mod input;
 mod reconcile;
 mod validate;
 mod wire;
+mod worker;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use pyroscope_cluster_model::{Roles, hide_config_secrets, yaml};
 use pyroscope_cluster_release::PyroscopeRelease;
 
 use crate::input::Source;
@@ -22,7 +24,8 @@ use crate::input::Source;
 ///
 /// Every verb reads FILE, or standard input when FILE is `-` or not given.
 /// Exit status: 0 success, 1 invalid input (or output that cannot be written), 2 usage error
-/// (including an unreadable FILE), 3 `reconcile --check` on a status that is not active.
+/// (including an unreadable FILE), 3 `reconcile --check` on a status that is not active, or
+/// `worker --check` on data the worker would not run with.
 #[derive(Debug, Parser)]
 #[command(name = "pyroscope-cluster", version, about, long_about)]
 struct Cli {
@@ -84,6 +87,51 @@ enum Command {
         #[arg(long)]
         pyroscope: Option<PyroscopeRelease>,
         /// Exit 3 (after printing) when the coordinator's status would not be `active`.
+        #[arg(long)]
+        check: bool,
+    },
+    /// A worker's view of the coordinator's data: the checks the worker makes (its Pyroscope
+    /// release must take `worker_config`, which must list the worker in
+    /// `memberlist.join_members`), the command line it runs, the config file it writes and, given
+    /// the file on disk now (`--current`), whether it rewrites it and restarts Pyroscope, and why.
+    ///
+    /// Input: the coordinator's app databag, raw (as `relation-get --format=json` prints it) or
+    /// decoded (as `decode` prints it), or `juju show-unit <worker unit> --format yaml` (the
+    /// worker's address is read from it too).
+    ///
+    /// JSON fields: `pyroscope`, `roles`, `address` (when known), `state` (`ready`,
+    /// `not_published`, `invalid`, `removed`), `problems` (`[{path, reason}]`),
+    /// `membership_checked`, and when ready `architecture`, `command` (argv), `config_file`
+    /// (`{path, content}`), `ports` (`null`: none sent), and with `--current` `change`
+    /// (`{write, restart, reason}`). The text form does not show secret values (S3 keys).
+    Worker {
+        /// The input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+        /// The worker's roles, comma-joined (`querier,ingester`); `all` by default, as the
+        /// worker charm's `role-all` option.
+        #[arg(long, default_value = "all")]
+        roles: Roles,
+        /// The Pyroscope release the worker runs (`1.18`, `2.2.1`).
+        #[arg(long, default_value = "1.18")]
+        pyroscope: PyroscopeRelease,
+        /// The worker's address, as its unit databag has it (read from a capture when not given);
+        /// without it, `memberlist.join_members` is not checked.
+        #[arg(long)]
+        address: Option<String>,
+        /// Where the worker writes Pyroscope's configuration.
+        #[arg(long, value_name = "PATH", default_value = worker::DEFAULT_CONFIG_FILE)]
+        config_file: String,
+        /// The config file on disk now: decide whether the worker rewrites it and restarts.
+        #[arg(long, value_name = "FILE")]
+        current: Option<PathBuf>,
+        /// In `juju show-unit` output: the endpoint of the relation to the coordinator.
+        #[arg(long, default_value = "pyroscope-cluster")]
+        endpoint: String,
+        /// `json` (default) for scripts, `text` for a person.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Exit 3 (after printing) when the worker would not run with this data (`state` not
+        /// `ready`).
         #[arg(long)]
         check: bool,
     },
@@ -211,6 +259,26 @@ fn run(cli: Cli) -> Result<String, Failure> {
             }
             Ok(output)
         }
+        Command::Worker { file, roles, pyroscope, address, config_file, current, endpoint, format, check } => {
+            let source = Source::from_arg(file.as_deref());
+            let current = match current {
+                Some(path) => {
+                    let source = Source::File(path);
+                    Some((source.clone(), source.read()?))
+                }
+                None => None,
+            };
+            let options = worker::Options { format, roles, pyroscope, address, config_file, current, endpoint };
+            let (output, ready) = worker::run(&source, &source.read()?, &options)?;
+            if check && !ready {
+                write_stdout(&output)?;
+                return Err(Failure {
+                    code: 3,
+                    message: format!("{}: the worker would not run with this data", source.name()),
+                });
+            }
+            Ok(output)
+        }
         Command::Validate { file, wire, endpoint, side, pyroscope } => {
             let source = Source::from_arg(file.as_deref());
             let options = validate::ShowUnitOptions { endpoint, side, pyroscope };
@@ -231,6 +299,18 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 .map_err(|err| Failure::internal(err.to_string()))
         }
     }
+}
+
+/// A Pyroscope configuration as a person may see it: the YAML with every secret value (S3 keys)
+/// shown as its size only (`hide_config_secrets`, the model's one redaction), re-emitted in block
+/// style. Text that is not YAML shows as its size.
+pub(crate) fn readable_config(text: &str) -> String {
+    let mut tree: serde_json::Value = match yaml::from_str(text) {
+        Ok(tree) => tree,
+        Err(_) => return format!("<{} bytes, not YAML, not shown>", text.len()),
+    };
+    hide_config_secrets(&mut tree);
+    yaml::to_string(&tree).unwrap_or_else(|_| format!("<{} bytes, not shown>", text.len()))
 }
 
 /// Writes `output` and a newline to standard output, flushed. A write that fails (`/dev/full`, a

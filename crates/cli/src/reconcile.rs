@@ -294,8 +294,8 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: 
             format!("relations {}", to.join(", "))
         };
         if let Some(config) = worker_config(plan.databag()) {
-            let _ = writeln!(out, "\nworker_config (to {to}):");
-            for line in config.lines() {
+            let _ = writeln!(out, "\nworker_config (to {to}; secret values not shown):");
+            for line in crate::readable_config(&config).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
