@@ -624,3 +624,54 @@ fn worker_sees_the_coordinators_data() {
     check(&["worker", "--endpoint", "nope", healthy], "", 1, "no relation on the endpoint `nope`");
     check(&["worker", "examples/show-unit-coordinator-healthy.yaml"], "", 1, "");
 }
+
+/// What-if: against what the coordinator published (`published`, or workers' captures), which
+/// keys each relation gets changed and whether its workers restart, by the requirer's rule.
+#[test]
+fn reconcile_previews_what_would_change() {
+    let example = "examples/reconcile-scale-up.yaml";
+    let out = check(&["reconcile", example, "--format", "text"], "", 0, "");
+    insta::assert_snapshot!("reconcile_scale_up_text", out.stdout);
+    let input = std::fs::read_to_string(root().join(example)).unwrap();
+    // (the input edited, relation 7's {write, added, removed, changed, restart}, a part of the reason)
+    #[track_caller]
+    fn what_if(input: &str, want: Value, reason: &str) {
+        let out: Value = serde_json::from_str(&check(&["reconcile"], input, 0, "").stdout).unwrap();
+        let mut got = out["what_if"]["7"].clone();
+        let said = got.as_object_mut().unwrap().remove("reason").unwrap();
+        assert_eq!(got, want, "{}", out["what_if"]);
+        assert!(said.as_str().unwrap().contains(reason), "{said}");
+        assert!(!out["what_if"].to_string().contains("not-a-real-secret"), "key names only");
+    }
+    let keys = |write: bool, added: &[&str], removed: &[&str], changed: &[&str], restart: bool| {
+        serde_json::json!({"app": "pyroscope-worker", "write": write, "added": added, "removed": removed,
+            "changed": changed, "restart": restart})
+    };
+    what_if(&input, keys(true, &[], &[], &["worker_config"], false), "no restart: only `memberlist.join_members`");
+    let retention = input.replace("\n  retention_period: 30d\n", "\n  retention_period: 7d\n");
+    assert_ne!(retention, input);
+    what_if(&retention, keys(true, &[], &[], &["worker_config"], true), "`limits.compactor_blocks_retention_period`");
+    let edited = input.replace("    worker_ports: '[7946, 4040]'\n", "    ca_cert: '\"PEM\"'\n");
+    assert_ne!(edited, input);
+    what_if(&edited, keys(true, &["worker_ports"], &["ca_cert"], &["worker_config"], false), "no restart");
+    // Before the fourth unit joined: the databag holds what the coordinator would write.
+    let gone =
+        |line: &&str| ["pyroscope-worker/3", "pyroscope-worker-3.", "10.1.0.23"].iter().any(|s| line.contains(s));
+    let three: String = input.lines().filter(|line| !gone(line)).map(|line| format!("{line}\n")).collect();
+    what_if(&three, keys(false, &[], &[], &[], false), "configuration unchanged");
+    let broken = input.replace("\"pyroscope-worker-3.pyroscope", "\"http://pyroscope-worker-3.pyroscope");
+    assert_ne!(broken, input);
+    what_if(&broken, keys(false, &[], &[], &[], false), "not ready: nothing is written");
+    // Nothing published known: no what-if.
+    let out: Value =
+        serde_json::from_str(&check(&["reconcile", "examples/reconcile-recommended.yaml"], "", 0, "").stdout).unwrap();
+    assert_eq!(out["what_if"], serde_json::json!({}));
+    // From captures: a worker unit's capture shows what the coordinator published on its relation.
+    let captures =
+        ["reconcile", "examples/show-unit-coordinator-healthy.yaml", "examples/show-unit-worker-healthy.yaml"];
+    let out: Value = serde_json::from_str(&check(&captures, "", 0, "").stdout).unwrap();
+    let what_if = out["what_if"].as_object().unwrap();
+    assert_eq!(what_if.keys().collect::<Vec<_>>(), ["7"], "the worker's relation only");
+    assert_eq!(what_if["7"]["app"], "pyroscope-worker");
+    assert!(what_if["7"]["changed"].as_array().unwrap().contains(&"worker_config".into()), "{}", what_if["7"]);
+}
