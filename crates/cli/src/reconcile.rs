@@ -32,7 +32,7 @@ struct Input {
 
 /// The output, as JSON.
 #[derive(Debug, Serialize)]
-struct Output {
+struct Output<'a> {
     /// The Pyroscope release the configuration is rendered for.
     pyroscope: PyroscopeRelease,
     /// The storage architecture, when it is not the default `v1`.
@@ -40,7 +40,7 @@ struct Output {
     architecture: Architecture,
     status: Status,
     /// Relation ID -> the provider app databag to write (the whole databag, as it must end up).
-    publish: BTreeMap<String, RawDatabag>,
+    publish: BTreeMap<String, &'a RawDatabag>,
     /// Relation ID -> why nothing is written to it.
     not_ready: BTreeMap<String, Vec<String>>,
     /// Why no configuration could be built, if so.
@@ -219,6 +219,10 @@ fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
 /// changes, and whether its workers would restart (the requirer's rule on the current
 /// `worker_config` against the new one).
 fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
+    if snapshot.relations.iter().all(|relation| relation.published.is_empty()) {
+        // Nothing to compare with; and the new configuration is not parsed for nothing.
+        return BTreeMap::new();
+    }
     let writes: BTreeMap<RelationId, &DatabagChanges> = outcome
         .plan
         .iter()
@@ -265,7 +269,7 @@ fn output(
     pyroscope: PyroscopeRelease,
     warnings: Vec<String>,
     what_if: BTreeMap<String, WhatIf>,
-) -> Output {
+) -> Output<'_> {
     let view = &outcome.view;
     let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -276,7 +280,7 @@ fn output(
         .plan
         .iter()
         .flat_map(|plan| {
-            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation).clone()))
+            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation)))
         })
         .collect();
     let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
