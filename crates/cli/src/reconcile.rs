@@ -249,14 +249,18 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
                     reason: decision.to_string(),
                 }
             }
-            _ => WhatIf {
+            (ready, _) => WhatIf {
                 app: relation.app.clone(),
                 write: false,
                 added: Vec::new(),
                 removed: Vec::new(),
                 changed: Vec::new(),
                 restart: false,
-                reason: "not ready: nothing is written, the workers keep what they run".to_owned(),
+                reason: match ready {
+                    None => "not ready: nothing is written, the workers keep what they run",
+                    Some(_) => "no configuration: nothing is written, the workers keep what they run",
+                }
+                .to_owned(),
             },
         };
         what_if.insert(relation.id.to_string(), entry);
@@ -368,11 +372,7 @@ fn text_report(
         for (id, change) in what_if {
             let _ = write!(out, "- {id} ({}): ", change.app);
             if !change.write {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    if change.reason.starts_with("not ready") { &change.reason } else { "nothing" }
-                );
+                let _ = writeln!(out, "{}", &change.reason);
                 continue;
             }
             let keys = [("added", &change.added), ("removed", &change.removed), ("changed", &change.changed)];

@@ -178,8 +178,9 @@ fn coordinator_databag(source: &Source, text: &str, endpoint: &str) -> Result<(R
     let name = source.name();
     let document: Value = crate::input::parse_yaml_or_json(text)
         .map_err(|err| Failure::invalid(format!("{name}: not YAML or JSON: {err}")))?;
-    if capture::is_show_unit(&document) {
-        let Value::Object(units) = &document else { unreachable!("is_show_unit is a mapping") };
+    if let Value::Object(units) = &document
+        && capture::is_show_unit(&document)
+    {
         let capture =
             capture::read_worker(units, endpoint).map_err(|err| Failure::invalid(format!("{name}: {err}")))?;
         let address = capture
