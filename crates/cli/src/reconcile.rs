@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{Architecture, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role};
+use pyroscope_cluster_model::{
+    Architecture, DatabagChanges, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
+};
 use pyroscope_cluster_provider::{
-    Extras, PyroscopeRelease, Reconciliation, Settings, Snapshot, StatusLevel, WorkerPorts, WorkerRelation,
+    Extras, PyroscopeRelease, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts, WorkerRelation,
     minimal_deployment, recommended_deployment, reconcile,
 };
+use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -31,7 +34,7 @@ struct Input {
 
 /// The output, as JSON.
 #[derive(Debug, Serialize)]
-struct Output {
+struct Output<'a> {
     /// The Pyroscope release the configuration is rendered for.
     pyroscope: PyroscopeRelease,
     /// The storage architecture, when it is not the default `v1`.
@@ -39,7 +42,7 @@ struct Output {
     architecture: Architecture,
     status: Status,
     /// Relation ID -> the provider app databag to write (the whole databag, as it must end up).
-    publish: BTreeMap<String, RawDatabag>,
+    publish: BTreeMap<String, &'a RawDatabag>,
     /// Relation ID -> why nothing is written to it.
     not_ready: BTreeMap<String, Vec<String>>,
     /// Why no configuration could be built, if so.
@@ -57,6 +60,30 @@ struct Output {
     /// What is likely a mistake in the input, though it is not invalid (contradicting ports, a
     /// capture's S3 relation that lacks a key).
     warnings: Vec<String>,
+    /// What-if: relation ID -> what this reconciliation changes in the coordinator's app databag
+    /// there, against what it holds now (`published`; from a capture, the worker units'
+    /// captures). Only relations whose current databag is known (not empty) are listed.
+    what_if: BTreeMap<String, WhatIf>,
+}
+
+/// What a reconciliation changes on one relation: key names only, never values.
+#[derive(Debug, Serialize)]
+struct WhatIf {
+    /// The app at the other end.
+    app: String,
+    /// Whether the coordinator writes to it (its relation is ready); when not, nothing changes.
+    write: bool,
+    /// Keys set that were not there.
+    added: Vec<String>,
+    /// Keys deleted.
+    removed: Vec<String>,
+    /// Keys whose value changes.
+    changed: Vec<String>,
+    /// Whether the relation's workers would restart Pyroscope, by the requirer's rule
+    /// (`ConfigChange::decide`, the current `worker_config` as the file on disk).
+    restart: bool,
+    /// Why, or why not: the requirer's decision.
+    reason: String,
 }
 
 fn is_v1(architecture: &Architecture) -> bool {
@@ -125,10 +152,11 @@ pub(crate) fn run(inputs: &[(Source, String)], options: &Options) -> Result<(Str
     let outcome = reconcile(&snapshot, &input.settings, &input.extras);
     let release = input.settings.pyroscope;
     let active = outcome.status().level == StatusLevel::Active;
+    let what_if = what_if(&snapshot, &outcome);
     let printed = match options.format {
-        Format::Json => serde_json::to_string_pretty(&output(&outcome, release, warnings))
+        Format::Json => serde_json::to_string_pretty(&output(&outcome, release, warnings, what_if))
             .map_err(|err| Failure::internal(err.to_string()))?,
-        Format::Text => text_report(&outcome, release, &warnings),
+        Format::Text => text_report(&outcome, release, &warnings, &what_if),
     };
     Ok((printed, active))
 }
@@ -189,7 +217,65 @@ fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
     })
 }
 
-fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<String>) -> Output {
+/// Per relation whose current databag is known: which keys the reconciliation sets, deletes or
+/// changes, and whether its workers would restart (the requirer's rule on the current
+/// `worker_config` against the new one).
+fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
+    if snapshot.relations.iter().all(|relation| relation.published.is_empty()) {
+        // Nothing to compare with; and the new configuration is not parsed for nothing.
+        return BTreeMap::new();
+    }
+    let writes: BTreeMap<RelationId, &DatabagChanges> = outcome
+        .plan
+        .iter()
+        .flat_map(|plan| plan.writes().iter().map(|write| (write.relation, &write.changes)))
+        .collect();
+    let new_config = outcome.plan.as_ref().and_then(|plan| worker_config(plan.databag()));
+    let new_config = new_config.and_then(|text| text.parse::<WorkerConfig>().ok());
+    let mut what_if = BTreeMap::new();
+    for relation in snapshot.relations.iter().filter(|relation| !relation.published.is_empty()) {
+        let entry = match (writes.get(&relation.id), &new_config) {
+            (Some(changes), Some(new_config)) => {
+                let (changed, added) =
+                    changes.set.keys().cloned().partition(|key| relation.published.contains_key(key));
+                let current: Option<String> =
+                    relation.published.get("worker_config").and_then(|raw| serde_json::from_str(raw).ok());
+                let decision = ConfigChange::decide(current.as_deref(), new_config);
+                WhatIf {
+                    app: relation.app.clone(),
+                    write: !changes.is_empty(),
+                    added,
+                    removed: changes.delete.iter().cloned().collect(),
+                    changed,
+                    restart: decision.needs_restart(),
+                    reason: decision.to_string(),
+                }
+            }
+            (ready, _) => WhatIf {
+                app: relation.app.clone(),
+                write: false,
+                added: Vec::new(),
+                removed: Vec::new(),
+                changed: Vec::new(),
+                restart: false,
+                reason: match ready {
+                    None => "not ready: nothing is written, the workers keep what they run",
+                    Some(_) => "no configuration: nothing is written, the workers keep what they run",
+                }
+                .to_owned(),
+            },
+        };
+        what_if.insert(relation.id.to_string(), entry);
+    }
+    what_if
+}
+
+fn output(
+    outcome: &Reconciliation,
+    pyroscope: PyroscopeRelease,
+    warnings: Vec<String>,
+    what_if: BTreeMap<String, WhatIf>,
+) -> Output<'_> {
     let view = &outcome.view;
     let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -200,7 +286,7 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<S
         .plan
         .iter()
         .flat_map(|plan| {
-            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation).clone()))
+            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation)))
         })
         .collect();
     let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
@@ -210,7 +296,7 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<S
         status: Status { level: level(status.level), message: status.message },
         publish,
         not_ready,
-        config_error: outcome.config.as_ref().err().map(ToString::to_string),
+        config_error: outcome.config.as_ref().err().map(|err| ErrorChain(err).to_string()),
         addresses: view.addresses().map(ToString::to_string).collect(),
         addresses_by_role: view
             .addresses_by_role()
@@ -226,6 +312,7 @@ fn output(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: Vec<S
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),
         coherent: outcome.coherence.is_coherent(),
         warnings,
+        what_if,
         below_recommended: outcome
             .coherence
             .below_recommended
@@ -240,7 +327,12 @@ fn level(level: StatusLevel) -> &'static str {
 }
 
 /// A summary for a person: the status, a table of roles, and every reason.
-fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: &[String]) -> String {
+fn text_report(
+    outcome: &Reconciliation,
+    pyroscope: PyroscopeRelease,
+    warnings: &[String],
+    what_if: &BTreeMap<String, WhatIf>,
+) -> String {
     let view = &outcome.view;
     let status = outcome.status();
     let mut out = String::new();
@@ -277,6 +369,24 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: 
         }
         let _ = writeln!(out);
     }
+    if !what_if.is_empty() {
+        let _ = writeln!(out, "what would change (against the published databags):");
+        for (id, change) in what_if {
+            let _ = write!(out, "- {id} ({}): ", change.app);
+            if !change.write {
+                let _ = writeln!(out, "{}", &change.reason);
+                continue;
+            }
+            let keys = [("added", &change.added), ("removed", &change.removed), ("changed", &change.changed)];
+            let keys: Vec<String> = keys
+                .iter()
+                .filter(|(_, keys)| !keys.is_empty())
+                .map(|(what, keys)| format!("{what} {}", keys.join(", ")))
+                .collect();
+            let _ = writeln!(out, "{}; workers: {}", keys.join("; "), change.reason);
+        }
+        let _ = writeln!(out);
+    }
     match architecture {
         Architecture::V1 => writeln!(out, "configuration for Pyroscope {pyroscope}"),
         other => writeln!(out, "configuration for Pyroscope {pyroscope}, storage architecture {other}"),
@@ -294,8 +404,8 @@ fn text_report(outcome: &Reconciliation, pyroscope: PyroscopeRelease, warnings: 
             format!("relations {}", to.join(", "))
         };
         if let Some(config) = worker_config(plan.databag()) {
-            let _ = writeln!(out, "\nworker_config (to {to}):");
-            for line in config.lines() {
+            let _ = writeln!(out, "\nworker_config (to {to}; secret values not shown):");
+            for line in crate::readable_config(&config).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }

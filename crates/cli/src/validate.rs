@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use pyroscope_cluster_model::{Address, DatabagModel, ProviderAppData, RawDatabag};
-use pyroscope_cluster_release::{CheckError, ConfigRefusal, PyroscopeRelease, check_yaml};
+use pyroscope_cluster_model::{Address, DatabagModel, ErrorChain, ProviderAppData, RawDatabag};
+use pyroscope_cluster_release::{CheckError, PyroscopeRelease, check_yaml};
 use pyroscope_cluster_requirer::{ClusterData, InvalidData, ThisWorker};
 use pyroscope_cluster_schema::{Form, Issue, RelationDatabag, Side, validate_databag, validate_relation_state};
 use serde_json::{Map, Value};
@@ -29,32 +29,42 @@ const WORKER_CONFIG: &str = "provider.app.worker_config";
 /// The problems a worker on `release` (at `address`, when known) finds in the coordinator's
 /// `worker_config`, each an issue at its key path under `provider.app.worker_config`.
 fn worker_config_issues(worker_config: &str, release: PyroscopeRelease, address: Option<&Address>) -> Vec<Issue> {
+    let data = match ClusterData::try_from(ProviderAppData::new(worker_config)) {
+        Ok(data) => data,
+        Err(err) => return vec![Issue { path: WORKER_CONFIG.to_owned(), message: ErrorChain(&err).to_string() }],
+    };
+    let checked = match address {
+        Some(address) => data.check(&ThisWorker { pyroscope: release, address }),
+        None => match check_yaml(release, worker_config) {
+            Ok(()) => Ok(()),
+            Err(CheckError::Refused(refusal)) => Err(InvalidData::Refused(refusal)),
+            Err(err) => {
+                return vec![Issue { path: WORKER_CONFIG.to_owned(), message: ErrorChain(&err).to_string() }];
+            }
+        },
+    };
+    let Err(invalid) = checked else { return vec![] };
     let at = |path: &str| {
         if path.is_empty() { WORKER_CONFIG.to_owned() } else { format!("{WORKER_CONFIG}.{path}") }
     };
-    let refused = |refusal: &ConfigRefusal| -> Vec<Issue> {
-        let problems = refusal.problems.iter();
-        problems.map(|p| Issue { path: at(&p.path), message: p.reason(refusal.release).to_string() }).collect()
-    };
-    let data = match ClusterData::try_from(ProviderAppData::new(worker_config)) {
-        Ok(data) => data,
-        Err(err) => return vec![Issue { path: at(""), message: err.to_string() }],
-    };
-    let Some(address) = address else {
-        return match check_yaml(release, worker_config) {
-            Ok(()) => vec![],
-            Err(CheckError::Refused(refusal)) => refused(&refusal),
-            Err(err) => vec![Issue { path: at(""), message: err.to_string() }],
-        };
-    };
-    match data.check(&ThisWorker { pyroscope: release, address }) {
-        Ok(()) => vec![],
-        Err(InvalidData::Refused(refusal)) => refused(&refusal),
-        Err(InvalidData::NotListed { member }) => vec![Issue {
-            path: at("memberlist.join_members"),
-            message: format!("does not list this worker ({member}): the coordinator has not counted it"),
-        }],
-        Err(other) => vec![Issue { path: at(""), message: other.to_string() }],
+    invalid_data_issues(&invalid).into_iter().map(|(path, message)| Issue { path: at(&path), message }).collect()
+}
+
+/// What a worker's checks found, as `(key path in worker_config, reason)` pairs: each key a
+/// refusing release names, the worker missing from `memberlist.join_members`, or the whole data
+/// (an empty path).
+pub(crate) fn invalid_data_issues(invalid: &InvalidData) -> Vec<(String, String)> {
+    match invalid {
+        InvalidData::Refused(refusal) => refusal
+            .problems
+            .iter()
+            .map(|problem| (problem.path.clone(), problem.reason(refusal.release).to_string()))
+            .collect(),
+        InvalidData::NotListed { member } => vec![(
+            "memberlist.join_members".to_owned(),
+            format!("does not list this worker ({member}): the coordinator has not counted it"),
+        )],
+        other => vec![(String::new(), ErrorChain(other).to_string())],
     }
 }
 

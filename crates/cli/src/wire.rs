@@ -32,15 +32,17 @@ pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str, format: Form
     })
 }
 
-/// For a person: `key: value` lines (JSON values), and `worker_config` as the YAML text it holds,
-/// indented under its key.
+/// For a person: `key: value` lines (JSON values), and `worker_config` as the YAML it holds,
+/// indented under its key, secret values not shown.
 fn to_text(entries: &[(&str, Box<RawValue>)]) -> String {
     let mut lines = Vec::new();
     for (key, value) in entries {
         match serde_json::from_str::<String>(value.get()) {
             Ok(yaml) if *key == "worker_config" => {
-                lines.push(format!("{key}: |"));
-                lines.extend(yaml.lines().map(|line| format!("  {line}").trim_end().to_owned()));
+                lines.push(format!("{key}: |  # secret values not shown"));
+                lines.extend(
+                    crate::readable_config(&yaml).lines().map(|line| format!("  {line}").trim_end().to_owned()),
+                );
             }
             _ => lines.push(format!("{key}: {}", value.get())),
         }

@@ -47,7 +47,7 @@ fn check(args: &[&str], stdin: &str, code: i32, stderr_contains: &str) -> Run {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in [&[][..], &["decode"], &["encode"], &["reconcile"], &["validate"], &["schema"]] {
+    for verb in [&[][..], &["decode"], &["encode"], &["reconcile"], &["worker"], &["validate"], &["schema"]] {
         let mut args = verb.to_vec();
         args.push("--help");
         let out = check(&args, "", 0, "");
@@ -300,7 +300,9 @@ fn bad_input_exits_1_or_2_with_a_message_never_a_panic() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    for verb in [&["decode", "provider-app"][..], &["encode", "provider-app"], &["reconcile"], &["validate"]] {
+    for verb in
+        [&["decode", "provider-app"][..], &["encode", "provider-app"], &["reconcile"], &["validate"], &["worker"]]
+    {
         let out = run(verb, deep.as_bytes());
         assert_eq!(out.code, 1, "{verb:?}: {}", out.stderr);
         assert!(!out.stderr.contains("panicked"), "{verb:?}: {}", out.stderr);
@@ -377,7 +379,7 @@ fn decode_shows_worker_config_as_yaml_in_text() {
     let databag =
         r#"{"worker_config": "\"memberlist:\\n  join_members:\\n  - w-0:7946\\n\"", "worker_ports": "[7946, 4040]"}"#;
     insta::assert_snapshot!(check(&["decode", "provider-app", "--format", "text"], databag, 0, "").stdout, @r"
-    worker_config: |
+    worker_config: |  # secret values not shown
       memberlist:
         join_members:
         - w-0:7946
@@ -461,14 +463,20 @@ fn no_verb_panics_on_mangled_input() {
         state ^= state << 17;
         state
     };
-    let examples = ["examples/show-unit-coordinator-broken.yaml", "examples/databag-provider-app.json"];
-    let verbs: [&[&str]; 6] = [
+    let examples = [
+        "examples/show-unit-coordinator-broken.yaml",
+        "examples/databag-provider-app.json",
+        "examples/show-unit-worker-refused.yaml",
+    ];
+    let verbs: [&[&str]; 8] = [
         &["decode", "provider-app"],
         &["decode", "requirer-unit", "--format", "text"],
         &["encode", "requirer-app"],
         &["reconcile", "--check"],
         &["reconcile", "--format", "text"],
         &["validate"],
+        &["worker", "--check", "--address", "w-0"],
+        &["worker", "--format", "text"],
     ];
     for example in examples {
         let original = std::fs::read(root().join(example)).unwrap();
@@ -490,4 +498,180 @@ fn no_verb_panics_on_mangled_input() {
         let out = run(verb, &noise);
         assert_eq!(out.code, 1, "{verb:?}: {}", out.stderr);
     }
+}
+
+/// `worker`: the coordinator's data as one worker sees it, from a worker's capture, a raw databag
+/// or a decoded one; the checks, the command, the config file, and the change decision.
+#[test]
+fn worker_sees_the_coordinators_data() {
+    let healthy = "examples/show-unit-worker-healthy.yaml";
+    let refused = "examples/show-unit-worker-refused.yaml";
+    let raw = "examples/databag-provider-app.json";
+    insta::assert_snapshot!("worker_healthy_text", check(&["worker", healthy, "--format", "text"], "", 0, "").stdout);
+    let out = check(&["worker", refused, "--format", "text", "--check"], "", 3, "the worker would not run");
+    insta::assert_snapshot!("worker_refused_text", out.stdout);
+    // The raw databag's configuration has S3 keys: the text shows their size only, JSON all.
+    let text = check(
+        &[
+            "worker",
+            raw,
+            "--address",
+            "pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local",
+            "--format",
+            "text",
+        ],
+        "",
+        0,
+        "",
+    )
+    .stdout;
+    insta::assert_snapshot!("worker_raw_databag_text", text);
+    assert!(!text.contains("not-a-real-secret") && text.contains("secret_access_key: <17 bytes, not shown>"), "{text}");
+    let json =
+        |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
+    let from_raw = json(&["worker", raw, "--roles", "querier,ingester"], "");
+    assert!(from_raw["config_file"]["content"].as_str().unwrap().contains("not-a-real-secret"), "JSON is whole");
+    assert_eq!(from_raw["membership_checked"], false, "no address");
+    // A decoded databag (what `decode` prints) is read as the raw one.
+    let decoded = check(&["decode", "provider-app", raw], "", 0, "").stdout;
+    assert_eq!(json(&["worker", "--roles", "querier,ingester"], &decoded), from_raw);
+
+    // (input, flags, state, problems' paths, argv after `pyroscope`)
+    let v2 = r#"{"worker_config": "architecture_storage: v2\nmemberlist: {join_members: ['w-0:7946']}\n"}"#;
+    #[track_caller]
+    fn state(args: &[&str], stdin: &str, state: &str, paths: &[&str], argv: &[&str]) {
+        let out: Value = serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap();
+        assert_eq!(out["state"], state, "{args:?}: {out}");
+        let got: Vec<&str> = out["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+        assert_eq!(got, paths, "{args:?}");
+        let command: Vec<&str> = out["command"]
+            .as_array()
+            .map(|a| a.iter().skip(1).map(|w| w.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(command, argv, "{args:?}");
+    }
+    state(&["worker", healthy], "", "ready", &[], &["-config.file=/etc/worker/config.yaml", "-target=all"]);
+    state(
+        &["worker", healthy, "--roles", "querier", "--config-file", "/c.yaml"],
+        "",
+        "ready",
+        &[],
+        &["-config.file=/c.yaml", "-target=querier"],
+    );
+    state(&["worker", healthy, "--address", "w-9"], "", "invalid", &["memberlist.join_members"], &[]);
+    state(
+        &["worker", refused, "--pyroscope", "2.2"],
+        "",
+        "invalid",
+        &["compactor.deletion_delay", "memberlist.join_members[0]"],
+        &[],
+    );
+    state(&["worker", "--address", "w-0"], v2, "invalid", &["architecture_storage"], &[]);
+    state(
+        &["worker", "--address", "w-0", "--pyroscope", "2.2", "--roles", "metastore"],
+        v2,
+        "ready",
+        &[],
+        &[
+            "-config.file=/etc/worker/config.yaml",
+            "-target=metastore",
+            "-architecture.storage=v2",
+            "-metastore.raft.server-id=w-0:9099",
+            "-metastore.raft.advertise-address=w-0:9099",
+            "-metastore.raft.bind-address=:9099",
+        ],
+    );
+    state(&["worker"], "{}", "not_published", &[], &[]);
+    state(&["worker"], r#"{"worker_config": "3"}"#, "invalid", &[""], &[]);
+    state(&["worker"], r#"{"worker_ports": "[7946]"}"#, "invalid", &[""], &[]);
+
+    // The change decision against the file on disk, by the requirer's restart rule.
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("config.yaml");
+    let content = json(&["worker", healthy], "")["config_file"]["content"].as_str().unwrap().to_owned();
+    let member_1 = "  - pyroscope-worker-1.pyroscope-worker-endpoints.cos.svc.cluster.local:7946\n";
+    for (on_disk, write, restart, reason) in [
+        (content.clone(), false, false, "configuration unchanged"),
+        (content.replace(member_1, ""), true, false, "no restart: only `memberlist.join_members` changed"),
+        (content.replace("15m", "10m"), true, true, "changed: `compactor.cleanup_interval`"),
+        ("- not a mapping".to_owned(), true, true, "the config file on disk cannot be read"),
+    ] {
+        std::fs::write(&current, &on_disk).unwrap();
+        let out = json(&["worker", healthy, "--current", current.to_str().unwrap()], "");
+        assert_eq!(
+            (out["change"]["write"].as_bool(), out["change"]["restart"].as_bool()),
+            (Some(write), Some(restart))
+        );
+        assert!(out["change"]["reason"].as_str().unwrap().contains(reason), "{}", out["change"]);
+    }
+    std::fs::write(&current, content.replace(member_1, "")).unwrap();
+    let out = check(&["worker", healthy, "--current", current.to_str().unwrap(), "--format", "text"], "", 0, "");
+    assert!(
+        out.stdout.contains(&format!("change (against {}): rewrite the config file, no restart", current.display())),
+        "{}",
+        out.stdout
+    );
+    // The coordinator withdrew its data, and this worker had a config file: removed.
+    let out = json(&["worker", "--current", current.to_str().unwrap()], "{}");
+    assert_eq!(out["state"], "removed");
+
+    // Bad input: exit 1 naming the place; a bad flag: exit 2.
+    check(&["worker"], "[1]", 1, "expected the coordinator's app databag");
+    check(&["worker"], "", 1, "the input is empty");
+    check(&["worker", "--roles", "imposter"], "{}", 2, "unknown role");
+    check(&["worker", "--address", "w 0"], "{}", 2, "--address \"w 0\"");
+    check(&["worker", "--current", "/nonexistent/config.yaml"], "{}", 2, "cannot read");
+    check(&["worker", "--endpoint", "nope", healthy], "", 1, "no relation on the endpoint `nope`");
+    check(&["worker", "examples/show-unit-coordinator-healthy.yaml"], "", 1, "");
+}
+
+/// What-if: against what the coordinator published (`published`, or workers' captures), which
+/// keys each relation gets changed and whether its workers restart, by the requirer's rule.
+#[test]
+fn reconcile_previews_what_would_change() {
+    let example = "examples/reconcile-scale-up.yaml";
+    let out = check(&["reconcile", example, "--format", "text"], "", 0, "");
+    insta::assert_snapshot!("reconcile_scale_up_text", out.stdout);
+    let input = std::fs::read_to_string(root().join(example)).unwrap();
+    // (the input edited, relation 7's {write, added, removed, changed, restart}, a part of the reason)
+    #[track_caller]
+    fn what_if(input: &str, want: Value, reason: &str) {
+        let out: Value = serde_json::from_str(&check(&["reconcile"], input, 0, "").stdout).unwrap();
+        let mut got = out["what_if"]["7"].clone();
+        let said = got.as_object_mut().unwrap().remove("reason").unwrap();
+        assert_eq!(got, want, "{}", out["what_if"]);
+        assert!(said.as_str().unwrap().contains(reason), "{said}");
+        assert!(!out["what_if"].to_string().contains("not-a-real-secret"), "key names only");
+    }
+    let keys = |write: bool, added: &[&str], removed: &[&str], changed: &[&str], restart: bool| {
+        serde_json::json!({"app": "pyroscope-worker", "write": write, "added": added, "removed": removed,
+            "changed": changed, "restart": restart})
+    };
+    what_if(&input, keys(true, &[], &[], &["worker_config"], false), "no restart: only `memberlist.join_members`");
+    let retention = input.replace("\n  retention_period: 30d\n", "\n  retention_period: 7d\n");
+    assert_ne!(retention, input);
+    what_if(&retention, keys(true, &[], &[], &["worker_config"], true), "`limits.compactor_blocks_retention_period`");
+    let edited = input.replace("    worker_ports: '[7946, 4040]'\n", "    ca_cert: '\"PEM\"'\n");
+    assert_ne!(edited, input);
+    what_if(&edited, keys(true, &["worker_ports"], &["ca_cert"], &["worker_config"], false), "no restart");
+    // Before the fourth unit joined: the databag holds what the coordinator would write.
+    let gone =
+        |line: &&str| ["pyroscope-worker/3", "pyroscope-worker-3.", "10.1.0.23"].iter().any(|s| line.contains(s));
+    let three: String = input.lines().filter(|line| !gone(line)).map(|line| format!("{line}\n")).collect();
+    what_if(&three, keys(false, &[], &[], &[], false), "configuration unchanged");
+    let broken = input.replace("\"pyroscope-worker-3.pyroscope", "\"http://pyroscope-worker-3.pyroscope");
+    assert_ne!(broken, input);
+    what_if(&broken, keys(false, &[], &[], &[], false), "not ready: nothing is written");
+    // Nothing published known: no what-if.
+    let out: Value =
+        serde_json::from_str(&check(&["reconcile", "examples/reconcile-recommended.yaml"], "", 0, "").stdout).unwrap();
+    assert_eq!(out["what_if"], serde_json::json!({}));
+    // From captures: a worker unit's capture shows what the coordinator published on its relation.
+    let captures =
+        ["reconcile", "examples/show-unit-coordinator-healthy.yaml", "examples/show-unit-worker-healthy.yaml"];
+    let out: Value = serde_json::from_str(&check(&captures, "", 0, "").stdout).unwrap();
+    let what_if = out["what_if"].as_object().unwrap();
+    assert_eq!(what_if.keys().collect::<Vec<_>>(), ["7"], "the worker's relation only");
+    assert_eq!(what_if["7"]["app"], "pyroscope-worker");
+    assert!(what_if["7"]["changed"].as_array().unwrap().contains(&"worker_config".into()), "{}", what_if["7"]);
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use pyroscope_cluster_model::Shown;
 use pyroscope_cluster_model::yaml::{self, YamlError};
 
 use crate::duration::{DurationError, go_duration, prometheus_duration};
@@ -10,21 +11,6 @@ use crate::member::{JoinMember, MemberError};
 use crate::node::Node;
 use crate::release::PyroscopeRelease;
 use crate::table::releases_with_key;
-
-/// The leaf names whose values are secrets: a problem there does not show the value.
-const SECRET_LEAVES: &[&str] = &[
-    "access_key_id",
-    "secret_access_key",
-    "secret_key",
-    "secret_id",
-    "password",
-    "account_key",
-    "client_secret",
-    "connection_string",
-    "service_account",
-    "acl_token",
-    "key",
-];
 
 /// The longest value excerpt shown, in characters.
 const EXCERPT: usize = 80;
@@ -335,7 +321,7 @@ fn is_yaml11_bool(text: &str) -> bool {
 fn excerpt(path: &str, value: &Node) -> Option<String> {
     let leaf = path.rsplit('.').next().unwrap_or(path);
     let leaf = leaf.split('[').next().unwrap_or(leaf);
-    if SECRET_LEAVES.contains(&leaf) {
+    if Shown::is_secret_config_key(leaf) {
         return None;
     }
     let text = value.scalar_text()?;
