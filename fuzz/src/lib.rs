@@ -15,8 +15,7 @@ use std::fmt::Debug;
 use std::sync::LazyLock;
 
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RequirerAppData, RequirerUnitData, yaml};
-use pyroscope_cluster_provider::{Extras, Settings, Snapshot, WorkerRelation, reconcile};
-use serde::Deserialize;
+use pyroscope_cluster_provider::{ReconcileInput, Snapshot, reconcile};
 use serde_json::Value;
 
 /// A target's body: one input in, a panic if it finds a bug.
@@ -85,22 +84,13 @@ fn check_decode<T: DatabagModel + PartialEq + Debug>(databag: &RawDatabag) {
     }
 }
 
-/// The reconcile input of the CLI (`crates/cli/src/reconcile.rs` reads the same document with
-/// the same readers): the coordinator's settings and extras, and its worker relations.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReconcileInput {
-    #[serde(default)]
-    settings: Settings,
-    #[serde(default)]
-    extras: Extras,
-    #[serde(default)]
-    relations: Vec<WorkerRelation>,
-}
-
 /// YAML or JSON, read as the CLI reads its input: JSON with the JSON parser, the rest as YAML.
 fn yaml_or_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    if text.trim_start().starts_with(['{', '[']) { serde_json::from_str(text).ok() } else { yaml::from_str(text).ok() }
+    if text.trim_start().starts_with(['{', '[']) {
+        serde_json::from_str(text).ok()
+    } else {
+        yaml::from_str_untagged(text).ok()
+    }
 }
 
 /// A reconcile input, read and reconciled; the relations in reverse order give the same

@@ -7,7 +7,7 @@ use pyroscope_cluster_model::{
     Architecture, DatabagChanges, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
 };
 use pyroscope_cluster_provider::{
-    Extras, PyroscopeRelease, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts, WorkerRelation,
+    Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
     minimal_deployment, recommended_deployment, reconcile,
 };
 use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
@@ -17,20 +17,8 @@ use serde_json::Value;
 use crate::input::Source;
 use crate::{Failure, Format, capture};
 
-/// The input: the coordinator's settings and extras, and its worker relations with raw databags.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Input {
-    /// The coordinator's settings (`external_url`, `s3`, `retention_period`, ...); all optional.
-    #[serde(default)]
-    settings: Settings,
-    /// What the coordinator publishes besides the configuration (`worker_ports`, `tls`, ...).
-    #[serde(default)]
-    extras: Extras,
-    /// The worker relations: `{id, app, app_data, units: {unit: databag}, published}`.
-    #[serde(default)]
-    relations: Vec<WorkerRelation>,
-}
+/// The input: [`ReconcileInput`], the provider's, so that its fields are declared once.
+type Input = ReconcileInput;
 
 /// The output, as JSON.
 #[derive(Debug, Serialize)]

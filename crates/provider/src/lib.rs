@@ -201,7 +201,7 @@ pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPor
 pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
-pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
+pub use snapshot::{ReconcileInput, RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 
 /// The outcome of one reconciliation: everything a coordinator charm acts on.

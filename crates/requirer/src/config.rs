@@ -237,7 +237,7 @@ impl fmt::Display for ConfigChange {
             ConfigChange::Unchanged => f.write_str("configuration unchanged"),
             ConfigChange::Rewrite { keys } => write!(
                 f,
-                "rewrite the config file, no restart: only {} changed, which Pyroscope reads only at start-up",
+                "rewrite the config file, no restart: only {} changed, read only at start-up to join the cluster the running process is in already",
                 DottedList(keys)
             ),
             ConfigChange::RewriteAndRestart { reason } => {
@@ -489,8 +489,8 @@ storage:
         let change = ConfigChange::decide(Some("memberlist: {join_members: [a:7946]}"), &wanted);
         assert_eq!(
             change.to_string(),
-            "rewrite the config file, no restart: only `memberlist.join_members` changed, which Pyroscope reads \
-             only at start-up"
+            "rewrite the config file, no restart: only `memberlist.join_members` changed, read only at start-up to \
+             join the cluster the running process is in already"
         );
         let change = ConfigChange::decide(Some("a: 1\nb: 2"), &"a: 2\nb: 3".parse().unwrap());
         assert_eq!(change.to_string(), "rewrite the config file and restart Pyroscope: changed: `a`, `b`");
