@@ -201,7 +201,7 @@ pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPor
 pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
-pub use snapshot::{ReconcileInput, RelationId, RelationIdError, Snapshot, WorkerRelation};
+pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 
 /// The outcome of one reconciliation: everything a coordinator charm acts on.
@@ -215,6 +215,29 @@ pub struct Reconciliation {
     pub config: Result<PyroscopeConfig, ConfigError>,
     /// The writes; `None` when there is no configuration to publish.
     pub plan: Option<PublishPlan>,
+}
+/// Everything [`reconcile`] decides from, as one document: the input of
+/// `pyroscope-cluster reconcile` (YAML or JSON), which scripts write, so its fields only grow.
+/// Every field is optional; an unknown one is an error.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileInput {
+    /// The coordinator's settings (`external_url`, `s3`, `retention_period`, ...).
+    #[serde(default)]
+    pub settings: Settings,
+    /// What the coordinator publishes besides the configuration (`worker_ports`, `tls`, ...).
+    #[serde(default)]
+    pub extras: Extras,
+    /// The worker relations: `{id, app, app_data, units: {unit: databag}, published}`.
+    #[serde(default)]
+    pub relations: Vec<WorkerRelation>,
+}
+
+impl ReconcileInput {
+    /// The relations as a [`Snapshot`].
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::from_iter(self.relations.iter().cloned())
+    }
 }
 
 /// Gathers the cluster from `snapshot`, checks its coherence, builds and renders the

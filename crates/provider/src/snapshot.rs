@@ -129,30 +129,6 @@ impl FromIterator<WorkerRelation> for Snapshot {
     }
 }
 
-/// Everything [`reconcile`](crate::reconcile) decides from, as one document: the input of
-/// `pyroscope-cluster reconcile` (YAML or JSON), which scripts write, so its fields only grow.
-/// Every field is optional; an unknown one is an error.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReconcileInput {
-    /// The coordinator's settings (`external_url`, `s3`, `retention_period`, ...).
-    #[serde(default)]
-    pub settings: crate::Settings,
-    /// What the coordinator publishes besides the configuration (`worker_ports`, `tls`, ...).
-    #[serde(default)]
-    pub extras: crate::Extras,
-    /// The worker relations: `{id, app, app_data, units: {unit: databag}, published}`.
-    #[serde(default)]
-    pub relations: Vec<WorkerRelation>,
-}
-
-impl ReconcileInput {
-    /// The relations as a [`Snapshot`].
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot::from_iter(self.relations.iter().cloned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
