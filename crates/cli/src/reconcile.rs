@@ -226,8 +226,9 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
             (Some(changes), Some(new_config)) => {
                 let (changed, added) =
                     changes.set.keys().cloned().partition(|key| relation.published.contains_key(key));
-                let current: Option<String> =
-                    relation.published.get("worker_config").and_then(|raw| serde_json::from_str(raw).ok());
+                // Read by the model's decoder, as a worker reads it; a published databag that
+                // does not decode is no configuration a worker runs.
+                let current = worker_config(&relation.published);
                 let decision = ConfigChange::decide(current.as_deref(), new_config);
                 WhatIf {
                     app: relation.app.clone(),

@@ -64,7 +64,7 @@ impl<'a> Shown<'a> {
     }
 
     fn hidden(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes, not shown>", self.value.len())
+        f.write_str(&not_shown(self.value.len()))
     }
 }
 
@@ -86,6 +86,11 @@ impl fmt::Debug for Shown<'_> {
     }
 }
 
+/// What stands for a secret of `size` bytes, in `Debug`, errors and the CLI's text.
+fn not_shown(size: usize) -> String {
+    format!("<{size} bytes, not shown>")
+}
+
 /// Replaces, in a parsed Pyroscope configuration, every value of a
 /// [secret key](SECRET_CONFIG_KEYS) with `<N bytes, not shown>` (its size in its JSON text for
 /// a value that is not a string): the configuration as a person may see it.
@@ -95,7 +100,7 @@ pub fn hide_config_secrets(value: &mut serde_json::Value) {
             for (key, value) in map.iter_mut() {
                 if Shown::is_secret_config_key(key) && !value.is_object() && !value.is_array() {
                     let size = value.as_str().map_or_else(|| value.to_string().len(), str::len);
-                    *value = serde_json::Value::String(format!("<{size} bytes, not shown>"));
+                    *value = serde_json::Value::String(not_shown(size));
                 } else {
                     hide_config_secrets(value);
                 }
