@@ -9,13 +9,8 @@ same shape with PyYAML, publish it to every ready relation (`publish_data`: pyda
 per key) and print the result as JSON. It is a timing harness, not a coordinator: the
 configuration has the Canonical coordinator's sections, not all its details.
 
-Run it in the venv of the Python peer, timed from outside, beside the release binary:
-
-    cargo build --release -p pyroscope-cluster
-    time /work/pyenv/bin/python tests/interop/reconcile_python.py INPUT.json > /dev/null
-    time target/release/pyroscope-cluster reconcile INPUT.json > /dev/null
-
-(`cargo bench -p pyroscope-cluster` writes such inputs: 1,000 and 10,000 units over nine apps.)
+`speed.py` beside it writes an input and times this script and the release binary on it, whole
+processes, interleaved (its docstring says how to run it).
 """
 
 import json

@@ -11,7 +11,9 @@
 //!    strings in every position through `yaml::to_string_pyyaml`; `tests/interop/pyyaml_check.py`
 //!    loads each text with `yaml.safe_load` and dumps the result with `yaml.dump`;
 //!    [`compare_emitter`] wants the same values and the same bytes.
-//! 4. Mixed clusters: the `interop-clusters` binary of `pyroscope-cluster-tests` runs the Rust
+//! 4. The speed harness, `tests/interop/speed.py`, runs once on 200 units against a debug build of
+//!    the CLI: a smoke run that keeps it working (its timings are for a release build, by hand).
+//! 5. Mixed clusters: the `interop-clusters` binary of `pyroscope-cluster-tests` runs the Rust
 //!    example charms and the Python test charms of `tests/interop/` together under the fake Juju,
 //!    both ways.
 //!
@@ -79,6 +81,32 @@ pub fn run(root: &Path, clusters: bool) -> Result<()> {
         "== emitter: {checked} documents from yaml::to_string_pyyaml ({CONFIGS} generated configurations, and every \
          odd string as a document, key, value and list item): PyYAML loads each to the same value and \
          yaml.dump writes the same bytes"
+    );
+
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "-q", "-p", "pyroscope-cluster", "--bin", "pyroscope-cluster"])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building the CLI failed ({status})");
+    }
+    let cli = root.join("target/debug/pyroscope-cluster");
+    let figures = output(
+        Command::new(&python)
+            .arg(root.join("tests/interop/speed.py"))
+            .arg(&cli)
+            .args(["--units", "200", "--rounds", "1", "--json"]),
+    )?;
+    let figures: Value = serde_json::from_str(&figures).context("reading speed.py's figures")?;
+    if figures["units"] != 200 || !figures["ratio"].is_number() {
+        bail!("speed.py printed no figures: {figures}");
+    }
+    println!(
+        "== speed harness: tests/interop/speed.py ran both sides on 200 units (debug build, not a measurement: \
+         Python {:.2} s, Rust {:.3} s)",
+        figures["python_median_s"].as_f64().unwrap_or_default(),
+        figures["rust_median_s"].as_f64().unwrap_or_default()
     );
 
     if !clusters {

@@ -1,7 +1,7 @@
 //! `pyroscope-cluster reconcile` end to end, process start to exit, on 1,000 and 10,000 worker
 //! units, with `pyroscope-cluster --version` (process start alone) as the baseline of the same run.
-//! The Python library doing the same work is timed from outside with
-//! `tests/interop/reconcile_python.py` (its docstring says how).
+//! The Python library doing the same work is timed beside it, whole processes interleaved, by
+//! `tests/interop/speed.py` (its docstring says how).
 //!
 //! Run with `cargo bench -p pyroscope-cluster --bench process`.
 

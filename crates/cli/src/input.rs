@@ -3,7 +3,9 @@
 use std::io::{IsTerminal, Read, Write};
 
 use pyroscope_cluster_model::yaml;
+use pyroscope_cluster_provider::{ReconcileInput, WorkerRelation};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
 
 use crate::Failure;
@@ -69,5 +71,107 @@ pub(crate) fn parse_yaml_or_json<T: DeserializeOwned>(text: &str) -> Result<T, S
         serde_json::from_str(text).map_err(|err| err.to_string())
     } else {
         yaml::from_str_untagged(text).map_err(|err| err.to_string())
+    }
+}
+
+/// A reconcile input, read as [`parse_yaml_or_json`] reads it; but a large JSON input (a cluster
+/// of thousands of units) has its relations read on two threads, each relation on its own. An
+/// input that is not valid is read again whole, for the error (with the line and column in the
+/// file) to be the one the whole text gives.
+pub(crate) fn parse_reconcile_input(text: &str) -> Result<ReconcileInput, String> {
+    /// From how large a JSON text the relations are read on two threads.
+    const PARALLEL_FROM: usize = 1 << 20;
+    if text.len() >= PARALLEL_FROM && text.trim_start().starts_with('{') {
+        if let Some(input) = parse_relations_in_parallel(text) {
+            return Ok(input);
+        }
+    }
+    parse_yaml_or_json(text)
+}
+
+/// [`parse_reconcile_input`] of a valid JSON input, its relations split in two halves of about the
+/// same length, one read on a second thread; `None` when anything is not valid.
+fn parse_relations_in_parallel(text: &str) -> Option<ReconcileInput> {
+    let ReconcileInput { settings, extras, relations } =
+        serde_json::from_str::<ReconcileInput<&RawValue>>(text).ok()?;
+    let total: usize = relations.iter().map(|raw| raw.get().len()).sum();
+    let mut length = 0;
+    let split = relations
+        .iter()
+        .position(|raw| {
+            length += raw.get().len();
+            2 * length >= total
+        })
+        .map_or(relations.len(), |at| at + 1);
+    let (first, second) = relations.split_at(split);
+    let parse = |raws: &[&RawValue]| -> Option<Vec<WorkerRelation>> {
+        raws.iter().map(|raw| serde_json::from_str(raw.get()).ok()).collect()
+    };
+    let relations = std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, || parse(second));
+        let mut relations = parse(first)?;
+        let rest = match helper {
+            // Reading does not panic; if it did, the panic goes on here.
+            Ok(helper) => helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            Err(_cannot_spawn) => parse(second)?,
+        };
+        relations.extend(rest);
+        Some(relations)
+    })?;
+    Some(ReconcileInput { settings, extras, relations })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large input: `relations` relations of `units` units, each unit's databag as the Python
+    /// worker writes it.
+    fn large_input(relations: usize, units: usize) -> serde_json::Value {
+        let relations: Vec<serde_json::Value> = (0..relations)
+            .map(|r| {
+                let app = format!("app-{r}");
+                let units: serde_json::Map<String, serde_json::Value> = (0..units)
+                    .map(|u| {
+                        let topology = format!(r#"{{"application": "{app}", "unit": "{app}/{u}", "charm_name": "w"}}"#);
+                        let databag = serde_json::json!({
+                            "address": format!(r#""{app}-{u}.{app}-endpoints.svc.cluster.local""#),
+                            "juju_topology": topology,
+                        });
+                        (format!("{app}/{u}"), databag)
+                    })
+                    .collect();
+                serde_json::json!({"id": r, "app": app, "app_data": {"role": "\"all\""}, "units": units})
+            })
+            .collect();
+        serde_json::json!({"settings": {"retention_period": "7d"}, "relations": relations})
+    }
+
+    #[test]
+    fn a_large_input_reads_as_one_read_whole() {
+        // Balanced, and one relation with nearly every unit.
+        for (relations, units) in [(9, 1_200), (1, 9_000)] {
+            let text = large_input(relations, units).to_string();
+            assert!(text.len() >= 1 << 20, "large enough to be read on two threads: {}", text.len());
+            let whole: ReconcileInput = serde_json::from_str(&text).unwrap();
+            assert_eq!(parse_relations_in_parallel(&text), Some(whole.clone()));
+            assert_eq!(parse_reconcile_input(&text), Ok(whole));
+        }
+    }
+
+    #[test]
+    fn a_large_invalid_input_has_the_error_of_the_whole_text() {
+        let mut input = large_input(9, 1_200);
+        input["relations"][7]["units"]["app-7/3"]["address"] = serde_json::json!(7);
+        let text = pretty_json(&input);
+        let whole = serde_json::from_str::<ReconcileInput>(&text).unwrap_err().to_string();
+        assert!(whole.contains("invalid type: integer `7`, expected a string at line"), "{whole}");
+        assert_eq!(parse_relations_in_parallel(&text), None);
+        assert_eq!(parse_reconcile_input(&text), Err(whole));
+    }
+
+    /// `value` as pretty JSON, so that an error's line is not 1.
+    fn pretty_json(value: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(value).unwrap()
     }
 }

@@ -236,8 +236,21 @@ impl Failure {
     }
 }
 
-fn run(cli: Cli) -> Result<String, Failure> {
-    match cli.command {
+/// What a verb leaves to print: its output, or nothing when it has printed already (a large
+/// output goes to standard output as it is written, never whole in memory).
+enum Printed {
+    Output(String),
+    Done,
+}
+
+impl From<String> for Printed {
+    fn from(output: String) -> Self {
+        Printed::Output(output)
+    }
+}
+
+fn run(cli: Cli) -> Result<Printed, Failure> {
+    let printed = match cli.command {
         Command::Decode { databag, file, format } => {
             let source = Source::from_arg(file.as_deref());
             wire::decode(databag, &source, &source.read()?, format)
@@ -262,14 +275,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 }
                 None => None,
             };
-            let options = reconcile::Options { format, pyroscope, settings, endpoint };
-            let (output, active) = reconcile::run(&inputs, &options)?;
+            let options = reconcile::Options { format, pyroscope, settings, endpoint, exits_after: true };
+            let names: Vec<String> = inputs.iter().map(|(source, _)| source.name()).collect();
+            let active = with_stdout(|stdout| reconcile::run(inputs, &options, stdout))?;
             if check && !active {
-                write_stdout(&output)?;
-                let names: Vec<String> = inputs.iter().map(|(source, _)| source.name()).collect();
                 return Err(Failure { code: 3, message: format!("{}: the status is not active", names.join(", ")) });
             }
-            Ok(output)
+            return Ok(Printed::Done);
         }
         Command::Worker { file, roles, pyroscope, address, config_file, current, endpoint, format, check } => {
             let source = Source::from_arg(file.as_deref());
@@ -304,7 +316,8 @@ fn run(cli: Cli) -> Result<String, Failure> {
         }
         Command::Schema { side } => serde_json::to_string_pretty(&pyroscope_cluster_schema::schema(side.into()))
             .map_err(|err| Failure::internal(err.to_string())),
-    }
+    };
+    printed.map(Printed::Output)
 }
 
 /// A Pyroscope configuration as a person may see it: the YAML with every secret value (S3 keys)
@@ -322,16 +335,31 @@ pub(crate) fn readable_config(text: &str) -> String {
 /// Writes `output` and a newline to standard output, flushed. A write that fails (`/dev/full`, a
 /// closed pipe) is a failure (exit 1): a script must not take a cut output for a whole one.
 fn write_stdout(output: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{output}")
-        .and_then(|()| stdout.flush())
-        .map_err(|err| Failure::invalid(format!("cannot write the output: {err}")))
+    with_stdout(|stdout| stdout.write_all(output.as_bytes()).map_err(write_failure))
+}
+
+/// Runs `print` on standard output (buffered), then writes a newline and flushes. A write that
+/// fails is a failure (exit 1), as for [`write_stdout`]; so is `print`'s own.
+fn with_stdout<T>(print: impl FnOnce(&mut dyn Write) -> Result<T, Failure>) -> Result<T, Failure> {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let printed = print(&mut stdout)?;
+    stdout.write_all(b"\n").and_then(|()| stdout.flush()).map_err(write_failure)?;
+    Ok(printed)
+}
+
+/// The failure of a write to standard output.
+fn write_failure(err: std::io::Error) -> Failure {
+    Failure::invalid(format!("cannot write the output: {err}"))
 }
 
 /// The binary's `main`: parses the command line, runs the verb, prints; the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).and_then(|output| write_stdout(&output)) {
+    let printed = run(cli).and_then(|printed| match printed {
+        Printed::Output(output) => write_stdout(&output),
+        Printed::Done => Ok(()),
+    });
+    match printed {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {}", failure.message);
@@ -348,7 +376,10 @@ pub fn reconcile_json(text: &str) -> Result<String, String> {
         pyroscope: None,
         settings: None,
         endpoint: "pyroscope-cluster".to_owned(),
+        exits_after: false,
     };
-    let inputs = [(Source::Stdin, text.to_owned())];
-    reconcile::run(&inputs, &options).map(|(output, _)| output).map_err(|failure| failure.message)
+    let inputs = vec![(Source::Stdin, text.to_owned())];
+    let mut output = Vec::new();
+    reconcile::run(inputs, &options, &mut output).map_err(|failure| failure.message)?;
+    String::from_utf8(output).map_err(|err| err.to_string())
 }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write;
 
 use pyroscope_cluster_model::{
-    Architecture, DatabagChanges, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
+    Address, Architecture, ChangedKeys, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
 };
 use pyroscope_cluster_provider::{
     Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
@@ -13,6 +14,7 @@ use pyroscope_cluster_provider::{
 use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::input::Source;
 use crate::{Failure, Format, capture};
@@ -29,17 +31,18 @@ struct Output<'a> {
     #[serde(skip_serializing_if = "is_v1")]
     architecture: Architecture,
     status: Status,
-    /// Relation ID -> the provider app databag to write (the whole databag, as it must end up).
-    publish: BTreeMap<String, &'a RawDatabag>,
+    /// Relation ID -> the provider app databag to write (the whole databag, as it must end up),
+    /// written once for all the relations it goes to ([`PrettyDatabags`]).
+    publish: BTreeMap<String, &'a RawValue>,
     /// Relation ID -> why nothing is written to it.
     not_ready: BTreeMap<String, Vec<String>>,
     /// Why no configuration could be built, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     config_error: Option<String>,
-    addresses: Vec<String>,
-    addresses_by_role: BTreeMap<Role, Vec<String>>,
+    addresses: Vec<&'a str>,
+    addresses_by_role: BTreeMap<Role, Vec<&'a str>>,
     /// Address -> the units that published it, for addresses of more than one unit.
-    shared_addresses: BTreeMap<String, Vec<String>>,
+    shared_addresses: BTreeMap<&'a str, Vec<&'a str>>,
     /// Units per role, meta-roles expanded, every role of the architecture listed.
     roles: BTreeMap<Role, usize>,
     missing_roles: Vec<Role>,
@@ -110,14 +113,17 @@ pub(crate) struct Options {
     pub(crate) settings: Option<(Source, String)>,
     /// For captures: the endpoint of the worker relations.
     pub(crate) endpoint: String,
+    /// The process exits once the output is written: what it holds need not be freed.
+    pub(crate) exits_after: bool,
 }
 
 /// Reconciles one reconcile input, or the `juju show-unit` captures of the coordinator's leader
-/// (one or several files); the output, and whether the status is active.
-pub(crate) fn run(inputs: &[(Source, String)], options: &Options) -> Result<(String, bool), Failure> {
+/// (one or several files); writes the output to `out` (without a final newline), and says whether
+/// the status is active. Nothing is written when the input is wrong.
+pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let mut warnings = Vec::new();
-    let mut input = match inputs {
-        [(source, text)] => match crate::input::parse_yaml_or_json::<Input>(text) {
+    let mut input = match inputs.as_slice() {
+        [(source, text)] => match crate::input::parse_reconcile_input(text) {
             Ok(input) if options.settings.is_none() => input,
             Ok(_) => {
                 return Err(Failure::usage(format!(
@@ -126,12 +132,14 @@ pub(crate) fn run(inputs: &[(Source, String)], options: &Options) -> Result<(Str
                 )));
             }
             Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
-                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, &mut warnings)?,
+                Ok(document) if capture::is_show_unit(&document) => from_captures(&inputs, options, &mut warnings)?,
                 _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
             },
         },
-        _ => from_captures(inputs, options, &mut warnings)?,
+        _ => from_captures(&inputs, options, &mut warnings)?,
     };
+    // The text is read: its memory goes back for what comes (a large input is megabytes).
+    drop(inputs);
     if let Some(release) = options.pyroscope {
         input.settings.pyroscope = release;
     }
@@ -139,14 +147,30 @@ pub(crate) fn run(inputs: &[(Source, String)], options: &Options) -> Result<(Str
     let snapshot = Snapshot::from_iter(input.relations);
     let outcome = reconcile(&snapshot, &input.settings, &input.extras);
     let release = input.settings.pyroscope;
-    let active = outcome.status().level == StatusLevel::Active;
+    let status = outcome.status();
+    let active = status.level == StatusLevel::Active;
     let what_if = what_if(&snapshot, &outcome);
     let printed = match options.format {
-        Format::Json => serde_json::to_string_pretty(&output(&outcome, release, warnings, what_if))
-            .map_err(|err| Failure::internal(err.to_string()))?,
-        Format::Text => text_report(&outcome, release, &warnings, &what_if),
+        Format::Json => {
+            let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
+            let output = output(&outcome, status, &databags, release, warnings, what_if);
+            serde_json::to_writer_pretty(out, &output).map_err(|err| match err.io_error_kind() {
+                Some(_) => crate::write_failure(err.into()),
+                None => Failure::internal(err.to_string()),
+            })
+        }
+        Format::Text => {
+            let text = text_report(&outcome, release, &warnings, &what_if);
+            out.write_all(text.as_bytes()).map_err(crate::write_failure)
+        }
     };
-    Ok((printed, active))
+    if options.exits_after {
+        // The process ends once this is printed, and the system takes its memory back at once:
+        // freeing a large snapshot and its view allocation by allocation would be a tenth of the
+        // run.
+        std::mem::forget((snapshot, outcome));
+    }
+    printed.map(|()| active)
 }
 
 /// The reconcile input that `juju show-unit` captures give: the leader's worker relations, S3
@@ -213,11 +237,7 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
         // Nothing to compare with; and the new configuration is not parsed for nothing.
         return BTreeMap::new();
     }
-    let writes: BTreeMap<RelationId, &DatabagChanges> = outcome
-        .plan
-        .iter()
-        .flat_map(|plan| plan.writes().iter().map(|write| (write.relation, &write.changes)))
-        .collect();
+    let writes: BTreeMap<RelationId, &ChangedKeys> = outcome.plan.iter().flat_map(|plan| plan.changed_keys()).collect();
     let new_config = outcome.plan.as_ref().and_then(|plan| worker_config(plan.databag()));
     let new_config = new_config.and_then(|text| text.parse::<WorkerConfig>().ok());
     let mut what_if = BTreeMap::new();
@@ -225,7 +245,7 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
         let entry = match (writes.get(&relation.id), &new_config) {
             (Some(changes), Some(new_config)) => {
                 let (changed, added) =
-                    changes.set.keys().cloned().partition(|key| relation.published.contains_key(key));
+                    changes.set.iter().cloned().partition(|key| relation.published.contains_key(key));
                 // Read by the model's decoder, as a worker reads it; a published databag that
                 // does not decode is no configuration a worker runs.
                 let current = worker_config(&relation.published);
@@ -259,43 +279,37 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
     what_if
 }
 
-fn output(
-    outcome: &Reconciliation,
+fn output<'a>(
+    outcome: &'a Reconciliation,
+    status: pyroscope_cluster_provider::Status,
+    databags: &'a PrettyDatabags,
     pyroscope: PyroscopeRelease,
     warnings: Vec<String>,
     what_if: BTreeMap<String, WhatIf>,
-) -> Output<'_> {
+) -> Output<'a> {
     let view = &outcome.view;
-    let status = outcome.status();
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for problem in view.problems() {
         not_ready.entry(problem.relation.to_string()).or_default().push(ErrorChain(&problem.reason).to_string());
     }
-    let publish = outcome
-        .plan
-        .iter()
-        .flat_map(|plan| {
-            plan.writes().iter().map(|write| (write.relation.to_string(), plan.databag_for(write.relation)))
-        })
-        .collect();
     let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
     Output {
         pyroscope,
         architecture: view.architecture(),
         status: Status { level: level(status.level), message: status.message },
-        publish,
+        publish: databags.publish(),
         not_ready,
         config_error: outcome.config.as_ref().err().map(|err| ErrorChain(err).to_string()),
-        addresses: view.addresses().map(ToString::to_string).collect(),
+        addresses: view.addresses().map(Address::as_str).collect(),
         addresses_by_role: view
             .addresses_by_role()
             .into_iter()
-            .map(|(role, addresses)| (role, addresses.into_iter().map(ToString::to_string).collect()))
+            .map(|(role, addresses)| (role, addresses.into_iter().map(Address::as_str).collect()))
             .collect(),
         shared_addresses: view
             .shared_addresses()
             .into_iter()
-            .map(|(address, workers)| (address.to_string(), workers.iter().map(|w| w.unit.clone()).collect()))
+            .map(|(address, workers)| (address.as_str(), workers.iter().map(|w| w.unit.as_str()).collect()))
             .collect(),
         roles,
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),
@@ -313,6 +327,72 @@ fn output(
 
 fn level(level: StatusLevel) -> &'static str {
     level.as_str()
+}
+
+/// The databags of a plan as `reconcile`'s pretty JSON writes them under `publish`: each distinct
+/// databag escaped once, however many relations it goes to (every ready relation gets the same
+/// one, which lists every worker: escaping it per relation was most of the output's cost).
+struct PrettyDatabags {
+    /// Each distinct databag's JSON, laid out for its place in the output.
+    written: Vec<Box<RawValue>>,
+    /// Relation ID -> its databag's index in `written`.
+    relations: Vec<(String, usize)>,
+}
+
+impl PrettyDatabags {
+    /// How deep `publish`'s databags are in the output: `{"publish": {"<id>": {...}}}`.
+    const DEPTH: usize = 2;
+
+    fn of(outcome: &Reconciliation) -> Result<Self, serde_json::Error> {
+        let mut distinct: Vec<&RawDatabag> = Vec::new();
+        let mut written = Vec::new();
+        let mut relations = Vec::new();
+        if let Some(plan) = &outcome.plan {
+            for (relation, _) in plan.changed_keys() {
+                let databag = plan.databag_for(relation);
+                let index = match distinct.iter().position(|seen| std::ptr::eq(*seen, databag)) {
+                    Some(index) => index,
+                    None => {
+                        distinct.push(databag);
+                        written.push(Self::write(databag)?);
+                        written.len() - 1
+                    }
+                };
+                relations.push((relation.to_string(), index));
+            }
+        }
+        Ok(Self { written, relations })
+    }
+
+    /// `databag` as `serde_json::to_string_pretty` writes it at depth [`Self::DEPTH`]: one key
+    /// a line, indented two spaces a level, `{}` when empty.
+    fn write(databag: &RawDatabag) -> Result<Box<RawValue>, serde_json::Error> {
+        if databag.is_empty() {
+            return RawValue::from_string("{}".to_owned());
+        }
+        let size: usize = databag.iter().map(|(key, value)| key.len() + value.len() + 16).sum();
+        let mut json = Vec::with_capacity(size + size / 8);
+        let indent = "  ".repeat(Self::DEPTH);
+        json.push(b'{');
+        for (i, (key, value)) in databag.iter().enumerate() {
+            json.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            json.extend_from_slice(indent.as_bytes());
+            json.extend_from_slice(b"  ");
+            serde_json::to_writer(&mut json, key)?;
+            json.extend_from_slice(b": ");
+            serde_json::to_writer(&mut json, value)?;
+        }
+        json.push(b'\n');
+        json.extend_from_slice(indent.as_bytes());
+        json.push(b'}');
+        // serde_json writes UTF-8.
+        RawValue::from_string(String::from_utf8(json).map_err(serde::ser::Error::custom)?)
+    }
+
+    /// Relation ID -> the JSON of its databag.
+    fn publish(&self) -> BTreeMap<String, &RawValue> {
+        self.relations.iter().map(|(id, index)| (id.clone(), &*self.written[*index])).collect()
+    }
 }
 
 /// A summary for a person: the status, a table of roles, and every reason.
@@ -386,7 +466,7 @@ fn text_report(
     }
     if let Some(plan) = &outcome.plan {
         // The same databag goes to every ready relation: its YAML once, with where it goes.
-        let to: Vec<String> = plan.writes().iter().map(|write| write.relation.to_string()).collect();
+        let to: Vec<String> = plan.changed_keys().map(|(relation, _)| relation.to_string()).collect();
         let to = if to.is_empty() {
             "no relation: none is ready".to_owned()
         } else {
@@ -406,4 +486,36 @@ fn text_report(
 /// The `worker_config` of a provider app databag, decoded: the YAML text the workers write.
 fn worker_config(databag: &RawDatabag) -> Option<String> {
     ProviderAppData::decode(databag).ok().map(|data| data.worker_config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A databag written once is the bytes `serde_json::to_string_pretty` writes for it in its
+    /// place in the output: `{"publish": {"<id>": databag}}`.
+    #[test]
+    fn pretty_databags_are_what_serde_json_writes_in_place() {
+        let databags: [&[(&str, &str)]; 4] = [
+            &[],
+            &[("worker_ports", "[7946, 4040]")],
+            &[
+                ("worker_config", "\"a: '1'\\nb:\\n- \\\"x\\\"\\n\""),
+                ("ünïcode \u{1F600}", "tab\there, \u{7f} and \u{0} and \\ and /"),
+                ("", ""),
+            ],
+            &[("a", "{}"), ("b", "\n"), ("c", "\"")],
+        ];
+        for entries in databags {
+            let databag: RawDatabag = entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            let placed = BTreeMap::from([("publish", BTreeMap::from([("3", &databag)]))]);
+            let written = PrettyDatabags::write(&databag).unwrap();
+            let raw = BTreeMap::from([("publish", BTreeMap::from([("3", &*written)]))]);
+            assert_eq!(
+                serde_json::to_string_pretty(&raw).unwrap(),
+                serde_json::to_string_pretty(&placed).unwrap(),
+                "{databag:?}"
+            );
+        }
+    }
 }

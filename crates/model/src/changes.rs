@@ -22,22 +22,51 @@ pub struct DatabagChanges {
     pub delete: BTreeSet<String>,
 }
 
+/// The keys of [`DatabagChanges`] without the values: for a writer that holds the wanted databag
+/// anyway and copies a value only when it writes it (a coordinator publishes one databag of
+/// hundreds of kilobytes to many relations).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ChangedKeys {
+    /// Keys to set.
+    pub set: BTreeSet<String>,
+    /// Keys to delete.
+    pub delete: BTreeSet<String>,
+}
+
+impl ChangedKeys {
+    /// The keys [`DatabagChanges::between`] sets and deletes.
+    pub fn between(current: &RawDatabag, wanted: &RawDatabag, keep: &[&str]) -> Self {
+        let set =
+            wanted.iter().filter(|(key, value)| current.get(key.as_str()) != Some(value)).map(|(key, _)| key.clone());
+        let delete =
+            current.keys().filter(|key| !wanted.contains_key(key.as_str()) && !keep.contains(&key.as_str())).cloned();
+        Self { set: set.collect(), delete: delete.collect() }
+    }
+
+    /// Whether nothing is to be set or deleted.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.delete.is_empty()
+    }
+
+    /// The changes, with the values of `wanted` (the databag the keys were found against) for the
+    /// keys to set; a key `wanted` lacks is left out.
+    pub fn with_values(&self, wanted: &RawDatabag) -> DatabagChanges {
+        let set = self.set.iter().filter_map(|key| wanted.get(key).map(|value| (key.clone(), value.clone())));
+        DatabagChanges { set: set.collect(), delete: self.delete.clone() }
+    }
+}
+
 impl DatabagChanges {
     /// The changes from `current` to `wanted`. Keys of `current` that `wanted` lacks are deleted,
     /// as the Python peer's `DatabagModel.dump` clears the databag before writing, except those
     /// in `keep` (for a unit databag, [`JUJU_UNIT_KEYS`]).
     pub fn between(current: &RawDatabag, wanted: &RawDatabag, keep: &[&str]) -> Self {
-        let set = wanted
-            .iter()
-            .filter(|(key, value)| current.get(key.as_str()) != Some(value))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        let delete = current
-            .keys()
-            .filter(|key| !wanted.contains_key(key.as_str()) && !keep.contains(&key.as_str()))
-            .cloned()
-            .collect();
-        Self { set, delete }
+        ChangedKeys::between(current, wanted, keep).with_values(wanted)
+    }
+
+    /// The keys this sets and deletes.
+    pub fn keys(&self) -> ChangedKeys {
+        ChangedKeys { set: self.set.keys().cloned().collect(), delete: self.delete.clone() }
     }
 
     /// Whether there is nothing to change.
@@ -85,6 +114,10 @@ mod tests {
         assert_eq!(changes.set, bag(set));
         assert_eq!(changes.delete, delete.iter().map(|key| (*key).to_owned()).collect::<BTreeSet<_>>());
         assert_eq!(changes.is_empty(), set.is_empty() && delete.is_empty());
+        let keys = ChangedKeys::between(&current, &wanted, keep);
+        assert_eq!(keys, changes.keys());
+        assert_eq!(keys.is_empty(), changes.is_empty());
+        assert_eq!(keys.with_values(&wanted), changes);
         let mut after = current.clone();
         changes.apply(&mut after);
         let kept: RawDatabag = current.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect();

@@ -194,7 +194,7 @@ impl FieldValue for Roles {
 
 impl FieldValue for Address {
     fn from_json(text: &str) -> Result<Self, Rejection> {
-        json::from_str::<String>(text)?.parse().map_err(|err| Rejection::at_root(Problem::Address(err)))
+        Address::try_from(json::from_str::<String>(text)?).map_err(|err| Rejection::at_root(Problem::Address(err)))
     }
 }
 

@@ -93,6 +93,11 @@ pub(crate) struct ReadError {
 /// Decodes one databag value. Any JSON spacing is accepted; NaN and Infinity (not JSON) and lone
 /// surrogate escapes are rejected; nesting is bounded by serde_json's recursion limit.
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
+    // Most values are valid, and where in a value a problem is only matters when there is one:
+    // read without tracking the path first, and again with it only to report the problem.
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok(value);
+    }
     let read = |err: serde_json::Error, path: Vec<PathStep>| ReadError {
         path,
         message: err.to_string(),

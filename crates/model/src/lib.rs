@@ -58,7 +58,7 @@ pub mod yaml;
 
 pub use address::{Address, AddressError, AddressKind, HostPort};
 pub use chain::ErrorChain;
-pub use changes::{DatabagChanges, JUJU_UNIT_KEYS};
+pub use changes::{ChangedKeys, DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
     DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,
     RemoteWriteEndpoint, RequirerAppData, RequirerUnitData,

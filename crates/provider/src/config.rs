@@ -3,7 +3,7 @@
 //!
 //! The types mirror exactly the keys the Canonical coordinator renders (see the crate docs), plus
 //! `architecture_storage` on the releases that have it; [`PyroscopeConfig::to_yaml`] checks the
-//! text against the key table of the release it is for (`pyroscope-cluster-release`). Fields are
+//! configuration against the key table of the release it is for (`pyroscope-cluster-release`). Fields are
 //! declared in alphabetical order and written by `yaml::to_string_pyyaml`, so the YAML is the
 //! bytes of Python's `yaml.dump`.
 
@@ -11,7 +11,7 @@ use std::fmt;
 
 use pyroscope_cluster_model::yaml::{self, YamlError};
 use pyroscope_cluster_model::{Address, AddressKind, Architecture, Port, Role};
-use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_yaml};
+use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_value};
 use serde::{Deserialize, Serialize};
 
 use crate::period::{DurationValue, Period, ZeroAs};
@@ -294,8 +294,8 @@ pub enum ConfigError {
     /// The configuration could not be written as YAML.
     #[error("the Pyroscope configuration could not be written as YAML")]
     Yaml(#[source] YamlError),
-    /// The rendered configuration does not read back (a bug; nothing is published).
-    #[error("the rendered Pyroscope configuration does not read back")]
+    /// The configuration is not one the release check can read (a bug; nothing is published).
+    #[error("the Pyroscope configuration cannot be checked")]
     Unreadable(#[source] CheckError),
     /// The rendered configuration is one its release would refuse (a bug: every setting is checked
     /// before; nothing is published).
@@ -742,10 +742,32 @@ impl PyroscopeConfig {
     /// The configuration file: YAML as Python's `yaml.dump` writes it (the Canonical coordinator's
     /// bytes), the same text for the same value, checked against the key table of
     /// [`Self::pyroscope`]: a configuration that release would refuse is an error, never a text.
+    ///
+    /// The check reads the value's YAML tree (`check_value`), not the text parsed back: the
+    /// same outcome (the tests check both on every configuration they render, see
+    /// `tests/invariants.rs`), without a YAML parser over a text that lists every worker.
+    ///
+    /// A configuration of thousands of members is checked on a second thread while it is written
+    /// (each is most of the other's time); the outcome is the same.
     pub fn to_yaml(&self) -> Result<String, ConfigError> {
-        let text = yaml::to_string_pyyaml(self).map_err(ConfigError::Yaml)?;
-        match check_yaml(self.pyroscope, &text) {
-            Ok(()) => Ok(text),
+        /// From how many gossip members the check runs beside the writing.
+        const PARALLEL_FROM: usize = 2_048;
+        let check = || check_value(self.pyroscope, self);
+        let write = || yaml::to_string_pyyaml(self).map_err(ConfigError::Yaml);
+        let (checked, text) = if self.memberlist.join_members.len() < PARALLEL_FROM {
+            (check(), None)
+        } else {
+            std::thread::scope(|scope| match std::thread::Builder::new().spawn_scoped(scope, check) {
+                Ok(checking) => {
+                    let text = write();
+                    // The check does not panic; if it did, the panic goes on here.
+                    (checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), Some(text))
+                }
+                Err(_cannot_spawn) => (check(), None),
+            })
+        };
+        match checked {
+            Ok(()) => text.unwrap_or_else(write),
             Err(CheckError::Refused(refusal)) => Err(ConfigError::Refused(refusal)),
             Err(other) => Err(ConfigError::Unreadable(other)),
         }

@@ -15,7 +15,7 @@
 //!    in `memberlist.join_members`, replication factors from the ingester and store-gateway counts,
 //!    S3 storage, retention, `api.base-url`; for the Pyroscope release the workers run
 //!    ([`Settings::pyroscope`], default 1.18): only keys it has, values its decoder takes, and the
-//!    text checked against its key table before anything is published; byte for byte what the
+//!    configuration checked against its key table before anything is published; byte for byte what the
 //!    Canonical coordinator renders, wherever that is valid for the release (see
 //!    `pyroscope_cluster_release::docs::PYTHON_DEVIATIONS` for where it is not);
 //! 4. encodes the provider app databag once (configuration plus [`Extras`], whose defaults are
@@ -68,7 +68,9 @@
 //! 2.0.6's; v2 needs 2.2.1 here anyway).
 //!
 //! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
-//! order gives the same bytes. It knows the configuration keys the coordinator renders (what each
+//! order gives the same bytes. From 2,048 worker units it decodes the unit databags, and checks
+//! the configuration while writing it, on two threads (each half the work of a large cluster's
+//! hook); the outcome is the same as on one. It knows the configuration keys the coordinator renders (what each
 //! release takes is `pyroscope-cluster-release`'s), and nothing of Juju's hook
 //! tools: reading the snapshot and carrying out the writes is the caller's. Every databag value
 //! is encoded and decoded by `pyroscope-cluster-model`, byte-compatible with the Python peer.
@@ -219,9 +221,13 @@ pub struct Reconciliation {
 /// Everything [`reconcile`] decides from, as one document: the input of
 /// `pyroscope-cluster reconcile` (YAML or JSON), which scripts write, so its fields only grow.
 /// Every field is optional; an unknown one is an error.
+///
+/// `R` is how the relations are read: [`WorkerRelation`]s, or for a reader that reads them
+/// later (each on its own, say on several threads), any type that takes a JSON value, such as
+/// `&serde_json::value::RawValue`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReconcileInput {
+pub struct ReconcileInput<R = WorkerRelation> {
     /// The coordinator's settings (`external_url`, `s3`, `retention_period`, ...).
     #[serde(default)]
     pub settings: Settings,
@@ -229,11 +235,11 @@ pub struct ReconcileInput {
     #[serde(default)]
     pub extras: Extras,
     /// The worker relations: `{id, app, app_data, units: {unit: databag}, published}`.
-    #[serde(default)]
-    pub relations: Vec<WorkerRelation>,
+    #[serde(default = "Vec::new")]
+    pub relations: Vec<R>,
 }
 
-impl ReconcileInput {
+impl ReconcileInput<WorkerRelation> {
     /// The relations as a [`Snapshot`].
     pub fn snapshot(&self) -> Snapshot {
         Snapshot::from_iter(self.relations.iter().cloned())

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use pyroscope_cluster_model::{
-    DatabagChanges, DatabagModel, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
+    ChangedKeys, DatabagChanges, DatabagModel, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
 };
 use serde::Deserialize;
 
@@ -186,13 +187,34 @@ pub struct RelationWrite {
 /// relation ([`PublishPlan::with_worker_ports`], v2): then the databags differ in that key only,
 /// and `worker_config` is the same text everywhere. `Debug` shows keys and sizes, not values:
 /// `worker_config` holds S3 credentials.
-#[derive(Clone, PartialEq, Eq, Default)]
+///
+/// The plan holds each databag once and, per relation, the keys that differ; the values of the
+/// [`writes`](Self::writes) are copied from the databag when they are first asked for (a
+/// configuration that lists every worker is hundreds of kilobytes, and goes to every relation).
+#[derive(Clone, Default)]
 pub struct PublishPlan {
     databag: RawDatabag,
-    /// The relations whose databag is not `databag` (their own `worker_ports`).
-    own: BTreeMap<RelationId, RawDatabag>,
-    writes: Vec<RelationWrite>,
+    /// The databags of relations with their own `worker_ports`, each once.
+    variants: Vec<RawDatabag>,
+    /// Relation -> its databag in `variants`, for the relations whose databag is not `databag`.
+    own: BTreeMap<RelationId, usize>,
+    /// Per ready relation, sorted by ID: the keys to set and delete.
+    keys: Vec<(RelationId, ChangedKeys)>,
+    /// `keys` with the values, made on first use.
+    writes: OnceLock<Vec<RelationWrite>>,
 }
+
+impl PartialEq for PublishPlan {
+    /// The same databags and keys: whether the writes were asked for yet does not count.
+    fn eq(&self, other: &Self) -> bool {
+        self.databag == other.databag
+            && self.variants == other.variants
+            && self.own == other.own
+            && self.keys == other.keys
+    }
+}
+
+impl Eq for PublishPlan {}
 
 impl PublishPlan {
     /// Plans the publication of `data` to the ready relations of `view`, which must have been
@@ -214,24 +236,28 @@ impl PublishPlan {
         let databag = data.encode();
         let published: BTreeMap<RelationId, &WorkerRelation> =
             snapshot.relations.iter().map(|relation| (relation.id, relation)).collect();
-        let mut encoded: BTreeMap<Vec<Port>, RawDatabag> = BTreeMap::new();
+        let mut variant_of: BTreeMap<Vec<Port>, usize> = BTreeMap::new();
+        let mut variants = Vec::new();
         let mut own = BTreeMap::new();
-        let mut writes = Vec::new();
+        let mut keys = Vec::new();
         for report in view.ready_relations() {
             let Some(relation) = published.get(&report.id) else { continue };
             let want = match worker_ports(report).filter(|ports| Some(ports) != data.worker_ports.as_ref()) {
                 None => &databag,
                 Some(ports) => {
-                    let bag = encoded.entry(ports).or_insert_with_key(|ports| {
-                        ProviderAppData { worker_ports: Some(ports.clone()), ..data.clone() }.encode()
+                    let index = *variant_of.entry(ports).or_insert_with_key(|ports| {
+                        variants.push(ProviderAppData { worker_ports: Some(ports.clone()), ..data.clone() }.encode());
+                        variants.len() - 1
                     });
-                    own.insert(report.id, bag.clone());
-                    &own[&report.id]
+                    own.insert(report.id, index);
+                    &variants[index]
                 }
             };
-            writes.push(diff(relation.id, &relation.published, want));
+            // The coordinator owns its app databag whole: stale keys, unknown ones included, are
+            // deleted, as the Python peer's `dump()` clears the databag before writing.
+            keys.push((relation.id, ChangedKeys::between(&relation.published, want, &[])));
         }
-        Self { databag, own, writes }
+        Self { databag, variants, own, keys, writes: OnceLock::new() }
     }
 
     /// The provider app databag every ready relation must hold, but those with their own
@@ -243,28 +269,37 @@ impl PublishPlan {
     /// The provider app databag `relation` must hold: [`databag`](Self::databag), or the same
     /// with its own `worker_ports`.
     pub fn databag_for(&self, relation: RelationId) -> &RawDatabag {
-        self.own.get(&relation).unwrap_or(&self.databag)
+        self.own.get(&relation).and_then(|&index| self.variants.get(index)).unwrap_or(&self.databag)
+    }
+
+    /// Every ready relation, sorted by ID (those of [`writes`](Self::writes)), with the keys to
+    /// set and delete there; nothing is copied.
+    pub fn changed_keys(&self) -> impl ExactSizeIterator<Item = (RelationId, &ChangedKeys)> {
+        self.keys.iter().map(|(relation, keys)| (*relation, keys))
     }
 
     /// One entry per ready relation, sorted by relation ID, including those that need no write.
     pub fn writes(&self) -> &[RelationWrite] {
-        &self.writes
+        self.writes.get_or_init(|| {
+            let write = |(relation, keys): &(RelationId, ChangedKeys)| RelationWrite {
+                relation: *relation,
+                changes: keys.with_values(self.databag_for(*relation)),
+            };
+            self.keys.iter().map(write).collect()
+        })
     }
 
     /// The relations that need a write.
     pub fn changes(&self) -> impl Iterator<Item = &RelationWrite> {
-        self.writes.iter().filter(|write| !write.changes.is_empty())
+        self.writes().iter().filter(|write| !write.changes.is_empty())
     }
 }
 
 impl fmt::Debug for PublishPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublishPlan").field("databag", &Redacted(&self.databag)).field("writes", &self.writes).finish()
+        f.debug_struct("PublishPlan")
+            .field("databag", &Redacted(&self.databag))
+            .field("writes", &self.writes())
+            .finish()
     }
-}
-
-fn diff(relation: RelationId, now: &RawDatabag, want: &RawDatabag) -> RelationWrite {
-    // The coordinator owns its app databag whole: stale keys, unknown ones included, are deleted,
-    // as the Python peer's `dump()` clears the databag before writing.
-    RelationWrite { relation, changes: DatabagChanges::between(now, want, &[]) }
 }

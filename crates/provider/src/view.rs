@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use pyroscope_cluster_model::{
-    Address, Architecture, DatabagModel, DecodeError, JujuTopology, Problem, RequirerAppData, RequirerUnitData, Role,
-    Roles,
+    Address, Architecture, DatabagModel, DecodeError, JujuTopology, Problem, RawDatabag, RequirerAppData,
+    RequirerUnitData, Role, Roles,
 };
 
 use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
@@ -184,6 +184,9 @@ pub struct ClusterView {
     relations: Vec<RelationReport>,
     workers: Vec<Worker>,
     members: Vec<Member>,
+    /// Per address more than one worker published (sorted by address): their indexes in
+    /// `workers`, in order.
+    shared: Vec<Vec<usize>>,
     units_by_role: BTreeMap<Role, usize>,
 }
 
@@ -201,7 +204,8 @@ impl ClusterView {
         let mut relations: Vec<&WorkerRelation> = snapshot.relations.iter().collect();
         relations.sort_unstable();
 
-        let units = snapshot.relations.iter().map(|relation| relation.units.len()).sum();
+        let mut decoded = decode_units(&relations).into_iter();
+        let units = decoded.len();
         let mut view = ClusterView { architecture, workers: Vec::with_capacity(units), ..ClusterView::default() };
         let mut worker_roles: Vec<RoleSet> = Vec::with_capacity(units);
         let mut counts = vec![0usize; Role::KNOWN.len()];
@@ -209,7 +213,8 @@ impl ClusterView {
             let same_id = |other: &&&WorkerRelation| other.id == relation.id;
             let duplicates = relations[..i].iter().rev().take_while(same_id).count()
                 + relations[i + 1..].iter().take_while(same_id).count();
-            let (report, roles) = gather_relation(relation, duplicates, architecture, &mut view.workers);
+            let units = decoded.by_ref().take(relation.units.len());
+            let (report, roles) = gather_relation(relation, units, duplicates, architecture, &mut view.workers);
             if let Some(roles) = roles {
                 worker_roles.resize(view.workers.len(), roles);
                 for (role, count) in Role::KNOWN.iter().zip(&mut counts) {
@@ -226,7 +231,7 @@ impl ClusterView {
             .filter(|&(_, count)| count > 0)
             .map(|(role, count)| (*role, count))
             .collect();
-        view.members = members(&view.workers, &worker_roles);
+        (view.members, view.shared) = members(&view.workers, &worker_roles);
         view
     }
 
@@ -266,11 +271,13 @@ impl ClusterView {
     /// ring and count once for the replication factors: usually two units on one machine, whose
     /// Pyroscope processes cannot both listen on the memberlist port.
     pub fn shared_addresses(&self) -> Vec<(&Address, Vec<&Worker>)> {
-        let mut by_address: BTreeMap<&Address, Vec<&Worker>> = BTreeMap::new();
-        for worker in &self.workers {
-            by_address.entry(&worker.address).or_default().push(worker);
-        }
-        by_address.into_iter().filter(|(_, workers)| workers.len() > 1).collect()
+        self.shared
+            .iter()
+            .map(|indexes| {
+                let workers: Vec<&Worker> = indexes.iter().map(|&index| &self.workers[index]).collect();
+                (&workers[0].address, workers)
+            })
+            .collect()
     }
 
     /// The addresses of the units that count, sorted and de-duplicated.
@@ -307,10 +314,41 @@ impl ClusterView {
     }
 }
 
+/// From how many units [`decode_units`] decodes on two threads.
+const PARALLEL_DECODE_FROM: usize = 2_048;
+
+/// The unit databags of `relations` decoded, in order (relation, then unit name). From
+/// [`PARALLEL_DECODE_FROM`] units, the second half is decoded on a second thread: decoding is most
+/// of gathering a large cluster, each databag on its own. The result is the same either way, and
+/// if no thread can be started, one does it all.
+fn decode_units(relations: &[&WorkerRelation]) -> Vec<Result<RequirerUnitData, DecodeError>> {
+    let databags: Vec<&RawDatabag> = relations.iter().flat_map(|relation| relation.units.values()).collect();
+    let decode = |databags: &[&RawDatabag]| -> Vec<_> {
+        databags.iter().map(|databag| RequirerUnitData::decode(databag)).collect()
+    };
+    if databags.len() < PARALLEL_DECODE_FROM {
+        return decode(&databags);
+    }
+    let (first, second) = databags.split_at(databags.len() / 2);
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, || decode(second));
+        let mut decoded = decode(first);
+        match helper.map(|helper| helper.join()) {
+            Ok(Ok(rest)) => decoded.extend(rest),
+            // Decoding does not panic; if it did, the panic goes on here.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_cannot_spawn) => decoded.extend(decode(second)),
+        }
+        decoded
+    })
+}
+
 /// Decodes one relation: its report, and the roles of its units when its app data is valid.
-/// Valid units are appended to `workers` (in unit-name order).
+/// `decoded` holds its unit databags, decoded, in unit-name order; valid units are appended to
+/// `workers` (in that order).
 fn gather_relation(
     relation: &WorkerRelation,
+    decoded: impl Iterator<Item = Result<RequirerUnitData, DecodeError>>,
     duplicates: usize,
     architecture: Architecture,
     workers: &mut Vec<Worker>,
@@ -339,8 +377,8 @@ fn gather_relation(
         .filter(|_| duplicates == 0 && of_this_architecture)
         .map(|roles| RoleSet::of(roles, architecture));
     let mut valid_units = 0;
-    for (unit, databag) in &relation.units {
-        match RequirerUnitData::decode(databag) {
+    for (unit, decoded) in relation.units.keys().zip(decoded) {
+        match decoded {
             Ok(data) => {
                 if counted.is_some() {
                     valid_units += 1;
@@ -370,20 +408,26 @@ fn gather_relation(
     (report, counted)
 }
 
-/// The distinct addresses of `workers`, sorted, each with the union of the roles of its units.
-fn members(workers: &[Worker], roles: &[RoleSet]) -> Vec<Member> {
+/// The distinct addresses of `workers`, sorted, each with the union of the roles of its units;
+/// and, for each address of more than one worker, their indexes (sorted by address, then index).
+fn members(workers: &[Worker], roles: &[RoleSet]) -> (Vec<Member>, Vec<Vec<usize>>) {
     let mut order: Vec<usize> = (0..workers.len()).collect();
     order.sort_unstable_by(|&a, &b| workers[a].address.as_str().cmp(workers[b].address.as_str()).then(a.cmp(&b)));
     let mut members: Vec<Member> = Vec::with_capacity(order.len());
+    let mut shared: Vec<Vec<usize>> = Vec::new();
     for index in order {
         match members.last_mut() {
             Some(last) if workers[last.worker].address.as_str() == workers[index].address.as_str() => {
                 last.roles.0 |= roles[index].0;
+                match shared.last_mut() {
+                    Some(group) if group[0] == last.worker => group.push(index),
+                    _ => shared.push(vec![last.worker, index]),
+                }
             }
             _ => members.push(Member { worker: index, roles: roles[index] }),
         }
     }
-    members
+    (members, shared)
 }
 
 impl fmt::Display for RelationReport {

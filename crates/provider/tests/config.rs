@@ -414,3 +414,22 @@ fn s3_as_the_s3_relation_gives_it() {
     let old: Settings = serde_json::from_str(r#"{"s3": {"endpoint": "minio:9000", "insecure": true}}"#).unwrap();
     assert_eq!(old.s3.insecure, Some(true));
 }
+
+/// A configuration of thousands of members (checked beside its writing) is the text the writer
+/// writes, or refused like a small one.
+#[test]
+fn a_large_config_is_checked_as_a_small_one() {
+    let mut config = PyroscopeConfig::build(&ClusterView::default(), &settings()).unwrap();
+    config.memberlist.join_members = (0..3_000).map(|i| format!("worker-{i}.workers.svc:7946")).collect();
+    let text = config.to_yaml().expect("valid");
+    assert_eq!(text, yaml::to_string_pyyaml(&config).unwrap());
+    config.memberlist.join_members.push("[::1:7946".to_owned());
+    config.architecture_storage = Some(StorageArchitecture::V1);
+    match config.to_yaml() {
+        Err(ConfigError::Refused(refusal)) => {
+            let paths: Vec<&str> = refusal.problems.iter().map(|p| p.path.as_str()).collect();
+            assert_eq!(paths, ["architecture_storage", "memberlist.join_members[3000]"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -11,13 +11,15 @@ use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use pyroscope_cluster_model::strategies::{self, text};
+use pyroscope_cluster_model::yaml;
 use pyroscope_cluster_model::{
     Address, Architecture, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 use pyroscope_cluster_provider::{
     Extras, Period, Ports, PyroscopeConfig, PyroscopeRelease, RelationId, S3Settings, Settings, Snapshot,
-    WorkerRelation, reconcile,
+    StorageArchitecture, WorkerRelation, reconcile,
 };
+use pyroscope_cluster_release::{check_value, check_yaml};
 
 /// What a worker app's databag holds.
 #[derive(Debug, Clone)]
@@ -329,7 +331,24 @@ proptest! {
         let config = outcome.config.expect("complete settings");
         let text = config.to_yaml().expect("renders, and the release takes it");
         let back = PyroscopeConfig { pyroscope: settings.pyroscope, ..PyroscopeConfig::from_yaml(&text).expect("reads back") };
-        prop_assert_eq!(back, config);
+        prop_assert_eq!(&back, &config);
         prop_assert_eq!(text.contains("architecture_storage"), settings.pyroscope.has_architecture_storage());
+        // `to_yaml` checks the value's tree, not the text read back: both give the same outcome,
+        // on this configuration and on one whose `architecture_storage` every release but the
+        // ones that have it refuses (and those, the other way round).
+        let flipped = PyroscopeConfig {
+            architecture_storage: match config.architecture_storage {
+                Some(_) => None,
+                None => Some(StorageArchitecture::V1),
+            },
+            ..config.clone()
+        };
+        for config in [&config, &flipped] {
+            for release in PyroscopeRelease::ALL {
+                let text = yaml::to_string_pyyaml(config).expect("writes");
+                let by_text = check_yaml(release, &text).map_err(|err| err.to_string());
+                prop_assert_eq!(check_value(release, config).map_err(|err| err.to_string()), by_text);
+            }
+        }
     }
 }

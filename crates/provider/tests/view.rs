@@ -302,3 +302,41 @@ fn status_messages_fit() {
     let wide = "é".repeat(200);
     assert_eq!(Status::fit([wide.as_str()]).chars().count(), Status::MESSAGE_LIMIT, "cut at a character boundary");
 }
+
+/// A snapshot large enough to be decoded on two threads gathers as its relations do one by one:
+/// the same reports (bad units named, in order), the same workers in the same order, the same
+/// shared addresses.
+#[test]
+fn a_large_snapshot_gathers_as_its_relations_do_alone() {
+    // Three relations of 900 units: 2,700 in all, decoded in two halves that split the second.
+    let mut relations =
+        vec![worker(4, "a", "querier", 900), worker(7, "b", "ingester", 900), worker(9, "c", "all", 900)];
+    // Bad units on both sides of the split (by position in unit-name order: the 1,350th unit is
+    // the 450th of relation 7), and two units that share an address with another relation's.
+    for (relation, position) in [(0, 10), (1, 449), (1, 450), (1, 451), (2, 899)] {
+        let name = relations[relation].units.keys().nth(position).cloned().expect("a unit");
+        relations[relation].units.insert(name, raw_unit(Some(r#""not an address!""#), Some(TOPOLOGY)));
+    }
+    for unit in ["b/3", "c/700"] {
+        let relation = if unit.starts_with('b') { 1 } else { 2 };
+        relations[relation].units.insert(unit.to_owned(), raw_unit(Some(r#""a-5.a-endpoints""#), Some(TOPOLOGY)));
+    }
+    let whole = ClusterView::gather(&Snapshot::from_iter(relations.clone()));
+    let mut workers = Vec::new();
+    for relation in &relations {
+        let alone = ClusterView::gather(&Snapshot::from_iter([relation.clone()]));
+        assert_eq!(whole.relation(relation.id), alone.relation(relation.id));
+        workers.extend(alone.workers().iter().cloned());
+    }
+    assert_eq!(whole.workers(), workers);
+    let problems: Vec<String> = whole.problems().map(|p| ErrorChain(p).to_string()).collect();
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+    let second_bad = relations[1].units.keys().nth(449).expect("a unit");
+    assert!(problems[1].starts_with(&format!("relation 7 (b) is not ready: unit {second_bad}: ")), "{problems:#?}");
+    let shared: Vec<(&str, Vec<&str>)> = whole
+        .shared_addresses()
+        .into_iter()
+        .map(|(address, workers)| (address.as_str(), workers.iter().map(|w| w.unit.as_str()).collect()))
+        .collect();
+    assert_eq!(shared, [("a-5.a-endpoints", vec!["a/5", "b/3", "c/700"])]);
+}

@@ -50,10 +50,10 @@ mod node;
 mod release;
 mod table;
 
-pub use check::{CheckError, ConfigProblem, ConfigRefusal, KeyProblem, check, check_yaml};
+pub use check::{CheckError, ConfigProblem, ConfigRefusal, KeyProblem, check, check_value, check_yaml};
 pub use duration::{DurationError, go_duration, go_text, prometheus_duration};
 pub use kind::KeyKind;
 pub use member::{JoinMember, MemberError};
-pub use node::Node;
+pub use node::{Node, NotANode};
 pub use release::{PyroscopeRelease, ReleaseError};
 pub use table::releases_with_key;

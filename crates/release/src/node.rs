@@ -4,12 +4,17 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+mod from_value;
+
+pub use from_value::NotANode;
+
 /// A YAML node after resolution: what a config check needs to see of a document. Unlike a JSON
 /// value, a mapping keeps its keys in order and repeated (Pyroscope refuses a repeated key), and
 /// keys that are not strings.
 ///
 /// Read it from YAML text with `pyroscope_cluster_model::yaml::from_str::<Node>`; scalars are
 /// resolved as the YAML 1.2 core schema does (plain `0` is an integer, `'0'` and `90m` strings).
+/// Or build it from a value without the text, with [`Node::from_value`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// `null`, `~`, or nothing.

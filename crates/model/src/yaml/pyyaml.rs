@@ -12,6 +12,7 @@ pub(super) enum PyStyle {
 }
 
 /// What `analyze_scalar` finds, reduced to what block context and the default settings use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Analysis {
     empty: bool,
     multiline: bool,
@@ -33,20 +34,33 @@ fn analyze(scalar: &str) -> Analysis {
     if scalar.is_empty() {
         return Analysis { empty: true, multiline: false, allow_block_plain: true, allow_single_quoted: true };
     }
-    let chars: Vec<char> = scalar.chars().collect();
+    analyze_name_like(scalar).unwrap_or_else(|| analyze_scan(scalar))
+}
+
+/// [`analyze`] of a non-empty string, one character at a time, as PyYAML does.
+fn analyze_scan(scalar: &str) -> Analysis {
+    // The characters at `index`, `index + 1` and `index + 2`, as the loop goes.
+    let mut rest = scalar.chars();
+    let mut current = rest.next();
+    let mut ahead = [rest.next(), rest.next()];
     let mut block_indicators = scalar.starts_with("---") || scalar.starts_with("...");
     let (mut line_breaks, mut special) = (false, false);
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
     let mut preceded_by_whitespace = true;
-    let mut followed_by_whitespace = is_space_or_break(chars.get(1).copied());
+    let mut followed_by_whitespace = is_space_or_break(ahead[0]);
     let (mut previous_space, mut previous_break) = (false, false);
-    for (index, &ch) in chars.iter().enumerate() {
+    let mut index = 0;
+    while let Some(ch) = current {
+        let last = ahead[0].is_none();
         if index == 0 {
-            if "#,[]{}&*!|>'\"%@`".contains(ch) {
+            if matches!(
+                ch,
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`'
+            ) {
                 block_indicators = true;
             }
-            if "?:".contains(ch) && followed_by_whitespace {
+            if matches!(ch, '?' | ':') && followed_by_whitespace {
                 block_indicators = true;
             }
             if ch == '-' && followed_by_whitespace {
@@ -64,13 +78,13 @@ fn analyze(scalar: &str) -> Analysis {
         }
         if ch == ' ' {
             leading_space |= index == 0;
-            trailing_space |= index == chars.len() - 1;
+            trailing_space |= last;
             break_space |= previous_break;
             previous_space = true;
             previous_break = false;
         } else if is_break(ch) {
             leading_break |= index == 0;
-            trailing_break |= index == chars.len() - 1;
+            trailing_break |= last;
             space_break |= previous_space;
             previous_space = false;
             previous_break = true;
@@ -79,7 +93,11 @@ fn analyze(scalar: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = is_space_or_break(Some(ch));
-        followed_by_whitespace = index + 2 >= chars.len() || is_space_or_break(chars.get(index + 2).copied());
+        // Past the end counts as white space, as PyYAML's `index + 2 >= len(scalar)`.
+        followed_by_whitespace = is_space_or_break(ahead[1]);
+        current = ahead[0];
+        ahead = [ahead[1], rest.next()];
+        index += 1;
     }
     let mut allow_block_plain = true;
     let mut allow_single_quoted = true;
@@ -98,6 +116,23 @@ fn analyze(scalar: &str) -> Analysis {
         allow_block_plain = false;
     }
     Analysis { empty: false, multiline: line_breaks, allow_block_plain, allow_single_quoted }
+}
+
+/// [`analyze`]'s result without its loop, for a string of letters, digits and `-._/:` only (host
+/// names, addresses with ports, paths, durations: nearly every string of a configuration). Such a
+/// string has no space, break, quote, `#` or non-ASCII character, so all that can make it not
+/// plain is a block indicator: a `---` or `...` start, a `:` or `-` alone, or a `:` at its end
+/// (followed by the end, which counts as white space). `None` for any other string.
+fn analyze_name_like(scalar: &str) -> Option<Analysis> {
+    let name_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/' | b':');
+    if scalar.is_empty() || !scalar.as_bytes().iter().all(name_like) {
+        return None;
+    }
+    let block_indicators = scalar.starts_with("---")
+        || scalar.starts_with("...")
+        || matches!(scalar, ":" | "-")
+        || (scalar.len() > 1 && scalar.ends_with(':'));
+    Some(Analysis { empty: false, multiline: false, allow_block_plain: !block_indicators, allow_single_quoted: true })
 }
 
 /// `Emitter.choose_scalar_style` for a string of no requested style, in block context.
@@ -298,6 +333,31 @@ fn is_timestamp(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut for name-like strings finds what the scan finds, on every string of up to
+    /// five characters of an alphabet of its characters and a few others.
+    #[test]
+    fn name_like_strings_analyze_as_the_scan_does() {
+        let alphabet = ['a', '7', '-', '.', '_', '/', ':', ' ', '#', '?'];
+        let mut strings = vec![String::new()];
+        let mut shortcuts = 0;
+        for _ in 0..5 {
+            strings = strings.iter().flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}"))).collect();
+            for string in &strings {
+                if let Some(analysis) = analyze_name_like(string) {
+                    shortcuts += 1;
+                    assert_eq!(analysis, analyze_scan(string), "{string:?}");
+                }
+            }
+        }
+        // Every string of the seven name-like characters took it: 7 + 7² + ... + 7⁵.
+        assert_eq!(shortcuts, 19_607);
+        for string in ["---x", "...", "a:", ":", "-", "host-1.svc:7946", "/pyroscope-data", "30d", "::1:"] {
+            assert_eq!(analyze_name_like(string), Some(analyze_scan(string)), "{string:?}");
+        }
+        assert_eq!(analyze_name_like("a b"), None);
+        assert_eq!(analyze_name_like("ü"), None);
+    }
 
     #[test]
     fn resolver_table() {
