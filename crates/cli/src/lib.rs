@@ -243,12 +243,6 @@ enum Printed {
     Done,
 }
 
-impl From<String> for Printed {
-    fn from(output: String) -> Self {
-        Printed::Output(output)
-    }
-}
-
 fn run(cli: Cli) -> Result<Printed, Failure> {
     let printed = match cli.command {
         Command::Decode { databag, file, format } => {

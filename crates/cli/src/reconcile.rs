@@ -492,6 +492,33 @@ fn worker_config(databag: &RawDatabag) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// End to end: the `publish` of `reconcile`'s JSON is the bytes serde_json writes for the
+    /// databags there, on v1 and on v2 (where the metastore's relation has a databag of its own).
+    #[test]
+    fn publish_is_what_serde_json_writes_for_its_databags() {
+        let inputs = [
+            include_str!("../../../examples/reconcile-recommended.yaml"),
+            include_str!("../../../examples/reconcile-scale-up.yaml"),
+            include_str!("../../../examples/reconcile-v2.yaml"),
+        ];
+        let mut distinct_ports = Vec::new();
+        for input in inputs {
+            let output = crate::reconcile_json(input).unwrap();
+            let value: Value = serde_json::from_str(&output).unwrap();
+            let publish = value["publish"].as_object().expect("a map");
+            assert!(!publish.is_empty(), "{output}");
+            let mut ports: Vec<String> = publish.values().map(|databag| databag["worker_ports"].to_string()).collect();
+            ports.sort();
+            ports.dedup();
+            distinct_ports.push(ports.len());
+            // Maps without `preserve_order` are sorted, as `publish` and its databags are.
+            let alone = serde_json::to_string_pretty(&serde_json::json!({"publish": publish})).unwrap();
+            let block = alone.strip_prefix("{\n").and_then(|block| block.strip_suffix("\n}")).unwrap();
+            assert!(output.contains(&format!("\n{block},\n")), "{output}");
+        }
+        assert_eq!(distinct_ports, [1, 1, 2], "v2 gives the metastore its own databag");
+    }
+
     /// A databag written once is the bytes `serde_json::to_string_pretty` writes for it in its
     /// place in the output: `{"publish": {"<id>": databag}}`.
     #[test]

@@ -152,12 +152,15 @@ pub fn publish<R: Runner>(
     relations: &BTreeMap<RelationId, RelationRef>,
     private_key_secret: Option<&str>,
 ) -> PublishReport {
-    let mut report =
-        PublishReport { unchanged: plan.writes().len() - plan.changes().count(), ..PublishReport::default() };
-    for write in plan.changes() {
-        let relation = relations.get(&write.relation).cloned().unwrap_or_else(|| RelationRef::new("", write.relation));
-        let result = grant_if_new(tools, &relation, &write.changes.set, private_key_secret)
-            .and_then(|()| tools.relation_set(&relation, true, &relation_set_input(&write.changes)));
+    let unchanged = plan.changed_keys().filter(|(_, keys)| keys.is_empty()).count();
+    let mut report = PublishReport { unchanged, ..PublishReport::default() };
+    for (id, keys) in plan.changed_keys().filter(|(_, keys)| !keys.is_empty()) {
+        // The values of one relation at a time: the configuration of a large cluster is hundreds
+        // of kilobytes, and goes to every relation.
+        let changes = keys.with_values(plan.databag_for(id));
+        let relation = relations.get(&id).cloned().unwrap_or_else(|| RelationRef::new("", id));
+        let result = grant_if_new(tools, &relation, &changes.set, private_key_secret)
+            .and_then(|()| tools.relation_set(&relation, true, &relation_set_input(&changes)));
         match result {
             Ok(()) => report.written.push(relation),
             Err(ToolError::RelationGone { .. }) => report.gone.push(relation),

@@ -48,8 +48,9 @@ impl ChangedKeys {
         self.set.is_empty() && self.delete.is_empty()
     }
 
-    /// The changes, with the values of `wanted` (the databag the keys were found against) for the
-    /// keys to set; a key `wanted` lacks is left out.
+    /// The changes, with the values of `wanted` for the keys to set. `wanted` must be the databag
+    /// the keys were found against ([`between`](Self::between)'s): a key to set that another
+    /// databag lacks is left out, so the changes would not bring the databag to it.
     pub fn with_values(&self, wanted: &RawDatabag) -> DatabagChanges {
         let set = self.set.iter().filter_map(|key| wanted.get(key).map(|value| (key.clone(), value.clone())));
         DatabagChanges { set: set.collect(), delete: self.delete.clone() }

@@ -2,7 +2,8 @@
 //! against the release, encode the databag, plan the writes) at 10 to 10,000 worker units, and its
 //! stages on their own: `decode_units` (the model alone), `gather`, `build`, `to_yaml` (render and
 //! check), and within it `render` (PyYAML's layout), `render_serde_yaml_layout` (the writer before
-//! it, for comparison) and `check` (parse the text and check it against the release's key table).
+//! it, for comparison), `check` (the value's YAML tree checked against the release's key table,
+//! as `to_yaml` does) and `check_text` (the text parsed and checked, as a worker does).
 //!
 //! Run with `cargo bench -p pyroscope-cluster-provider`.
 
@@ -12,7 +13,7 @@ use pyroscope_cluster_model::{Address, DatabagModel, JujuTopology, RawDatabag, R
 use pyroscope_cluster_provider::{
     ClusterView, Extras, PublishPlan, PyroscopeConfig, S3Settings, Settings, Snapshot, WorkerRelation, reconcile,
 };
-use pyroscope_cluster_release::check_yaml;
+use pyroscope_cluster_release::{check_value, check_yaml};
 
 fn main() {
     divan::main();
@@ -130,6 +131,12 @@ fn render_serde_yaml_layout(bencher: Bencher<'_, '_>, units: usize) {
 
 #[divan::bench(args = SIZES, sample_count = 30)]
 fn check(bencher: Bencher<'_, '_>, units: usize) {
+    let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
+    bencher.bench(|| check_value(config.pyroscope, black_box(&config)));
+}
+
+#[divan::bench(args = SIZES, sample_count = 30)]
+fn check_text(bencher: Bencher<'_, '_>, units: usize) {
     let config = PyroscopeConfig::build(&ClusterView::gather(&snapshot(units)), &settings()).expect("builds");
     let text = config.to_yaml().expect("renders");
     bencher.bench(|| check_yaml(config.pyroscope, black_box(&text)));

@@ -321,7 +321,7 @@ const GO_HINT: &str = "write a Go duration (`90m`, `1h30m`, `1.5h`) or whole day
 #[serde(deny_unknown_fields)]
 pub struct PyroscopeConfig {
     /// The release this configuration is for: not a key of the file. [`Self::to_yaml`] checks
-    /// the text against it; [`Self::from_yaml`] leaves the default.
+    /// the configuration against it; [`Self::from_yaml`] leaves the default.
     #[serde(skip)]
     pub pyroscope: PyroscopeRelease,
     /// `api`.
@@ -743,12 +743,14 @@ impl PyroscopeConfig {
     /// bytes), the same text for the same value, checked against the key table of
     /// [`Self::pyroscope`]: a configuration that release would refuse is an error, never a text.
     ///
-    /// The check reads the value's YAML tree (`check_value`), not the text parsed back: the
-    /// same outcome (the tests check both on every configuration they render, see
-    /// `tests/invariants.rs`), without a YAML parser over a text that lists every worker.
+    /// The check reads the value's YAML tree (`check_value`), not the text parsed back: no YAML
+    /// parser runs over a text that lists every worker. The outcome is the text's, since every
+    /// string of this type sits on a key that takes any scalar (numbers, booleans and durations
+    /// are typed): `tests/invariants.rs` holds both to the same outcome on arbitrary settings,
+    /// and in debug builds (every test) this checks the text too and asserts the same outcome.
     ///
-    /// A configuration of thousands of members is checked on a second thread while it is written
-    /// (each is most of the other's time); the outcome is the same.
+    /// A configuration of thousands of gossip members is checked on a second thread while it is
+    /// written (each is most of the other's time); the outcome is the same.
     pub fn to_yaml(&self) -> Result<String, ConfigError> {
         /// From how many gossip members the check runs beside the writing.
         const PARALLEL_FROM: usize = 2_048;
@@ -766,11 +768,18 @@ impl PyroscopeConfig {
                 Err(_cannot_spawn) => (check(), None),
             })
         };
-        match checked {
-            Ok(()) => text.unwrap_or_else(write),
-            Err(CheckError::Refused(refusal)) => Err(ConfigError::Refused(refusal)),
-            Err(other) => Err(ConfigError::Unreadable(other)),
-        }
+        let text = match checked {
+            Ok(()) => text.unwrap_or_else(write)?,
+            Err(CheckError::Refused(refusal)) => return Err(ConfigError::Refused(refusal)),
+            Err(other) => return Err(ConfigError::Unreadable(other)),
+        };
+        // The text read back takes what the value's tree takes: a writer that quoted a string
+        // wrongly would show here, in every test.
+        debug_assert!(
+            pyroscope_cluster_release::check_yaml(self.pyroscope, &text).is_ok(),
+            "the checked configuration's text is refused:\n{text}"
+        );
+        Ok(text)
     }
 
     /// Reads a configuration file this type wrote; any key it does not know is an error.

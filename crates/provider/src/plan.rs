@@ -297,9 +297,7 @@ impl PublishPlan {
 
 impl fmt::Debug for PublishPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublishPlan")
-            .field("databag", &Redacted(&self.databag))
-            .field("writes", &self.writes())
-            .finish()
+        let keys: BTreeMap<RelationId, &ChangedKeys> = self.changed_keys().collect();
+        f.debug_struct("PublishPlan").field("databag", &Redacted(&self.databag)).field("changed_keys", &keys).finish()
     }
 }

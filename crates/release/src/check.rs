@@ -201,10 +201,13 @@ pub fn check_yaml(release: PyroscopeRelease, text: &str) -> Result<(), CheckErro
 }
 
 /// Checks the configuration file a value is written as ([`Node::from_value`]) against `release`,
-/// without writing the text and reading it back: see [`check`]. For a value the YAML writers of
-/// `pyroscope_cluster_model::yaml` write, the outcome is [`check_yaml`]'s on their text (a
-/// property the provider's tests check on every configuration it renders), at a fraction of the
-/// cost: no YAML parser runs.
+/// without writing the text and reading it back: see [`check`]. No YAML parser runs.
+///
+/// The outcome is [`check_yaml`]'s on the text the YAML writers of `pyroscope_cluster_model::yaml`
+/// write for the value, but for strings that a YAML 1.2 reader takes for a number although PyYAML
+/// writes them plain (`1e3`, `0o17`): a string here, a number read back. On a key that takes any
+/// scalar (a string key) both pass; on a number, boolean or duration key, give a value of that
+/// type, not a string (the provider's configuration does).
 ///
 /// ```
 /// use pyroscope_cluster_release::{PyroscopeRelease, check_value};

@@ -14,7 +14,8 @@
 //!   [`generate`]).
 //! - [`go_duration`] and [`prometheus_duration`]: the two duration grammars, exactly as Go's
 //!   `time.ParseDuration` and prometheus/common's `model.ParseDuration` take them.
-//! - [`check`] / [`check_yaml`]: every reason a release would refuse a configuration, as
+//! - [`check`] / [`check_yaml`] / [`check_value`]: every reason a release would refuse a
+//!   configuration (a parsed tree, a text, or a value's tree built without the text), as
 //!   [`ConfigProblem`]s (key path, value, why).
 //!
 //! - [`docs::PYTHON_DEVIATIONS`]: where the Canonical coordinator's output is refused by a release,

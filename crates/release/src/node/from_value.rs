@@ -304,6 +304,18 @@ mod tests {
         }
     }
 
+    /// But for the strings PyYAML writes plain that YAML 1.2 takes for numbers: strings here (the
+    /// text a Go string field gets), numbers read back.
+    #[test]
+    fn yaml_1_2_numbers_written_plain_are_strings() {
+        for (word, read_back) in [("1e3", Node::Float(1000.0)), ("0o17", Node::Int(15))] {
+            let text = yaml::to_string_pyyaml(&[word]).unwrap();
+            assert_eq!(text, format!("- {word}\n"));
+            assert_eq!(yaml::from_str::<Node>(&text).unwrap(), Node::Seq(vec![read_back]));
+            assert_eq!(Node::from_value(&[word]).unwrap(), Node::Seq(vec![Node::Str(word.to_owned())]));
+        }
+    }
+
     #[test]
     fn data_variants_and_bytes_are_errors() {
         #[derive(Serialize)]
