@@ -331,7 +331,8 @@ fn level(level: StatusLevel) -> &'static str {
 
 /// The databags of a plan as `reconcile`'s pretty JSON writes them under `publish`: each distinct
 /// databag escaped once, however many relations it goes to (every ready relation gets the same
-/// one, which lists every worker: escaping it per relation was most of the output's cost).
+/// one, which lists every worker: escaped per relation, a 10,000-unit cluster's nine relations
+/// made nine passes over the same configuration).
 struct PrettyDatabags {
     /// Each distinct databag's JSON, laid out for its place in the output.
     written: Vec<Box<RawValue>>,

@@ -69,8 +69,9 @@
 //!
 //! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
 //! order gives the same bytes. From 2,048 worker units it decodes the unit databags on two threads,
-//! and from 2,048 gossip members it checks the configuration while writing it (each is half the
-//! work of a large cluster's hook); the outcome is the same as on one thread. It knows the configuration keys the coordinator renders (what each
+//! and from 2,048 gossip members it checks the configuration on one while writing it on the other
+//! (decoding and writing are the largest parts of a large cluster's reconcile); the outcome is the
+//! same as on one thread. It knows the configuration keys the coordinator renders (what each
 //! release takes is `pyroscope-cluster-release`'s), and nothing of Juju's hook
 //! tools: reading the snapshot and carrying out the writes is the caller's. Every databag value
 //! is encoded and decoded by `pyroscope-cluster-model`, byte-compatible with the Python peer.
@@ -178,6 +179,7 @@
 
 mod coherence;
 mod config;
+mod parallel;
 mod period;
 mod plan;
 mod snapshot;

@@ -330,17 +330,9 @@ fn decode_units(relations: &[&WorkerRelation]) -> Vec<Result<RequirerUnitData, D
         return decode(&databags);
     }
     let (first, second) = databags.split_at(databags.len() / 2);
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, || decode(second));
-        let mut decoded = decode(first);
-        match helper.map(|helper| helper.join()) {
-            Ok(Ok(rest)) => decoded.extend(rest),
-            // Decoding does not panic; if it did, the panic goes on here.
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_cannot_spawn) => decoded.extend(decode(second)),
-        }
-        decoded
-    })
+    let (mut decoded, rest) = crate::parallel::both(|| decode(first), || decode(second));
+    decoded.extend(rest);
+    decoded
 }
 
 /// Decodes one relation: its report, and the roles of its units when its app data is valid.
