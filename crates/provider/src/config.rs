@@ -706,7 +706,7 @@ impl PyroscopeConfig {
             return Err(ConfigError::PortClash { port: ports.http });
         }
         let join_members =
-            view.addresses().map(|address| address.with_port(ports.memberlist.get()).to_string()).collect();
+            view.addresses().map(|address| String::from(address.with_port(ports.memberlist.get()))).collect();
         let replicated = |role| Lifecycler {
             ring: ReplicatedRing {
                 kvstore: KvStore::default(),
@@ -786,7 +786,7 @@ impl PyroscopeConfig {
 /// The `metastore` block of v2 for the metastore units of `view`.
 fn metastore(view: &ClusterView, data_path: &str) -> Metastore {
     let addresses: Vec<&Address> = view.addresses_with(Role::Metastore).collect();
-    let with_port = |port: Port| addresses.iter().map(move |address| address.with_port(port.get()).to_string());
+    let with_port = |port: Port| addresses.iter().map(move |address| String::from(address.with_port(port.get())));
     let clients: Vec<String> = with_port(GRPC_PORT).collect();
     let bootstrap_peers: Vec<String> = with_port(RAFT_PORT).map(|peer| format!("{peer}/{peer}")).collect();
     let data_path = data_path.trim_end_matches('/');
