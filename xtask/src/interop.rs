@@ -83,15 +83,7 @@ pub fn run(root: &Path, clusters: bool) -> Result<()> {
          yaml.dump writes the same bytes"
     );
 
-    let status = Command::new(cargo())
-        .current_dir(root)
-        .args(["build", "-q", "-p", "pyroscope-cluster", "--bin", "pyroscope-cluster"])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building the CLI failed ({status})");
-    }
-    let cli = root.join("target/debug/pyroscope-cluster");
+    let cli = cli_executable(root)?;
     let figures = output(
         Command::new(&python)
             .arg(root.join("tests/interop/speed.py"))
@@ -141,6 +133,26 @@ fn cargo() -> PathBuf {
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Builds the CLI (debug) and gives the path of its executable as cargo reports it, wherever the
+/// target directory is (`CARGO_TARGET_DIR`, `build.target-dir`).
+fn cli_executable(root: &Path) -> Result<PathBuf> {
+    let messages = output(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "-q",
+        "-p",
+        "pyroscope-cluster",
+        "--bin",
+        "pyroscope-cluster",
+        "--message-format=json-render-diagnostics",
+    ]))?;
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact" && message["target"]["name"] == "pyroscope-cluster")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .context("cargo build named no pyroscope-cluster executable")
 }
 
 /// Runs `command`; its standard output, or an error with its standard error.
