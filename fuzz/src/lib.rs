@@ -15,7 +15,7 @@ use std::fmt::Debug;
 use std::sync::LazyLock;
 
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, RequirerAppData, RequirerUnitData, yaml};
-use pyroscope_cluster_provider::{ReconcileInput, Snapshot, reconcile};
+use pyroscope_cluster_provider::{DecodedRelation, ReconcileInput, Snapshot, reconcile, reconcile_decoded};
 use serde_json::Value;
 
 /// A target's body: one input in, a panic if it finds a bug.
@@ -94,11 +94,27 @@ fn yaml_or_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
 }
 
 /// A reconcile input, read and reconciled; the relations in reverse order give the same
-/// databag to publish.
+/// databag to publish. Read with its unit databags decoded as read ([`DecodedRelation`]), it is
+/// taken or refused alike, and (its relation IDs distinct) reconciles to the same view and plan.
 pub fn reconcile_input(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Some(input) = yaml_or_json::<ReconcileInput>(text) else { return };
+    let decoded = yaml_or_json::<ReconcileInput<DecodedRelation>>(text);
+    let Some(input) = yaml_or_json::<ReconcileInput>(text) else {
+        assert!(decoded.is_none(), "read decoded only: {text:?}");
+        return;
+    };
+    let mut decoded = decoded.expect("read raw, so decoded too").relations;
+    let from_raw: Vec<DecodedRelation> = input.relations.iter().cloned().map(DecodedRelation::from).collect();
+    assert_eq!(decoded, from_raw, "{text:?}");
     let outcome = reconcile(&Snapshot::from_iter(input.relations.clone()), &input.settings, &input.extras);
+    let mut ids: Vec<_> = input.relations.iter().map(|relation| relation.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() == input.relations.len() {
+        let from_decoded = reconcile_decoded(&mut decoded, &input.settings, &input.extras);
+        assert_eq!(from_decoded.view, outcome.view, "{text:?}");
+        assert_eq!(from_decoded.plan, outcome.plan, "{text:?}");
+    }
     let reversed = reconcile(&Snapshot::from_iter(input.relations.into_iter().rev()), &input.settings, &input.extras);
     let databag = |plan: Option<&pyroscope_cluster_provider::PublishPlan>| plan.map(|plan| plan.databag().clone());
     assert_eq!(databag(outcome.plan.as_ref()), databag(reversed.plan.as_ref()), "{text:?}");

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Read, Write};
 
 use pyroscope_cluster_model::yaml;
-use pyroscope_cluster_provider::{ReconcileInput, WorkerRelation};
+use pyroscope_cluster_provider::{DecodedRelation, ReconcileInput};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
@@ -74,24 +74,33 @@ pub(crate) fn parse_yaml_or_json<T: DeserializeOwned>(text: &str) -> Result<T, S
     }
 }
 
-/// A reconcile input, read as [`parse_yaml_or_json`] reads it; but a large JSON input (a cluster
-/// of thousands of units) has its relations read on two threads, each relation on its own. An
-/// input that is not valid is read again whole, for the error (with the line and column in the
-/// file) to be the one the whole text gives.
+/// A reconcile input, read as [`parse_yaml_or_json`] reads it.
 pub(crate) fn parse_reconcile_input(text: &str) -> Result<ReconcileInput, String> {
-    /// From how large a JSON text the relations are read on two threads.
-    const PARALLEL_FROM: usize = 1 << 20;
-    if text.len() >= PARALLEL_FROM && text.trim_start().starts_with('{') {
-        if let Some(input) = parse_relations_in_parallel(text) {
-            return Ok(input);
-        }
-    }
     parse_yaml_or_json(text)
 }
 
-/// [`parse_reconcile_input`] of a valid JSON input, its relations split in two halves of about the
-/// same length, one read on a second thread; `None` when anything is not valid.
-fn parse_relations_in_parallel(text: &str) -> Option<ReconcileInput> {
+/// A large reconcile input (a JSON text of a megabyte or more: a cluster of thousands of units),
+/// its relations read on two threads, each relation on its own, each unit databag decoded as it is
+/// read ([`DecodedRelation`]); `None` for a smaller input, one that is not valid (read it with
+/// [`parse_reconcile_input`], for the error that the whole text gives, with its line and column),
+/// or one whose relations repeat an ID (read it so too, for its order of relations to be the
+/// snapshot's).
+pub(crate) fn parse_large_reconcile_input(text: &str) -> Option<ReconcileInput<DecodedRelation>> {
+    /// From how large a JSON text the relations are read on two threads.
+    const PARALLEL_FROM: usize = 1 << 20;
+    if text.len() < PARALLEL_FROM || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let input = parse_relations_in_parallel::<DecodedRelation>(text)?;
+    let mut ids: Vec<_> = input.relations.iter().map(|relation| relation.id).collect();
+    ids.sort_unstable();
+    let unique = ids.windows(2).all(|pair| pair[0] != pair[1]);
+    unique.then_some(input)
+}
+
+/// A valid JSON reconcile input, its relations split in two halves of about the same length, one
+/// read on a second thread; `None` when anything is not valid.
+fn parse_relations_in_parallel<R: DeserializeOwned + Send>(text: &str) -> Option<ReconcileInput<R>> {
     let ReconcileInput { settings, extras, relations } =
         serde_json::from_str::<ReconcileInput<&RawValue>>(text).ok()?;
     let total: usize = relations.iter().map(|raw| raw.get().len()).sum();
@@ -104,7 +113,7 @@ fn parse_relations_in_parallel(text: &str) -> Option<ReconcileInput> {
         })
         .map_or(relations.len(), |at| at + 1);
     let (first, second) = relations.split_at(split);
-    let parse = |raws: &[&RawValue]| -> Option<Vec<WorkerRelation>> {
+    let parse = |raws: &[&RawValue]| -> Option<Vec<R>> {
         raws.iter().map(|raw| serde_json::from_str(raw.get()).ok()).collect()
     };
     let relations = std::thread::scope(|scope| {
@@ -123,6 +132,8 @@ fn parse_relations_in_parallel(text: &str) -> Option<ReconcileInput> {
 
 #[cfg(test)]
 mod tests {
+    use pyroscope_cluster_provider::WorkerRelation;
+
     use super::*;
 
     /// A large input: `relations` relations of `units` units, each unit's databag as the Python
@@ -155,6 +166,13 @@ mod tests {
             assert!(text.len() >= 1 << 20, "large enough to be read on two threads: {}", text.len());
             let whole: ReconcileInput = serde_json::from_str(&text).unwrap();
             assert_eq!(parse_relations_in_parallel(&text), Some(whole.clone()));
+            let decoded = ReconcileInput {
+                settings: whole.settings.clone(),
+                extras: whole.extras.clone(),
+                relations: whole.relations.iter().cloned().map(DecodedRelation::from).collect(),
+            };
+            assert!(decoded.relations.iter().all(|relation| relation.units.iter().all(|(_, unit)| unit.is_ok())));
+            assert_eq!(parse_large_reconcile_input(&text), Some(decoded));
             assert_eq!(parse_reconcile_input(&text), Ok(whole));
         }
     }
@@ -166,8 +184,26 @@ mod tests {
         let text = pretty_json(&input);
         let whole = serde_json::from_str::<ReconcileInput>(&text).unwrap_err().to_string();
         assert!(whole.contains("invalid type: integer `7`, expected a string at line"), "{whole}");
-        assert_eq!(parse_relations_in_parallel(&text), None);
+        assert_eq!(parse_relations_in_parallel::<WorkerRelation>(&text), None);
+        assert_eq!(parse_large_reconcile_input(&text), None);
         assert_eq!(parse_reconcile_input(&text), Err(whole));
+    }
+
+    #[test]
+    fn a_large_input_that_repeats_a_relation_id_is_read_whole() {
+        let mut input = large_input(9, 1_200);
+        input["relations"][7]["id"] = serde_json::json!(2);
+        let text = input.to_string();
+        assert!(parse_relations_in_parallel::<DecodedRelation>(&text).is_some());
+        assert_eq!(parse_large_reconcile_input(&text), None);
+        assert_eq!(parse_reconcile_input(&text).map(|input| input.relations.len()), Ok(9));
+    }
+
+    #[test]
+    fn a_small_input_is_not_read_as_a_large_one() {
+        let text = large_input(2, 3).to_string();
+        assert_eq!(parse_large_reconcile_input(&text), None);
+        assert_eq!(parse_reconcile_input(&text).map(|input| input.relations.len()), Ok(2));
     }
 
     /// `value` as pretty JSON, so that an error's line is not 1.

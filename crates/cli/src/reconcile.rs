@@ -8,8 +8,8 @@ use pyroscope_cluster_model::{
     Address, Architecture, ChangedKeys, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
 };
 use pyroscope_cluster_provider::{
-    Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
-    minimal_deployment, recommended_deployment, reconcile,
+    DecodedRelation, Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot,
+    StatusLevel, WorkerPorts, minimal_deployment, recommended_deployment, reconcile, reconcile_decoded,
 };
 use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
 use serde::{Deserialize, Serialize};
@@ -122,34 +122,51 @@ pub(crate) struct Options {
 /// the status is active. Nothing is written when the input is wrong.
 pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let mut warnings = Vec::new();
-    let mut input = match inputs.as_slice() {
-        [(source, text)] => match crate::input::parse_reconcile_input(text) {
-            Ok(input) if options.settings.is_none() => input,
-            Ok(_) => {
-                return Err(Failure::usage(format!(
-                    "{}: --settings is for `juju show-unit` captures; a reconcile input has its own `settings`",
-                    source.name()
-                )));
-            }
-            Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
-                Ok(document) if capture::is_show_unit(&document) => from_captures(&inputs, options, &mut warnings)?,
-                _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
-            },
-        },
-        _ => from_captures(&inputs, options, &mut warnings)?,
+    let large = match (inputs.as_slice(), &options.settings) {
+        ([(_, text)], None) => crate::input::parse_large_reconcile_input(text),
+        _ => None,
+    };
+    let read = match large {
+        Some(ReconcileInput { settings, extras, relations }) => {
+            Read { settings, extras, relations: Relations::Decoded(relations) }
+        }
+        None => {
+            let Input { settings, extras, relations } = read(&inputs, options, &mut warnings)?;
+            Read { settings, extras, relations: Relations::Raw(Snapshot::from_iter(relations)) }
+        }
     };
     // The text is read: its memory goes back for what comes (a large input is megabytes).
     drop(inputs);
+    reconcile_read(read, warnings, options, out)
+}
+
+/// A reconcile input as read.
+struct Read {
+    settings: Settings,
+    extras: Extras,
+    relations: Relations,
+}
+
+/// [`run`] once its input is read.
+fn reconcile_read(
+    read: Read,
+    mut warnings: Vec<String>,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<bool, Failure> {
+    let Read { mut settings, extras, mut relations } = read;
     if let Some(release) = options.pyroscope {
-        input.settings.pyroscope = release;
+        settings.pyroscope = release;
     }
-    warnings.extend(port_contradiction(&input.settings, &input.extras));
-    let snapshot = Snapshot::from_iter(input.relations);
-    let outcome = reconcile(&snapshot, &input.settings, &input.extras);
-    let release = input.settings.pyroscope;
+    warnings.extend(port_contradiction(&settings, &extras));
+    let outcome = match &mut relations {
+        Relations::Raw(snapshot) => reconcile(snapshot, &settings, &extras),
+        Relations::Decoded(relations) => reconcile_decoded(relations, &settings, &extras),
+    };
+    let release = settings.pyroscope;
     let status = outcome.status();
     let active = status.level == StatusLevel::Active;
-    let what_if = what_if(&snapshot, &outcome);
+    let what_if = what_if(&relations.current(), &outcome);
     let printed = match options.format {
         Format::Json => {
             let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
@@ -168,9 +185,61 @@ pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dy
         // The process ends once this is printed, and the system takes its memory back at once:
         // freeing a large snapshot and its view allocation by allocation would be a tenth of the
         // run.
-        std::mem::forget((snapshot, outcome));
+        std::mem::forget((relations, outcome));
     }
     printed.map(|()| active)
+}
+
+/// The relations of a reconcile input, as read: raw, or for a large input, decoded as read.
+enum Relations {
+    Raw(Snapshot),
+    Decoded(Vec<DecodedRelation>),
+}
+
+/// What the coordinator's app databag holds now on one relation, to compare the reconciliation
+/// with.
+struct Current<'a> {
+    id: RelationId,
+    app: &'a str,
+    published: &'a RawDatabag,
+}
+
+impl Relations {
+    /// Every relation's current databag.
+    fn current(&self) -> Vec<Current<'_>> {
+        match self {
+            Relations::Raw(snapshot) => snapshot
+                .relations
+                .iter()
+                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
+                .collect(),
+            Relations::Decoded(relations) => relations
+                .iter()
+                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
+                .collect(),
+        }
+    }
+}
+
+/// A reconcile input (one file), or the `juju show-unit` captures of the coordinator's leader
+/// (one file or several).
+fn read(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+    Ok(match inputs {
+        [(source, text)] => match crate::input::parse_reconcile_input(text) {
+            Ok(input) if options.settings.is_none() => input,
+            Ok(_) => {
+                return Err(Failure::usage(format!(
+                    "{}: --settings is for `juju show-unit` captures; a reconcile input has its own `settings`",
+                    source.name()
+                )));
+            }
+            Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
+                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, warnings)?,
+                _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
+            },
+        },
+        _ => from_captures(inputs, options, warnings)?,
+    })
 }
 
 /// The reconcile input that `juju show-unit` captures give: the leader's worker relations, S3
@@ -232,8 +301,8 @@ fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
 /// Per relation whose current databag is known: which keys the reconciliation sets, deletes or
 /// changes, and whether its workers would restart (the requirer's rule on the current
 /// `worker_config` against the new one).
-fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
-    if snapshot.relations.iter().all(|relation| relation.published.is_empty()) {
+fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
+    if relations.iter().all(|relation| relation.published.is_empty()) {
         // Nothing to compare with; and the new configuration is not parsed for nothing.
         return BTreeMap::new();
     }
@@ -241,17 +310,17 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
     let new_config = outcome.plan.as_ref().and_then(|plan| worker_config(plan.databag()));
     let new_config = new_config.and_then(|text| text.parse::<WorkerConfig>().ok());
     let mut what_if = BTreeMap::new();
-    for relation in snapshot.relations.iter().filter(|relation| !relation.published.is_empty()) {
+    for relation in relations.iter().filter(|relation| !relation.published.is_empty()) {
         let entry = match (writes.get(&relation.id), &new_config) {
             (Some(changes), Some(new_config)) => {
                 let (changed, added) =
                     changes.set.iter().cloned().partition(|key| relation.published.contains_key(key));
                 // Read by the model's decoder, as a worker reads it; a published databag that
                 // does not decode is no configuration a worker runs.
-                let current = worker_config(&relation.published);
+                let current = worker_config(relation.published);
                 let decision = ConfigChange::decide(current.as_deref(), new_config);
                 WhatIf {
-                    app: relation.app.clone(),
+                    app: relation.app.to_owned(),
                     write: !changes.is_empty(),
                     added,
                     removed: changes.delete.iter().cloned().collect(),
@@ -261,7 +330,7 @@ fn what_if(snapshot: &Snapshot, outcome: &Reconciliation) -> BTreeMap<String, Wh
                 }
             }
             (ready, _) => WhatIf {
-                app: relation.app.clone(),
+                app: relation.app.to_owned(),
                 write: false,
                 added: Vec::new(),
                 removed: Vec::new(),
@@ -545,5 +614,78 @@ mod tests {
                 "{databag:?}"
             );
         }
+    }
+
+    /// A large input (read as decoded relations, on two threads) gives the output its snapshot
+    /// gives (read whole), in JSON and in text: with invalid units, a relation without units,
+    /// and what-if against published databags.
+    #[test]
+    fn a_large_input_reconciles_as_its_snapshot() {
+        let text = large_input();
+        assert!(text.len() >= 1 << 20, "{}", text.len());
+        for format in [Format::Json, Format::Text] {
+            let options = Options {
+                format,
+                pyroscope: None,
+                settings: None,
+                endpoint: "pyroscope-cluster".into(),
+                exits_after: false,
+            };
+            let decoded = crate::input::parse_large_reconcile_input(&text).expect("read as a large input");
+            let decoded = Read {
+                settings: decoded.settings,
+                extras: decoded.extras,
+                relations: Relations::Decoded(decoded.relations),
+            };
+            let whole = crate::input::parse_reconcile_input(&text).unwrap();
+            let whole = Read {
+                settings: whole.settings,
+                extras: whole.extras,
+                relations: Relations::Raw(Snapshot::from_iter(whole.relations)),
+            };
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let active = reconcile_read(decoded, Vec::new(), &options, &mut a).unwrap();
+            assert_eq!(reconcile_read(whole, Vec::new(), &options, &mut b).unwrap(), active);
+            assert!(!active, "a relation has invalid units");
+            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+            assert_eq!(a, b);
+            if format == Format::Json {
+                let value: Value = serde_json::from_str(&a).unwrap();
+                assert_eq!(value["what_if"].as_object().map(|map| map.len()), Some(2), "{}", value["what_if"]);
+                assert_eq!(value["not_ready"].as_object().map(|map| map.len()), Some(2), "{}", value["not_ready"]);
+                assert_eq!(value["addresses"].as_array().map(Vec::len), Some(8 * 120 - 2));
+            }
+        }
+    }
+
+    /// A reconcile input of a megabyte or more: eight relations of 120 units each (each unit with
+    /// a kilobyte of a key the coordinator does not read; one relation with two invalid units),
+    /// one relation without units; two relations with a published databag.
+    fn large_input() -> String {
+        let padding = "x".repeat(1_100);
+        let mut relations: Vec<Value> = (0..9)
+            .map(|r| {
+                let app = format!("app-{r}");
+                let units: serde_json::Map<String, Value> = (0..if r == 8 { 0 } else { 120 })
+                    .map(|u| {
+                        let topology = format!(r#"{{"application": "{app}", "unit": "{app}/{u}", "charm_name": "w"}}"#);
+                        let databag = serde_json::json!({
+                            "address": format!(r#""{app}-{u}.{app}-endpoints.svc.cluster.local""#),
+                            "juju_topology": topology,
+                            "ingress-address": format!("10.1.{r}.{u}"),
+                            "padding": padding,
+                        });
+                        (format!("{app}/{u}"), databag)
+                    })
+                    .collect();
+                serde_json::json!({"id": r, "app": app, "app_data": {"role": "\"all\""}, "units": units})
+            })
+            .collect();
+        relations[3]["units"]["app-3/7"]["address"] = Value::from("not json");
+        relations[3]["units"]["app-3/8"] = serde_json::json!({});
+        relations[1]["published"] = serde_json::json!({"worker_config": "\"stale: true\\n\""});
+        relations[3]["published"] = serde_json::json!({"foreign": "1"});
+        let s3 = serde_json::json!({"endpoint": "minio:9000", "bucket_name": "p", "access_key_id": "a", "secret_access_key": "s"});
+        serde_json::json!({"settings": {"s3": s3}, "relations": relations}).to_string()
     }
 }

@@ -28,6 +28,11 @@
 //! `blocked` when a person must act; its message is short (counts and the first reason). Each
 //! step is also public on its own.
 //!
+//! A reader of a large snapshot (thousands of units, from a file) can decode each unit databag as
+//! it reads it, into [`DecodedRelation`]s, and call [`reconcile_decoded`]: the same outcome,
+//! without holding every raw databag beside its decoded form (`pyroscope-cluster reconcile` does
+//! this with inputs of a megabyte or more).
+//!
 //! # The metastore's Raft group (v2)
 //!
 //! In v2 the metastores are one Raft group. Facts from grafana/pyroscope v2.2.1 (tag commit
@@ -187,7 +192,7 @@ mod view;
 
 use std::fmt;
 
-use pyroscope_cluster_model::ErrorChain;
+use pyroscope_cluster_model::{ErrorChain, RawDatabag};
 
 pub use coherence::{
     Coherence, EvenMetastores, MINIMAL_DEPLOYMENT, RECOMMENDED_DEPLOYMENT, Shortfall, V2_MINIMAL_DEPLOYMENT,
@@ -205,7 +210,7 @@ pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPor
 pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
-pub use snapshot::{RelationId, RelationIdError, Snapshot, WorkerRelation};
+pub use snapshot::{DecodedRelation, RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 
 /// The outcome of one reconciliation: everything a coordinator charm acts on.
@@ -255,6 +260,31 @@ impl ReconcileInput<WorkerRelation> {
 /// coordinator does): workers that are ready can start while the rest of the cluster forms.
 pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> Reconciliation {
     let view = ClusterView::gather_for(snapshot, settings.architecture);
+    let published = snapshot.relations.iter().map(|relation| (relation.id, &relation.published)).collect();
+    reconcile_view(view, published, settings, extras)
+}
+
+/// [`reconcile`] of relations whose unit databags were decoded as they were read: the same
+/// outcome as from the snapshot they were read from (for relations that repeat an ID, see
+/// [`ClusterView::gather_decoded`]). Each relation's decoded units move into the view; its ID,
+/// app, app data and `published` databag are left for the caller.
+///
+/// This is how `pyroscope-cluster reconcile` reads a snapshot of thousands of units: a unit's
+/// raw databag is gone once decoded, and the decoding runs on the threads that read.
+pub fn reconcile_decoded(relations: &mut [DecodedRelation], settings: &Settings, extras: &Extras) -> Reconciliation {
+    let view = ClusterView::gather_decoded(relations, settings.architecture);
+    let published = relations.iter().map(|relation| (relation.id, &relation.published)).collect();
+    reconcile_view(view, published, settings, extras)
+}
+
+/// The rest of a reconciliation, from the gathered `view` and each relation's `published`
+/// databag by ID.
+fn reconcile_view(
+    view: ClusterView,
+    published: std::collections::BTreeMap<RelationId, &RawDatabag>,
+    settings: &Settings,
+    extras: &Extras,
+) -> Reconciliation {
     let coherence = Coherence::of(&view);
     let rendered = PyroscopeConfig::build(&view, settings).and_then(|config| Ok((config.to_yaml()?, config)));
     let (config, plan) = match rendered {
@@ -263,11 +293,11 @@ pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> R
             let architecture = settings.architecture;
             let plan = match extras.worker_ports {
                 WorkerPorts::Settings if architecture != pyroscope_cluster_model::Architecture::V1 => {
-                    PublishPlan::with_worker_ports(snapshot, &view, &data, |report| {
+                    PublishPlan::against(published, &view, &data, |report| {
                         report.roles.as_ref().map(|roles| WorkerPorts::for_roles(settings, architecture, roles))
                     })
                 }
-                _ => PublishPlan::new(snapshot, &view, &data),
+                _ => PublishPlan::against(published, &view, &data, |_| None),
             };
             (Ok(config), Some(plan))
         }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use pyroscope_cluster_model::{Architecture, Role, Roles};
 
 use crate::config::{GRPC_PORT, RAFT_PORT, Settings};
-use crate::snapshot::{Redacted, RelationId, Snapshot, WorkerRelation};
+use crate::snapshot::{Redacted, RelationId, Snapshot};
 use crate::view::{ClusterView, RelationReport};
 
 /// The TLS material the workers use. Sent only whole: a worker uses TLS only when it has all
@@ -218,7 +218,7 @@ impl Eq for PublishPlan {}
 
 impl PublishPlan {
     /// Plans the publication of `data` to the ready relations of `view`, which must have been
-    /// gathered from `snapshot` (whose [`published`](WorkerRelation::published) databags the writes
+    /// gathered from `snapshot` (whose [`published`](crate::WorkerRelation::published) databags the writes
     /// are computed against).
     pub fn new(snapshot: &Snapshot, view: &ClusterView, data: &ProviderAppData) -> Self {
         Self::with_worker_ports(snapshot, view, data, |_| None)
@@ -233,15 +233,25 @@ impl PublishPlan {
         data: &ProviderAppData,
         worker_ports: impl Fn(&RelationReport) -> Option<Vec<Port>>,
     ) -> Self {
+        let published = snapshot.relations.iter().map(|relation| (relation.id, &relation.published)).collect();
+        Self::against(published, view, data, worker_ports)
+    }
+
+    /// [`with_worker_ports`](Self::with_worker_ports), against each relation's `published`
+    /// databag by ID.
+    pub(crate) fn against(
+        published: BTreeMap<RelationId, &RawDatabag>,
+        view: &ClusterView,
+        data: &ProviderAppData,
+        worker_ports: impl Fn(&RelationReport) -> Option<Vec<Port>>,
+    ) -> Self {
         let databag = data.encode();
-        let published: BTreeMap<RelationId, &WorkerRelation> =
-            snapshot.relations.iter().map(|relation| (relation.id, relation)).collect();
         let mut variant_of: BTreeMap<Vec<Port>, usize> = BTreeMap::new();
         let mut variants = Vec::new();
         let mut own = BTreeMap::new();
         let mut keys = Vec::new();
         for report in view.ready_relations() {
-            let Some(relation) = published.get(&report.id) else { continue };
+            let Some(current) = published.get(&report.id) else { continue };
             let want = match worker_ports(report).filter(|ports| Some(ports) != data.worker_ports.as_ref()) {
                 None => &databag,
                 Some(ports) => {
@@ -255,7 +265,7 @@ impl PublishPlan {
             };
             // The coordinator owns its app databag whole: stale keys, unknown ones included, are
             // deleted, as the Python peer's `dump()` clears the databag before writing.
-            keys.push((relation.id, ChangedKeys::between(&relation.published, want, &[])));
+            keys.push((report.id, ChangedKeys::between(current, want, &[])));
         }
         Self { databag, variants, own, keys, writes: OnceLock::new() }
     }

@@ -1,6 +1,7 @@
 //! The cluster as the coordinator sees it: which worker relations are ready, which units count,
 //! their addresses and roles, and the reason for everything left out.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -9,7 +10,7 @@ use pyroscope_cluster_model::{
     RequirerUnitData, Role, Roles,
 };
 
-use crate::snapshot::{RelationId, Snapshot, WorkerRelation};
+use crate::snapshot::{DecodedRelation, RelationId, Snapshot, WorkerRelation};
 
 /// Why a worker relation is not ready: nothing is published to it until every reason is gone.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -203,36 +204,42 @@ impl ClusterView {
     pub fn gather_for(snapshot: &Snapshot, architecture: Architecture) -> Self {
         let mut relations: Vec<&WorkerRelation> = snapshot.relations.iter().collect();
         relations.sort_unstable();
-
+        let units = relations.iter().map(|relation| relation.units.len()).sum();
         let mut decoded = decode_units(&relations).into_iter();
-        let units = decoded.len();
-        let mut view = ClusterView { architecture, workers: Vec::with_capacity(units), ..ClusterView::default() };
-        let mut worker_roles: Vec<RoleSet> = Vec::with_capacity(units);
-        let mut counts = vec![0usize; Role::KNOWN.len()];
+        let ids: Vec<RelationId> = relations.iter().map(|relation| relation.id).collect();
+        let mut gathering = Gathering::new(architecture, units);
         for (i, relation) in relations.iter().enumerate() {
-            let same_id = |other: &&&WorkerRelation| other.id == relation.id;
-            let duplicates = relations[..i].iter().rev().take_while(same_id).count()
-                + relations[i + 1..].iter().take_while(same_id).count();
-            let units = decoded.by_ref().take(relation.units.len());
-            let (report, roles) = gather_relation(relation, units, duplicates, architecture, &mut view.workers);
-            if let Some(roles) = roles {
-                worker_roles.resize(view.workers.len(), roles);
-                for (role, count) in Role::KNOWN.iter().zip(&mut counts) {
-                    if roles.contains(*role) {
-                        *count += report.valid_units;
-                    }
-                }
-            }
-            view.relations.push(report);
+            let names = relation.units.keys().map(|unit| Cow::Borrowed(unit.as_str()));
+            let units = names.zip(decoded.by_ref().take(relation.units.len()));
+            gathering.relation(&relation.head(), duplicates(&ids, i), relation.units.len(), units);
         }
-        view.units_by_role = Role::KNOWN
-            .iter()
-            .zip(counts)
-            .filter(|&(_, count)| count > 0)
-            .map(|(role, count)| (*role, count))
-            .collect();
-        (view.members, view.shared) = members(&view.workers, &worker_roles);
-        view
+        gathering.finish()
+    }
+
+    /// [`gather_for`](Self::gather_for) of relations whose units were decoded as they were read:
+    /// the same view as from the snapshot they were read from. Each relation's decoded units move
+    /// into the view (its [`units`](DecodedRelation::units) are left empty), so that a unit's data
+    /// is held once. Relations that repeat an ID (which Juju never shows) are ordered by their app,
+    /// app data and unit names; between two that differ only in their units' data, as given.
+    pub fn gather_decoded(relations: &mut [DecodedRelation], architecture: Architecture) -> Self {
+        let mut order: Vec<usize> = (0..relations.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&relations[a], &relations[b]);
+            (a.id, &a.app, &a.app_data)
+                .cmp(&(b.id, &b.app, &b.app_data))
+                .then_with(|| a.units.iter().map(|(unit, _)| unit).cmp(b.units.iter().map(|(unit, _)| unit)))
+        });
+        let units = relations.iter().map(|relation| relation.units.len()).sum();
+        let ids: Vec<RelationId> = order.iter().map(|&at| relations[at].id).collect();
+        let mut gathering = Gathering::new(architecture, units);
+        for (i, &at) in order.iter().enumerate() {
+            let relation = &mut relations[at];
+            let units = std::mem::take(&mut relation.units);
+            let count = units.len();
+            let units = units.into_iter().map(|(unit, decoded)| (Cow::Owned(unit), decoded));
+            gathering.relation(&relation.head(), duplicates(&ids, i), count, units);
+        }
+        gathering.finish()
     }
 
     /// The storage architecture the cluster was gathered for.
@@ -335,12 +342,90 @@ fn decode_units(relations: &[&WorkerRelation]) -> Vec<Result<RequirerUnitData, D
     decoded
 }
 
+/// How many other relations of `ids` (sorted) have the ID of the one at `i`.
+fn duplicates(ids: &[RelationId], i: usize) -> usize {
+    let same_id = |other: &&RelationId| **other == ids[i];
+    ids[..i].iter().rev().take_while(same_id).count() + ids[i + 1..].iter().take_while(same_id).count()
+}
+
+/// What gathering reads of a relation besides its units.
+struct Head<'a> {
+    id: RelationId,
+    app: &'a str,
+    app_data: &'a RawDatabag,
+}
+
+impl WorkerRelation {
+    fn head(&self) -> Head<'_> {
+        Head { id: self.id, app: &self.app, app_data: &self.app_data }
+    }
+}
+
+impl DecodedRelation {
+    fn head(&self) -> Head<'_> {
+        Head { id: self.id, app: &self.app, app_data: &self.app_data }
+    }
+}
+
+/// A view being gathered, relation by relation (sorted by ID).
+struct Gathering {
+    view: ClusterView,
+    /// The roles of each worker of `view.workers`.
+    worker_roles: Vec<RoleSet>,
+    /// Units per role of [`Role::KNOWN`].
+    counts: Vec<usize>,
+}
+
+impl Gathering {
+    fn new(architecture: Architecture, units: usize) -> Self {
+        Self {
+            view: ClusterView { architecture, workers: Vec::with_capacity(units), ..ClusterView::default() },
+            worker_roles: Vec::with_capacity(units),
+            counts: vec![0; Role::KNOWN.len()],
+        }
+    }
+
+    /// Gathers one relation, its `count` units decoded in unit-name order.
+    fn relation<'a>(
+        &mut self,
+        head: &Head<'_>,
+        duplicates: usize,
+        count: usize,
+        units: impl Iterator<Item = (Cow<'a, str>, Result<RequirerUnitData, DecodeError>)>,
+    ) {
+        let (report, roles) =
+            gather_relation(head, units, count, duplicates, self.view.architecture, &mut self.view.workers);
+        if let Some(roles) = roles {
+            self.worker_roles.resize(self.view.workers.len(), roles);
+            for (role, count) in Role::KNOWN.iter().zip(&mut self.counts) {
+                if roles.contains(*role) {
+                    *count += report.valid_units;
+                }
+            }
+        }
+        self.view.relations.push(report);
+    }
+
+    fn finish(self) -> ClusterView {
+        let Self { mut view, worker_roles, counts } = self;
+        view.units_by_role = Role::KNOWN
+            .iter()
+            .zip(counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(role, count)| (*role, count))
+            .collect();
+        (view.members, view.shared) = members(&view.workers, &worker_roles);
+        view
+    }
+}
+
 /// Decodes one relation: its report, and the roles of its units when its app data is valid.
-/// `decoded` holds its unit databags, decoded, in unit-name order; valid units are appended to
+/// `units` holds its `count` units, decoded, in unit-name order; valid units are appended to
 /// `workers` (in that order).
-fn gather_relation(
-    relation: &WorkerRelation,
-    decoded: impl Iterator<Item = Result<RequirerUnitData, DecodeError>>,
+fn gather_relation<'a>(
+    relation: &Head<'_>,
+    units: impl Iterator<Item = (Cow<'a, str>, Result<RequirerUnitData, DecodeError>)>,
+    count: usize,
     duplicates: usize,
     architecture: Architecture,
     workers: &mut Vec<Worker>,
@@ -349,14 +434,14 @@ fn gather_relation(
     if duplicates > 0 {
         reasons.push(Reason::DuplicateRelation { count: duplicates + 1 });
     }
-    let roles = match RequirerAppData::decode(&relation.app_data) {
+    let roles = match RequirerAppData::decode(relation.app_data) {
         Ok(data) => Some(data.role),
         Err(error) => {
             reasons.push(Reason::AppData(error));
             None
         }
     };
-    if relation.units.is_empty() {
+    if count == 0 {
         reasons.push(Reason::NoUnits);
     }
     let foreign = roles.as_ref().map(|roles| roles.foreign_to(architecture)).unwrap_or_default();
@@ -369,34 +454,28 @@ fn gather_relation(
         .filter(|_| duplicates == 0 && of_this_architecture)
         .map(|roles| RoleSet::of(roles, architecture));
     let mut valid_units = 0;
-    for (unit, decoded) in relation.units.keys().zip(decoded) {
+    for (unit, decoded) in units {
         match decoded {
             Ok(data) => {
                 if counted.is_some() {
                     valid_units += 1;
                     workers.push(Worker {
                         relation: relation.id,
-                        unit: unit.clone(),
+                        unit: unit.into_owned(),
                         address: data.address,
                         topology: data.juju_topology,
                     });
                 }
             }
-            Err(error) => reasons.push(Reason::UnitData { unit: unit.clone(), error }),
+            Err(error) => reasons.push(Reason::UnitData { unit: unit.into_owned(), error }),
         }
     }
     let problems = reasons
         .into_iter()
-        .map(|reason| NotReady { relation: relation.id, app: relation.app.clone(), reason })
+        .map(|reason| NotReady { relation: relation.id, app: relation.app.to_owned(), reason })
         .collect();
-    let report = RelationReport {
-        id: relation.id,
-        app: relation.app.clone(),
-        roles,
-        units: relation.units.len(),
-        valid_units,
-        problems,
-    };
+    let report =
+        RelationReport { id: relation.id, app: relation.app.to_owned(), roles, units: count, valid_units, problems };
     (report, counted)
 }
 

@@ -16,8 +16,8 @@ use pyroscope_cluster_model::{
     Address, Architecture, DatabagModel, JujuTopology, RawDatabag, RequirerAppData, RequirerUnitData, Role, Roles,
 };
 use pyroscope_cluster_provider::{
-    Extras, Period, Ports, PyroscopeConfig, PyroscopeRelease, RelationId, S3Settings, Settings, Snapshot,
-    StorageArchitecture, WorkerRelation, reconcile,
+    DecodedRelation, Extras, Period, Ports, PyroscopeConfig, PyroscopeRelease, RelationId, S3Settings, Settings,
+    Snapshot, StorageArchitecture, WorkerPorts, WorkerRelation, reconcile, reconcile_decoded,
 };
 use pyroscope_cluster_release::{check_value, check_yaml};
 
@@ -349,6 +349,36 @@ proptest! {
                 let by_text = check_yaml(release, &text).map_err(|err| err.to_string());
                 prop_assert_eq!(check_value(release, config).map_err(|err| err.to_string()), by_text);
             }
+        }
+    }
+
+    /// Relations whose units were decoded as they were read reconcile as the snapshot they were
+    /// read from, in either architecture and whichever ports the workers are told: the same
+    /// view, configuration, plan and status; their units move into the view.
+    #[test]
+    fn decoded_relations_reconcile_as_their_snapshot(
+        relations in cluster(),
+        settings in settings(),
+        v2 in any::<bool>(),
+        worker_ports in prop_oneof![Just(WorkerPorts::Settings), Just(WorkerPorts::Exactly(vec![])), Just(WorkerPorts::Unpublished)],
+    ) {
+        let settings = Settings { architecture: if v2 { Architecture::V2 } else { Architecture::V1 }, ..settings };
+        let extras = Extras { worker_ports, ..Extras::default() };
+        let raw = reconcile(&Snapshot::from_iter(relations.clone()), &settings, &extras);
+        let mut decoded: Vec<DecodedRelation> = relations.iter().cloned().map(DecodedRelation::from).collect();
+        let from_decoded = reconcile_decoded(&mut decoded, &settings, &extras);
+        prop_assert_eq!(&from_decoded.view, &raw.view);
+        prop_assert_eq!(&from_decoded.coherence, &raw.coherence);
+        prop_assert_eq!(from_decoded.config.as_ref().ok(), raw.config.as_ref().ok());
+        prop_assert_eq!(
+            from_decoded.config.as_ref().err().map(ToString::to_string),
+            raw.config.as_ref().err().map(ToString::to_string)
+        );
+        prop_assert_eq!(&from_decoded.plan, &raw.plan);
+        prop_assert_eq!(from_decoded.status(), raw.status());
+        for (relation, left) in relations.iter().zip(&decoded) {
+            prop_assert!(left.units.is_empty());
+            prop_assert_eq!((left.id, &left.app, &left.app_data, &left.published), (relation.id, &relation.app, &relation.app_data, &relation.published));
         }
     }
 }

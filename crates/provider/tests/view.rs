@@ -7,7 +7,8 @@ use std::fmt::Write;
 use common::{app_data, raw_app_data, settings, unit_data, worker};
 use pyroscope_cluster_model::{ErrorChain, RawDatabag, Role};
 use pyroscope_cluster_provider::{
-    ClusterView, Coherence, Extras, Reconciliation, S3Settings, Settings, Snapshot, Status, WorkerRelation, reconcile,
+    ClusterView, Coherence, DecodedRelation, Extras, Reconciliation, S3Settings, Settings, Snapshot, Status,
+    WorkerRelation, reconcile, reconcile_decoded,
 };
 
 /// The view, coherence and status of a reconciliation, as text.
@@ -40,8 +41,14 @@ fn check(relations: Vec<WorkerRelation>, expect: &str) {
     let outcome = reconcile(&Snapshot::from_iter(relations.clone()), &settings(), &Extras::default());
     let got = render(&outcome);
     assert_eq!(got, expect.trim(), "\n--- got:\n{got}\n");
-    let reversed = reconcile(&Snapshot::from_iter(relations.into_iter().rev()), &settings(), &Extras::default());
+    let reversed = reconcile(&Snapshot::from_iter(relations.iter().cloned().rev()), &settings(), &Extras::default());
     assert_eq!(render(&reversed), got, "relation order must not matter");
+    // The same from the relations with their units decoded as read, in either order.
+    for relations in [relations.clone(), relations.into_iter().rev().collect()] {
+        let mut decoded: Vec<DecodedRelation> = relations.into_iter().map(DecodedRelation::from).collect();
+        let outcome = reconcile_decoded(&mut decoded, &settings(), &Extras::default());
+        assert_eq!(render(&outcome), got, "decoded as read");
+    }
 }
 
 /// A unit databag with raw JSON values (`None`: key absent).
