@@ -165,7 +165,89 @@ impl<'de> Deserialize<'de> for DecodedUnits {
 
         impl<'de> Deserialize<'de> for Unit {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                RawDatabag::deserialize(deserializer).map(|databag| Unit(RequirerUnitData::decode(&databag)))
+                deserializer.deserialize_map(UnitVisitor)
+            }
+        }
+
+        /// A unit databag, of which only the keys the decoder reads are kept (Juju's
+        /// `ingress-address` and the like are checked to be strings, as in a raw databag, but not
+        /// copied).
+        struct UnitVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for UnitVisitor {
+            type Value = Unit;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Unit, A::Error> {
+                let mut databag = RawDatabag::new();
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    match RequirerUnitData::KEYS.iter().find(|known| **known == key.0.as_ref()) {
+                        Some(known) => {
+                            databag.insert((*known).to_owned(), map.next_value()?);
+                        }
+                        None => {
+                            map.next_value::<AnyString>()?;
+                        }
+                    }
+                }
+                Ok(Unit(RequirerUnitData::decode(&databag)))
+            }
+        }
+
+        /// Any string, checked and dropped.
+        struct AnyString;
+
+        impl<'de> Deserialize<'de> for AnyString {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = AnyString;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyString, E> {
+                        Ok(AnyString)
+                    }
+                }
+
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+
+        /// A string, borrowed where the input lets it be.
+        struct Text<'de>(std::borrow::Cow<'de, str>);
+
+        impl<'de> Deserialize<'de> for Text<'de> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = Text<'de>;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+                        Ok(Text(std::borrow::Cow::Borrowed(text)))
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+                        Ok(Text(std::borrow::Cow::Owned(text.to_owned())))
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Text<'de>, E> {
+                        Ok(Text(std::borrow::Cow::Owned(text)))
+                    }
+                }
+
+                deserializer.deserialize_str(Visitor)
             }
         }
 
@@ -320,6 +402,12 @@ mod tests {
         let valid: Vec<bool> = relation.units.iter().map(|(_, decoded)| decoded.is_ok()).collect();
         assert_eq!(valid, [false, true, true, false]);
         assert_eq!(relation.units[1].1.as_ref().unwrap().address.as_str(), "w-10.w-endpoints");
+        // Keys the decoder does not read are checked but not kept; a key with an escape is read.
+        let escaped =
+            r#"{"id": 1, "app": "w", "units": {"w/0": {"addr\u0065ss": "\"\u0068\"", "ingress-address": "\u0031"}}}"#;
+        let relation = read_both(escaped).unwrap();
+        let problems = relation.units[0].1.as_ref().unwrap_err().problems.iter().map(|p| p.key).collect::<Vec<_>>();
+        assert_eq!(problems, ["juju_topology"], "the address is read, the topology is missing");
         // Optional fields, and a relation without units.
         assert!(read_both(r#"{"id": 1, "app": "w"}"#).unwrap().units.is_empty());
         // What both refuse.
@@ -329,6 +417,8 @@ mod tests {
             r#"{"id": "x", "app": "w"}"#,
             r#"{"id": 1, "app": "w", "units": []}"#,
             r#"{"id": 1, "app": "w", "units": {"w/0": {"address": 7}}}"#,
+            r#"{"id": 1, "app": "w", "units": {"w/0": {"ingress-address": 7}}}"#,
+            r#"{"id": 1, "app": "w", "units": {"w/0": {"x": null, "address": "\"h\""}}}"#,
             r#"{"id": 1, "app": "w", "units": {"w/0": []}}"#,
             r#"{"id": 1, "app": "w", "units": {"w/0": {}}"#,
         ] {
