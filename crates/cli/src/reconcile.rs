@@ -658,6 +658,35 @@ mod tests {
         }
     }
 
+    /// `run` reads a large input as decoded relations, and still refuses `--settings` with it.
+    #[test]
+    fn a_large_input_runs_as_it_reconciles() {
+        let text = large_input();
+        let options = |settings| Options {
+            format: Format::Json,
+            pyroscope: None,
+            settings,
+            endpoint: "pyroscope-cluster".into(),
+            exits_after: false,
+        };
+        let whole = crate::input::parse_reconcile_input(&text).unwrap();
+        let whole = Read {
+            settings: whole.settings,
+            extras: whole.extras,
+            relations: Relations::Raw(Snapshot::from_iter(whole.relations)),
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert!(!run(vec![(Source::Stdin, text.clone())], &options(None), &mut a).unwrap());
+        assert!(!reconcile_read(whole, Vec::new(), &options(None), &mut b).unwrap());
+        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        let settings = Some((Source::Stdin, "settings: {}".to_owned()));
+        let mut out = Vec::new();
+        let refused = run(vec![(Source::Stdin, text)], &options(settings), &mut out).unwrap_err();
+        assert_eq!(refused.code, 2, "{}", refused.message);
+        assert!(refused.message.contains("--settings is for `juju show-unit` captures"), "{}", refused.message);
+        assert!(out.is_empty());
+    }
+
     /// A reconcile input of a megabyte or more: eight relations of 120 units each (each unit with
     /// a kilobyte of a key the coordinator does not read; one relation with two invalid units),
     /// one relation without units; two relations with a published databag.

@@ -26,12 +26,13 @@
 //! [`Reconciliation::status`] turns the outcome into the charm's status: `active` only when every
 //! related worker app gets the configuration, `waiting` while a worker's data is not there yet,
 //! `blocked` when a person must act; its message is short (counts and the first reason). Each
-//! step is also public on its own.
+//! step is also public on its own, from a [`Snapshot`].
 //!
 //! A reader of a large snapshot (thousands of units, from a file) can decode each unit databag as
-//! it reads it, into [`DecodedRelation`]s, and call [`reconcile_decoded`]: the same outcome,
-//! without holding every raw databag beside its decoded form (`pyroscope-cluster reconcile` does
-//! this with inputs of a megabyte or more).
+//! it reads it, into [`DecodedRelation`]s, and call [`reconcile_decoded`] (or
+//! [`ClusterView::gather_decoded`]): the same outcome, without holding every raw databag beside
+//! its decoded form. `pyroscope-cluster reconcile` does this with a JSON input of a megabyte or
+//! more whose relation IDs are distinct.
 //!
 //! # The metastore's Raft group (v2)
 //!
@@ -267,7 +268,8 @@ pub fn reconcile(snapshot: &Snapshot, settings: &Settings, extras: &Extras) -> R
 /// [`reconcile`] of relations whose unit databags were decoded as they were read: the same
 /// outcome as from the snapshot they were read from (for relations that repeat an ID, see
 /// [`ClusterView::gather_decoded`]). Each relation's decoded units move into the view; its ID,
-/// app, app data and `published` databag are left for the caller.
+/// app, app data and `published` databag are left for the caller. Its units are left empty: a
+/// second call on the same relations sees none.
 ///
 /// This is how `pyroscope-cluster reconcile` reads a snapshot of thousands of units: a unit's
 /// raw databag is gone once decoded, and the decoding runs on the threads that read.

@@ -103,13 +103,11 @@ impl fmt::Debug for WorkerRelation {
 /// ([`RequirerUnitData::decode`]) as it was read and not kept raw: what
 /// [`reconcile_decoded`](crate::reconcile_decoded) takes.
 ///
-/// A reader of a large snapshot (thousands of units, read from a file) never holds every raw
-/// databag beside its decoded form this way, and its decoding runs where it reads: at 10,000
-/// units, `pyroscope-cluster reconcile` peaks at 14 MB instead of 24 MB, and takes a quarter
-/// less time. It deserializes from the same
-/// document as [`WorkerRelation`] (which it can also be made [`From`]); a document that one
-/// refuses, the other refuses too. `Debug` hides the values of
-/// [`published`](Self::published), as [`WorkerRelation`]'s does.
+/// A reader of a large snapshot (thousands of units, read from a file) so never holds every raw
+/// databag beside its decoded form, and decodes where it reads. It deserializes from the same
+/// document as [`WorkerRelation`], and refuses what that refuses, with the same message; or it is
+/// made from one ([`From`]). `Debug` hides the values of [`published`](Self::published), as
+/// [`WorkerRelation`]'s does.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct DecodedRelation {
     /// The relation's ID.
@@ -119,7 +117,8 @@ pub struct DecodedRelation {
     /// The worker application's databag (`role`), raw: it is small, and what is wrong with it is
     /// reported against it.
     pub app_data: RawDatabag,
-    /// Each remote unit's databag decoded, by unit name, sorted by it; a name appears once.
+    /// Each remote unit's databag decoded, by unit name: sorted by it, a name once, as read (in any
+    /// other order, gathering sorts it, keeping the last of a name).
     pub units: Vec<(String, Result<RequirerUnitData, DecodeError>)>,
     /// What the coordinator's own app databag on this relation holds now.
     pub published: RawDatabag,
@@ -135,10 +134,11 @@ impl From<WorkerRelation> for DecodedRelation {
 
 impl<'de> Deserialize<'de> for DecodedRelation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// [`WorkerRelation`]'s fields, with the unit databags decoded as they are read.
+        /// [`WorkerRelation`]'s fields, with the unit databags decoded as they are read; named as
+        /// that type, for serde's messages (`expected struct WorkerRelation`) to be its own.
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
-        struct Wire {
+        struct WorkerRelation {
             id: RelationId,
             app: String,
             #[serde(default)]
@@ -148,7 +148,7 @@ impl<'de> Deserialize<'de> for DecodedRelation {
             #[serde(default)]
             published: RawDatabag,
         }
-        let Wire { id, app, app_data, units, published } = Wire::deserialize(deserializer)?;
+        let WorkerRelation { id, app, app_data, units, published } = WorkerRelation::deserialize(deserializer)?;
         Ok(Self { id, app, app_data, units: units.0, published })
     }
 }
@@ -265,21 +265,30 @@ impl<'de> Deserialize<'de> for DecodedUnits {
                 while let Some((name, Unit(decoded))) = map.next_entry::<String, Unit>()? {
                     units.push((name, decoded));
                 }
-                // Stable: of a name given twice, the last is the one kept.
-                units.sort_by(|(a, _), (b, _)| a.cmp(b));
-                units.dedup_by(|later, earlier| {
-                    let same = later.0 == earlier.0;
-                    if same {
-                        std::mem::swap(later, earlier);
-                    }
-                    same
-                });
+                sort_units(&mut units);
                 Ok(DecodedUnits(units))
             }
         }
 
         deserializer.deserialize_map(Units)
     }
+}
+
+/// Sorts `units` by name, keeping the last of a name given more than once (as a map does); a
+/// list that is sorted already, as read, is left as it is.
+pub(crate) fn sort_units(units: &mut Vec<(String, Result<RequirerUnitData, DecodeError>)>) {
+    if units.is_sorted_by(|(a, _), (b, _)| a < b) {
+        return;
+    }
+    // Stable: of a name given twice, the last is the one kept.
+    units.sort_by(|(a, _), (b, _)| a.cmp(b));
+    units.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
 }
 
 impl fmt::Debug for DecodedRelation {
@@ -410,8 +419,13 @@ mod tests {
         assert_eq!(problems, ["juju_topology"], "the address is read, the topology is missing");
         // Optional fields, and a relation without units.
         assert!(read_both(r#"{"id": 1, "app": "w"}"#).unwrap().units.is_empty());
-        // What both refuse.
+        // A key given twice in a unit databag keeps its last value, as in a map.
+        let twice = r#"{"id": 1, "app": "w", "units": {"w/0": {"address": "7", "address": "\"h\"", "juju_topology": "{\"application\": \"w\", \"unit\": \"w/0\", \"charm_name\": \"c\"}"}}}"#;
+        assert!(read_both(twice).unwrap().units[0].1.is_ok(), "{twice}");
+        // What both refuse, with the same message.
         for document in [
+            "5",
+            "[1]",
             r#"{"id": 1}"#,
             r#"{"id": 1, "app": "w", "extra": 0}"#,
             r#"{"id": "x", "app": "w"}"#,
@@ -428,11 +442,15 @@ mod tests {
 
     #[test]
     fn a_unit_named_twice_keeps_its_last_databag_as_a_map_does() {
-        let document =
-            format!(r#"{{"id": 1, "app": "w", "units": {{"w/0": {}, "w/1": {{}}, "w/0": {}}}}}"#, unit(0), unit(5));
+        let document = format!(
+            r#"{{"id": 1, "app": "w", "units": {{"w/0": {}, "w/1": {{}}, "w/0": {}, "w/0": {}}}}}"#,
+            unit(0),
+            unit(5),
+            unit(6)
+        );
         let relation = read_both(&document).unwrap();
         assert_eq!(relation.units.len(), 2);
-        assert_eq!(relation.units[0].1.as_ref().unwrap().juju_topology.unit, "w/5");
+        assert_eq!(relation.units[0].1.as_ref().unwrap().juju_topology.unit, "w/6");
     }
 
     #[test]

@@ -217,11 +217,15 @@ impl ClusterView {
     }
 
     /// [`gather_for`](Self::gather_for) of relations whose units were decoded as they were read:
-    /// the same view as from the snapshot they were read from. Each relation's decoded units move
-    /// into the view (its [`units`](DecodedRelation::units) are left empty), so that a unit's data
-    /// is held once. Relations that repeat an ID (which Juju never shows) are ordered by their app,
-    /// app data and unit names; between two that differ only in their units' data, as given.
+    /// the same view as from the snapshot they were read from, but for relations that repeat an
+    /// ID (which Juju never shows), whose reports may come in another order (by app, app data and
+    /// unit names; as given between two that differ only in their units' data). Each relation's
+    /// decoded units move into the view, so that a unit's data is held once: its
+    /// [`units`](DecodedRelation::units) are left empty, and gathering them again sees none.
     pub fn gather_decoded(relations: &mut [DecodedRelation], architecture: Architecture) -> Self {
+        for relation in relations.iter_mut() {
+            crate::snapshot::sort_units(&mut relation.units);
+        }
         let mut order: Vec<usize> = (0..relations.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&relations[a], &relations[b]);
