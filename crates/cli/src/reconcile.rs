@@ -127,13 +127,8 @@ pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dy
         _ => None,
     };
     let read = match large {
-        Some(ReconcileInput { settings, extras, relations }) => {
-            Read { settings, extras, relations: Relations::Decoded(relations) }
-        }
-        None => {
-            let Input { settings, extras, relations } = read(&inputs, options, &mut warnings)?;
-            Read { settings, extras, relations: Relations::Raw(Snapshot::from_iter(relations)) }
-        }
+        Some(input) => Read::from(input),
+        None => Read::from(read(&inputs, options, &mut warnings)?),
     };
     // The text is read: its memory goes back for what comes (a large input is megabytes).
     drop(inputs);
@@ -145,6 +140,18 @@ struct Read {
     settings: Settings,
     extras: Extras,
     relations: Relations,
+}
+
+impl From<Input> for Read {
+    fn from(ReconcileInput { settings, extras, relations }: Input) -> Self {
+        Self { settings, extras, relations: Relations::Raw(Snapshot::from_iter(relations)) }
+    }
+}
+
+impl From<ReconcileInput<DecodedRelation>> for Read {
+    fn from(ReconcileInput { settings, extras, relations }: ReconcileInput<DecodedRelation>) -> Self {
+        Self { settings, extras, relations: Relations::Decoded(relations) }
+    }
 }
 
 /// [`run`] once its input is read.
@@ -631,18 +638,8 @@ mod tests {
                 endpoint: "pyroscope-cluster".into(),
                 exits_after: false,
             };
-            let decoded = crate::input::parse_large_reconcile_input(&text).expect("read as a large input");
-            let decoded = Read {
-                settings: decoded.settings,
-                extras: decoded.extras,
-                relations: Relations::Decoded(decoded.relations),
-            };
-            let whole = crate::input::parse_reconcile_input(&text).unwrap();
-            let whole = Read {
-                settings: whole.settings,
-                extras: whole.extras,
-                relations: Relations::Raw(Snapshot::from_iter(whole.relations)),
-            };
+            let decoded = Read::from(crate::input::parse_large_reconcile_input(&text).expect("read as a large input"));
+            let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
             let (mut a, mut b) = (Vec::new(), Vec::new());
             let active = reconcile_read(decoded, Vec::new(), &options, &mut a).unwrap();
             assert_eq!(reconcile_read(whole, Vec::new(), &options, &mut b).unwrap(), active);
@@ -669,12 +666,7 @@ mod tests {
             endpoint: "pyroscope-cluster".into(),
             exits_after: false,
         };
-        let whole = crate::input::parse_reconcile_input(&text).unwrap();
-        let whole = Read {
-            settings: whole.settings,
-            extras: whole.extras,
-            relations: Relations::Raw(Snapshot::from_iter(whole.relations)),
-        };
+        let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
         let (mut a, mut b) = (Vec::new(), Vec::new());
         assert!(!run(vec![(Source::Stdin, text.clone())], &options(None), &mut a).unwrap());
         assert!(!reconcile_read(whole, Vec::new(), &options(None), &mut b).unwrap());
