@@ -171,6 +171,11 @@ impl From<json::ReadError> for Rejection {
 /// [`json::to_string`] writes it).
 trait FieldValue: Serialize + Sized {
     fn from_json(text: &str) -> Result<Self, Rejection>;
+
+    /// The value's JSON text, as [`json::to_string`] writes it.
+    fn to_json(&self) -> String {
+        json::to_string(self)
+    }
 }
 
 /// Types read by serde as they are.
@@ -184,7 +189,18 @@ macro_rules! serde_field_values {
     };
 }
 
-serde_field_values!(String, StringMap, JujuTopology, Vec<RemoteWriteEndpoint>, Vec<Port>);
+serde_field_values!(StringMap, JujuTopology, Vec<RemoteWriteEndpoint>, Vec<Port>);
+
+impl FieldValue for String {
+    fn from_json(text: &str) -> Result<Self, Rejection> {
+        Ok(json::from_str(text)?)
+    }
+
+    /// A string field can be large (`worker_config` lists every worker): [`json::string`].
+    fn to_json(&self) -> String {
+        json::string(self)
+    }
+}
 
 impl FieldValue for Roles {
     fn from_json(text: &str) -> Result<Self, Rejection> {
@@ -219,7 +235,7 @@ impl<T: FieldValue> Field for T {
     }
 
     fn text(&self) -> Option<String> {
-        Some(json::to_string(self))
+        Some(self.to_json())
     }
 }
 
@@ -230,7 +246,7 @@ impl<T: FieldValue> Field for Option<T> {
     }
 
     fn text(&self) -> Option<String> {
-        self.as_ref().map(json::to_string)
+        self.as_ref().map(FieldValue::to_json)
     }
 }
 

@@ -74,6 +74,53 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
+/// Encodes a string as Python's `json.dumps(text)` would: what [`to_string`] writes for it, in one
+/// pass over its bytes (a configuration file of a 10,000-unit cluster is a megabyte, a line of
+/// which is a fragment to serde_json's formatter).
+pub(crate) fn string(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(text.len() + text.len() / 16 + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        let named: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => b"",
+        };
+        if named.is_empty() {
+            // A control character, DEL, or the first byte of a character beyond ASCII: `\uXXXX`,
+            // a surrogate pair beyond the BMP.
+            let c = text[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+            }
+            i += c.len_utf8();
+        } else {
+            out.extend_from_slice(named);
+            i += 1;
+        }
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_else(|err| unreachable!("wrote non-UTF-8: {err}"))
+}
+
 /// Why one databag value's JSON text could not be read, and where in it.
 #[derive(Debug)]
 pub(crate) struct ReadError {
@@ -162,6 +209,31 @@ mod tests {
             vec![BTreeMap::from([("url", "http://p:9090/api/v1/write")])],
             r#"[{"url": "http://p:9090/api/v1/write"}]"#,
         );
+    }
+
+    #[test]
+    fn a_string_is_written_as_serde_json_writes_it() {
+        for text in [
+            "",
+            "querier",
+            "a\"b\\c",
+            "tab\there\nnew\r\u{8}\u{c}",
+            "\u{0}\u{1f}\u{7f}",
+            "é日本😀x",
+            "api: {}\n  a: 'b'\n",
+        ] {
+            assert_eq!(super::string(text), super::to_string(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any text, characters of every kind mixed.
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(text in "(?s).{0,40}|[ -~\\n\"\\\\\u{0}-\u{1f}\u{7f}é😀]{0,40}") {
+            proptest::prop_assert_eq!(super::string(&text), super::to_string(&text));
+        }
     }
 
     #[track_caller]
