@@ -210,7 +210,12 @@ impl FieldValue for Roles {
 
 impl FieldValue for Address {
     fn from_json(text: &str) -> Result<Self, Rejection> {
-        Address::try_from(json::from_str::<String>(text)?).map_err(|err| Rejection::at_root(Problem::Address(err)))
+        let address = match json::plain_string(text) {
+            // Most addresses are plain JSON strings: read in place, as serde_json would read them.
+            Some(address) => address.parse(),
+            None => Address::try_from(json::from_str::<String>(text)?),
+        };
+        address.map_err(|err| Rejection::at_root(Problem::Address(err)))
     }
 }
 

@@ -161,6 +161,16 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> 
     Ok(value)
 }
 
+/// The string that `text` is, when `text` is a JSON string without escapes and without spacing
+/// around it (`"worker-0.endpoints"`): what [`from_str`] reads from it, without a copy. `None`
+/// for any other text, which [`from_str`] reads, or refuses.
+pub(crate) fn plain_string(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    // JSON takes any character in a string but `"`, `\` and the control characters U+0000 to
+    // U+001F.
+    inner.bytes().all(|b| b >= b' ' && b != b'"' && b != b'\\').then_some(inner)
+}
+
 /// Whether the text is JSON `null` (with any spacing).
 pub(crate) fn is_null(text: &str) -> bool {
     serde_json::from_str::<()>(text).is_ok()
@@ -233,6 +243,30 @@ mod tests {
         #[test]
         fn any_string_is_written_as_serde_json_writes_it(text in "(?s).{0,40}|[ -~\\n\"\\\\\u{0}-\u{1f}\u{7f}é😀]{0,40}") {
             proptest::prop_assert_eq!(super::string(&text), super::to_string(&text));
+        }
+    }
+
+    #[test]
+    fn a_plain_string_is_what_from_str_reads() {
+        for text in [r#""""#, r#""worker-0.endpoints""#, r#""a b/c:é""#, "\"\u{7f}\""] {
+            let plain = super::plain_string(text).map(str::to_owned);
+            assert_eq!(plain, super::from_str::<String>(text).ok(), "{text:?}");
+        }
+        // Read by `from_str` (or refused), not in place.
+        for text in [r#""a\"b""#, r#""a\nb""#, "\"a\u{1}b\"", r#" "a""#, r#""a" "#, r#"""#, r#""a"#, "7", "null", ""] {
+            assert_eq!(super::plain_string(text), None, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// A JSON string, plain or not, quoted or not.
+        #[test]
+        fn a_plain_string_is_read_as_from_str_reads_it(text in "\"?[ -~\u{0}-\u{1f}é]{0,12}\"?") {
+            if let Some(plain) = super::plain_string(&text) {
+                proptest::prop_assert_eq!(Some(plain.to_owned()), super::from_str::<String>(&text).ok());
+            }
         }
     }
 
