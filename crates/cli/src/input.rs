@@ -139,33 +139,40 @@ pub(crate) fn parse_large_reconcile_input(text: &str) -> Option<ReconcileInput<D
     unique.then_some(input)
 }
 
-/// A valid JSON reconcile input, its relations split in two halves of about the same length, one
-/// read on a second thread; `None` when anything is not valid.
+/// A valid JSON reconcile input, its relations read on two threads; `None` when anything is not
+/// valid.
+///
+/// The threads take the relations one at a time, this one from the first, the other from the
+/// last, until they meet: both finish within about one relation of each other, whatever the
+/// relations' sizes, and without a second thread this one reads them all.
 fn parse_relations_in_parallel<R: DeserializeOwned + Send>(text: &str) -> Option<ReconcileInput<R>> {
     let ReconcileInput { settings, extras, relations } =
         serde_json::from_str::<ReconcileInput<&RawValue>>(text).ok()?;
-    let total: usize = relations.iter().map(|raw| raw.get().len()).sum();
-    let mut length = 0;
-    let split = relations
-        .iter()
-        .position(|raw| {
-            length += raw.get().len();
-            2 * length >= total
-        })
-        .map_or(relations.len(), |at| at + 1);
-    let (first, second) = relations.split_at(split);
-    let parse = |raws: &[&RawValue]| -> Option<Vec<R>> {
-        raws.iter().map(|raw| serde_json::from_str(raw.get()).ok()).collect()
+    let unread = std::sync::Mutex::new(0..relations.len());
+    // The next relation from the front (or the back); `None` once every one is taken, or when
+    // the other thread panicked holding the lock (its panic goes on when it is joined).
+    let take = |from_back: bool| {
+        let mut unread = unread.lock().ok()?;
+        if from_back { unread.next_back() } else { unread.next() }
+    };
+    let read = |from_back: bool| -> Option<Vec<R>> {
+        let mut read = Vec::new();
+        while let Some(at) = take(from_back) {
+            read.push(serde_json::from_str(relations[at].get()).ok()?);
+        }
+        Some(read)
     };
     let relations = std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, || parse(second));
-        let mut relations = parse(first)?;
-        let rest = match helper {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, || read(true));
+        let front = read(false);
+        let back = match helper {
             // Reading does not panic; if it did, the panic goes on here.
-            Ok(helper) => helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-            Err(_cannot_spawn) => parse(second)?,
+            Ok(helper) => helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_cannot_spawn) => Some(Vec::new()),
         };
-        relations.extend(rest);
+        // A thread that met an invalid relation stops taking; the other goes on to the end.
+        let (mut relations, back) = (front?, back?);
+        relations.extend(back.into_iter().rev());
         Some(relations)
     })?;
     Some(ReconcileInput { settings, extras, relations })
