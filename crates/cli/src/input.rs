@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Read, Write};
 
 use pyroscope_cluster_model::yaml;
-use pyroscope_cluster_provider::{DecodedRelation, ReconcileInput};
+use pyroscope_cluster_provider::{DecodedRelation, Extras, ReconcileInput, Settings};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
@@ -142,40 +142,171 @@ pub(crate) fn parse_large_reconcile_input(text: &str) -> Option<ReconcileInput<D
 /// A valid JSON reconcile input, its relations read on two threads; `None` when anything is not
 /// valid.
 ///
-/// The threads take the relations one at a time, this one from the first, the other from the
-/// last, until they meet: both finish within about one relation of each other, whatever the
-/// relations' sizes, and without a second thread this one reads them all.
+/// This thread first goes over the document to find the relations ([`Outline`]); the other
+/// reads each relation as soon as it is found, from the first. Once every relation is found, this
+/// thread reads them from the last, until the two meet: they finish within about one relation of
+/// each other, whatever the relations' sizes. Without a second thread, this one reads them all.
 fn parse_relations_in_parallel<R: DeserializeOwned + Send>(text: &str) -> Option<ReconcileInput<R>> {
-    let ReconcileInput { settings, extras, relations } =
-        serde_json::from_str::<ReconcileInput<&RawValue>>(text).ok()?;
-    let unread = std::sync::Mutex::new(0..relations.len());
-    // The next relation from the front (or the back); `None` once every one is taken, or when
-    // the other thread panicked holding the lock (its panic goes on when it is joined).
-    let take = |from_back: bool| {
-        let mut unread = unread.lock().ok()?;
-        if from_back { unread.next_back() } else { unread.next() }
-    };
-    let read = |from_back: bool| -> Option<Vec<R>> {
-        let mut read = Vec::new();
-        while let Some(at) = take(from_back) {
-            read.push(serde_json::from_str(relations[at].get()).ok()?);
+    let meeting = std::sync::Mutex::new(Meeting { front: 0, back: usize::MAX });
+    let (found, arrivals) = std::sync::mpsc::channel::<(usize, &RawValue)>();
+    std::thread::scope(|scope| {
+        let meeting = &meeting;
+        let helper = std::thread::Builder::new().spawn_scoped(scope, move || -> Option<Vec<R>> {
+            let mut read = Vec::new();
+            for (at, raw) in arrivals {
+                if !Meeting::take_front(meeting, at) {
+                    break;
+                }
+                read.push(serde_json::from_str(raw.get()).ok()?);
+            }
+            Some(read)
+        });
+        let outline = Outline { found: &found }.read(text);
+        // Every relation is found (or the document is not valid): the other thread reads no further
+        // than this one lets it.
+        drop(found);
+        let (settings, extras, relations) = outline?;
+        if let Ok(mut meeting) = meeting.lock() {
+            meeting.back = relations.len();
         }
-        Some(read)
-    };
-    let relations = std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, || read(true));
-        let front = read(false);
-        let back = match helper {
+        let mut back = Vec::new();
+        while let Some(at) = Meeting::take_back(meeting) {
+            back.push(serde_json::from_str(relations[at].get()).ok()?);
+        }
+        let mut front = match helper {
             // Reading does not panic; if it did, the panic goes on here.
-            Ok(helper) => helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_cannot_spawn) => Some(Vec::new()),
+            Ok(helper) => helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            Err(_cannot_spawn) => Vec::new(),
         };
-        // A thread that met an invalid relation stops taking; the other goes on to the end.
-        let (mut relations, back) = (front?, back?);
-        relations.extend(back.into_iter().rev());
-        Some(relations)
-    })?;
-    Some(ReconcileInput { settings, extras, relations })
+        front.extend(back.into_iter().rev());
+        (front.len() == relations.len()).then_some(ReconcileInput { settings, extras, relations: front })
+    })
+}
+
+/// How far the two threads reading the relations have got: the second thread takes them from the
+/// front as they are found, the first from the back once all are.
+struct Meeting {
+    /// The first relation the front has not taken.
+    front: usize,
+    /// The last relation the back took (the number of relations before it starts; `usize::MAX`
+    /// while they are being found).
+    back: usize,
+}
+
+impl Meeting {
+    /// Whether the front takes relation `at` (the one after those it took): not when the back
+    /// took it, or when the lock is poisoned.
+    fn take_front(meeting: &std::sync::Mutex<Meeting>, at: usize) -> bool {
+        let Ok(mut meeting) = meeting.lock() else { return false };
+        let take = at == meeting.front && at < meeting.back;
+        if take {
+            meeting.front += 1;
+        }
+        take
+    }
+
+    /// The relation the back takes next: the one before those it took, unless the front took it.
+    fn take_back(meeting: &std::sync::Mutex<Meeting>) -> Option<usize> {
+        let mut meeting = meeting.lock().ok()?;
+        (meeting.back > meeting.front).then(|| {
+            meeting.back -= 1;
+            meeting.back
+        })
+    }
+}
+
+/// A JSON reconcile input's settings, extras and relations (as JSON text), each relation handed to
+/// `found` with its index as soon as it is found. It reads an object as the derived `Deserialize`
+/// of [`ReconcileInput`] reads it (these keys, each at most once, none other), and fails on
+/// anything else (the derive also reads the fields as a list); the caller reads a document it
+/// fails on with that `Deserialize`, for its error.
+struct Outline<'a, 's> {
+    found: &'s std::sync::mpsc::Sender<(usize, &'a RawValue)>,
+}
+
+impl<'a> Outline<'a, '_> {
+    fn read(self, text: &'a str) -> Option<(Settings, Extras, Vec<&'a RawValue>)> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let outline = serde::de::DeserializeSeed::deserialize(self, &mut deserializer).ok()?;
+        deserializer.end().ok()?;
+        Some(outline)
+    }
+}
+
+impl<'a> serde::de::DeserializeSeed<'a> for Outline<'a, '_> {
+    type Value = (Settings, Extras, Vec<&'a RawValue>);
+
+    fn deserialize<D: serde::Deserializer<'a>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'a> serde::de::Visitor<'a> for Outline<'a, '_> {
+    type Value = (Settings, Extras, Vec<&'a RawValue>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a reconcile input")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'a>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(field_identifier, rename_all = "lowercase")]
+        enum Key {
+            Settings,
+            Extras,
+            Relations,
+        }
+        const KEYS: &[&str] = &["settings", "extras", "relations"];
+        let (mut settings, mut extras, mut relations) = (None, None, None);
+        while let Some(key) = map.next_key::<Key>()? {
+            let (taken, name) = match key {
+                Key::Settings => (settings.is_some(), KEYS[0]),
+                Key::Extras => (extras.is_some(), KEYS[1]),
+                Key::Relations => (relations.is_some(), KEYS[2]),
+            };
+            if taken {
+                return Err(serde::de::Error::duplicate_field(name));
+            }
+            match key {
+                Key::Settings => settings = Some(map.next_value()?),
+                Key::Extras => extras = Some(map.next_value()?),
+                Key::Relations => relations = Some(map.next_value_seed(Relations { found: self.found })?),
+            }
+        }
+        Ok((settings.unwrap_or_default(), extras.unwrap_or_default(), relations.unwrap_or_default()))
+    }
+}
+
+/// The list of relations of an [`Outline`], each handed on as soon as it is found.
+struct Relations<'a, 's> {
+    found: &'s std::sync::mpsc::Sender<(usize, &'a RawValue)>,
+}
+
+impl<'a> serde::de::DeserializeSeed<'a> for Relations<'a, '_> {
+    type Value = Vec<&'a RawValue>;
+
+    fn deserialize<D: serde::Deserializer<'a>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'a> serde::de::Visitor<'a> for Relations<'a, '_> {
+    type Value = Vec<&'a RawValue>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of relations")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'a>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut relations = Vec::new();
+        while let Some(relation) = seq.next_element::<&'a RawValue>()? {
+            // Without a reader on the other end (no second thread, or it stopped), this thread
+            // reads them all.
+            let _ = self.found.send((relations.len(), relation));
+            relations.push(relation);
+        }
+        Ok(relations)
+    }
 }
 
 #[cfg(test)]
@@ -208,8 +339,8 @@ mod tests {
 
     #[test]
     fn a_large_input_reads_as_one_read_whole() {
-        // Balanced, and one relation with nearly every unit.
-        for (relations, units) in [(9, 1_200), (1, 9_000)] {
+        // Balanced, one relation with nearly every unit, and many small ones.
+        for (relations, units) in [(9, 1_200), (1, 9_000), (40, 300)] {
             let text = large_input(relations, units).to_string();
             assert!(text.len() >= 1 << 20, "large enough to be read on two threads: {}", text.len());
             let whole: ReconcileInput = serde_json::from_str(&text).unwrap();
@@ -245,6 +376,48 @@ mod tests {
         assert!(parse_relations_in_parallel::<DecodedRelation>(&text).is_some());
         assert_eq!(parse_large_reconcile_input(&text), None);
         assert_eq!(parse_reconcile_input(&text).map(|input| input.relations.len()), Ok(9));
+    }
+
+    /// The outline of a document is what the derived `Deserialize` reads, or nothing: other key
+    /// orders, keys left out, escaped keys, and what the derive refuses (an unknown or repeated
+    /// key, text after the document, a list at the top).
+    #[test]
+    fn the_outline_reads_what_the_derive_reads() {
+        let relation =
+            |id: u32| format!(r#"{{"id": {id}, "app": "a{id}", "app_data": {{"role": "\"all\""}}, "units": {{}}}}"#);
+        let relations = format!("[{}, {}, {}]", relation(0), relation(1), relation(2));
+        let settings = r#"{"retention_period": "7d"}"#;
+        let extras = r#"{"worker_ports": [4040]}"#;
+        let documents = [
+            format!(r#"{{"settings": {settings}, "extras": {extras}, "relations": {relations}}}"#),
+            format!(r#"{{"relations": {relations}, "extras": {extras}, "settings": {settings}}}"#),
+            format!(r#"{{"relations": {relations}}}"#),
+            format!(r#"{{"relations": [{}]}}"#, relation(5)),
+            format!(r#"{{"settings": {settings}}}"#),
+            r#"{"relations": []}"#.to_owned(),
+            "{}".to_owned(),
+            format!(r#"{{"relation\u0073": {relations}}}"#),
+            format!(r#" {{"relations": {relations}}} "#),
+            // Refused by the derive, so by the outline.
+            format!(r#"{{"relations": {relations}, "relations": {relations}}}"#),
+            format!(r#"{{"settings": {settings}, "settings": {settings}}}"#),
+            format!(r#"{{"relations": {relations}, "other": 1}}"#),
+            format!(r#"{{"relations": {relations}}} x"#),
+            r#"{"relations": null}"#.to_owned(),
+            format!(r#"{{"relations": [{}, 7]}}"#, relation(0)),
+            format!(r#"{{"relations": {relations}"#),
+        ];
+        for document in &documents {
+            let whole = serde_json::from_str::<ReconcileInput>(document).ok();
+            assert_eq!(parse_relations_in_parallel::<WorkerRelation>(document), whole, "{document}");
+        }
+        assert!(documents[..9].iter().all(|document| serde_json::from_str::<ReconcileInput>(document).is_ok()));
+        assert!(documents[9..].iter().all(|document| serde_json::from_str::<ReconcileInput>(document).is_err()));
+        // The derive also reads the fields as a list, in order; the outline reads objects only,
+        // and a large input that is not one is read whole.
+        let list = format!(r#"[{settings}, {extras}, {relations}]"#);
+        assert!(serde_json::from_str::<ReconcileInput>(&list).is_ok());
+        assert_eq!(parse_relations_in_parallel::<WorkerRelation>(&list), None);
     }
 
     #[test]
