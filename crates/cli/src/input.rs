@@ -7,6 +7,7 @@ use pyroscope_cluster_provider::{DecodedRelation, Extras, ReconcileInput, Settin
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 
 use crate::Failure;
 
@@ -48,7 +49,10 @@ impl Source {
                         "pyroscope-cluster: reading standard input (give a FILE, or end the input with Ctrl-D)"
                     );
                 }
-                stdin.lock().read_to_end(&mut bytes).map(drop)
+                let read = stdin.lock().read_to_end(&mut bytes).map(drop);
+                // Read, so too late for the input's own pages, but not for the rest of the run's.
+                keep_large_blocks(bytes.len() as u64);
+                read
             }
             Source::File(path) => read_file(path).map(|content| bytes = content),
         };
@@ -59,16 +63,13 @@ impl Source {
     }
 }
 
-/// A file's whole content, read as `std::fs::read` reads it, but for a large file (a capture of
+/// A file's whole content, as `std::fs::read` reads it, but for a large file (a capture of
 /// thousands of units is megabytes) with [`keep_large_blocks`] first.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(path)?;
-    let size = file.metadata().map_or(0, |metadata| metadata.len());
-    keep_large_blocks(size);
+    keep_large_blocks(file.metadata().map_or(0, |metadata| metadata.len()));
     let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(usize::try_from(size).unwrap_or(0))
-        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    // Sized from the file's length, as `std::fs::read` sizes it.
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -76,22 +77,25 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 /// Before a run on an input of `size` bytes, has glibc's allocator keep the large blocks that the
 /// run frees, for the run's next ones.
 ///
-/// glibc gives a block of its mmap threshold (128 KiB at first) or more a mapping of its own, and
-/// unmaps it when it is freed: each large block of a run (the input text, each relation's units,
-/// the gossip ring, the configuration's YAML and JSON) then takes fresh pages from the system, one
-/// page fault each 4 KiB. But freeing a block above the threshold (and at most 32 MiB) raises the
-/// threshold to that block's size (mallopt(3), `M_MMAP_THRESHOLD`: "the threshold is adjusted
-/// upward to the size of the freed block", and the heap's trim threshold to twice that). A block
-/// twice the input's size, taken and freed untouched (its pages never faulted in), makes the
-/// run's large blocks come from the heap, where what one phase frees the next one reuses. On
-/// `reconcile` of 10,000 units (a 3 MB input) this took the page faults after the input is read
-/// from 2,730 to 1,560, and 9% off the run's time. Other allocators take the block and free it,
-/// and that is all.
+/// glibc serves a request of its mmap threshold (128 KiB at first) or more that its heap has no
+/// free room for with a mapping of its own, and unmaps it when it is freed: each large block of a
+/// run (the input text, each relation's units, the gossip ring, the configuration's YAML and
+/// JSON) then takes fresh pages from the system, a page fault each 4 KiB. But freeing a mapped
+/// block larger than the threshold, and at most `DEFAULT_MMAP_THRESHOLD_MAX` (32 MiB on 64-bit
+/// systems), raises the threshold to that block's size, and the heap's trim threshold to twice
+/// that (mallopt(3), `M_MMAP_THRESHOLD`: "the threshold is adjusted upward to the size of the
+/// freed block"). A block twice the input's size, taken and freed with its pages left untouched
+/// (but the first, where glibc keeps its header), makes the run's large blocks come from the
+/// heap, where what one phase frees the next one reuses. This does nothing where the dynamic
+/// threshold is off (`MALLOC_MMAP_THRESHOLD_` set), nor with another allocator, which takes the
+/// block and frees it. On `reconcile` of 10,000 units (a 3 MB input) it took the page faults
+/// after the input is read from 2,730 to 1,560, and 9% off the run's time.
 fn keep_large_blocks(size: u64) {
     /// From how large an input.
     const FROM: u64 = 1 << 20;
-    /// glibc's largest dynamic threshold on 64-bit systems (`DEFAULT_MMAP_THRESHOLD_MAX`).
-    const MAX: u64 = 32 << 20;
+    /// The largest block that still raises the threshold on 64-bit systems: 32 MiB less room for
+    /// glibc's header and the rounding up to a page (of up to 64 KiB).
+    const MAX: u64 = (32 << 20) - (64 << 10);
     if size < FROM {
         return;
     }
@@ -144,34 +148,32 @@ pub(crate) fn parse_large_reconcile_input(text: &str) -> Option<ReconcileInput<D
 ///
 /// This thread first goes over the document to find the relations ([`Outline`]); the other
 /// reads each relation as soon as it is found, from the first. Once every relation is found, this
-/// thread reads them from the last, until the two meet: they finish within about one relation of
-/// each other, whatever the relations' sizes. Without a second thread, this one reads them all.
+/// thread reads them from the last, until the two meet ([`Meeting`]): they finish within about
+/// one relation of each other, whatever the relations' sizes. Without a second thread, this one
+/// reads them all; once either finds the input invalid, both stop.
 fn parse_relations_in_parallel<R: DeserializeOwned + Send>(text: &str) -> Option<ReconcileInput<R>> {
-    let meeting = std::sync::Mutex::new(Meeting { front: 0, back: usize::MAX });
-    let (found, arrivals) = std::sync::mpsc::channel::<(usize, &RawValue)>();
+    let meeting = Meeting::new();
+    let (found, arrivals) = mpsc::channel::<(usize, &RawValue)>();
     std::thread::scope(|scope| {
         let meeting = &meeting;
         let helper = std::thread::Builder::new().spawn_scoped(scope, move || -> Option<Vec<R>> {
             let mut read = Vec::new();
             for (at, raw) in arrivals {
-                if !Meeting::take_front(meeting, at) {
+                if !meeting.take_front(at) {
                     break;
                 }
-                read.push(serde_json::from_str(raw.get()).ok()?);
+                read.push(meeting.unless_invalid(serde_json::from_str(raw.get()).ok())?);
             }
             Some(read)
         });
-        let outline = Outline { found: &found }.read(text);
-        // Every relation is found (or the document is not valid): the other thread reads no further
-        // than this one lets it.
+        let outline = meeting.unless_invalid(Outline { found: &found }.read(text));
+        // Every relation is found, or none will be.
         drop(found);
         let (settings, extras, relations) = outline?;
-        if let Ok(mut meeting) = meeting.lock() {
-            meeting.back = relations.len();
-        }
+        meeting.all_found(relations.len());
         let mut back = Vec::new();
-        while let Some(at) = Meeting::take_back(meeting) {
-            back.push(serde_json::from_str(relations[at].get()).ok()?);
+        while let Some(at) = meeting.take_back() {
+            back.push(meeting.unless_invalid(serde_json::from_str(relations[at].get()).ok())?);
         }
         let mut front = match helper {
             // Reading does not panic; if it did, the panic goes on here.
@@ -184,34 +186,64 @@ fn parse_relations_in_parallel<R: DeserializeOwned + Send>(text: &str) -> Option
 }
 
 /// How far the two threads reading the relations have got: the second thread takes them from the
-/// front as they are found, the first from the back once all are.
-struct Meeting {
-    /// The first relation the front has not taken.
+/// front as they are found, the first from the back once all are; each relation is taken once.
+#[derive(Debug)]
+struct Meeting(Mutex<Taken>);
+
+#[derive(Debug)]
+struct Taken {
+    /// How many relations the front took (0 to `front - 1`).
     front: usize,
-    /// The last relation the back took (the number of relations before it starts; `usize::MAX`
-    /// while they are being found).
+    /// The last relation the back took: until every relation is found, `usize::MAX`; then their
+    /// number, until the back takes one; equal to `front` once there is nothing left to take, or
+    /// a thread found the input invalid.
     back: usize,
 }
 
 impl Meeting {
+    fn new() -> Self {
+        Self(Mutex::new(Taken { front: 0, back: usize::MAX }))
+    }
+
+    /// Every relation is found: there are `count`.
+    fn all_found(&self, count: usize) {
+        if let Ok(mut taken) = self.0.lock()
+            && taken.back == usize::MAX
+        {
+            taken.back = count;
+        }
+    }
+
     /// Whether the front takes relation `at` (the one after those it took): not when the back
-    /// took it, or when the lock is poisoned.
-    fn take_front(meeting: &std::sync::Mutex<Meeting>, at: usize) -> bool {
-        let Ok(mut meeting) = meeting.lock() else { return false };
-        let take = at == meeting.front && at < meeting.back;
+    /// took it, nor after a thread stopped.
+    fn take_front(&self, at: usize) -> bool {
+        let Ok(mut taken) = self.0.lock() else { return false };
+        let take = at == taken.front && at < taken.back;
         if take {
-            meeting.front += 1;
+            taken.front += 1;
         }
         take
     }
 
-    /// The relation the back takes next: the one before those it took, unless the front took it.
-    fn take_back(meeting: &std::sync::Mutex<Meeting>) -> Option<usize> {
-        let mut meeting = meeting.lock().ok()?;
-        (meeting.back > meeting.front).then(|| {
-            meeting.back -= 1;
-            meeting.back
+    /// The relation the back takes next: the one before those it took, unless the front took it
+    /// or a thread stopped.
+    fn take_back(&self) -> Option<usize> {
+        let mut taken = self.0.lock().ok()?;
+        (taken.back > taken.front).then(|| {
+            taken.back -= 1;
+            taken.back
         })
+    }
+
+    /// `read`, after which neither thread takes another relation when it is `None` (the input
+    /// is not valid: the caller reads it whole, for its error).
+    fn unless_invalid<T>(&self, read: Option<T>) -> Option<T> {
+        if read.is_none()
+            && let Ok(mut taken) = self.0.lock()
+        {
+            taken.back = taken.front;
+        }
+        read
     }
 }
 
@@ -221,10 +253,13 @@ impl Meeting {
 /// anything else (the derive also reads the fields as a list); the caller reads a document it
 /// fails on with that `Deserialize`, for its error.
 struct Outline<'a, 's> {
-    found: &'s std::sync::mpsc::Sender<(usize, &'a RawValue)>,
+    found: &'s mpsc::Sender<(usize, &'a RawValue)>,
 }
 
 impl<'a> Outline<'a, '_> {
+    /// The keys of a reconcile input: `ReconcileInput`'s fields (a test checks that they are).
+    const KEYS: &'static [&'static str] = &["settings", "extras", "relations"];
+
     fn read(self, text: &'a str) -> Option<(Settings, Extras, Vec<&'a RawValue>)> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let outline = serde::de::DeserializeSeed::deserialize(self, &mut deserializer).ok()?;
@@ -256,13 +291,12 @@ impl<'a> serde::de::Visitor<'a> for Outline<'a, '_> {
             Extras,
             Relations,
         }
-        const KEYS: &[&str] = &["settings", "extras", "relations"];
         let (mut settings, mut extras, mut relations) = (None, None, None);
         while let Some(key) = map.next_key::<Key>()? {
             let (taken, name) = match key {
-                Key::Settings => (settings.is_some(), KEYS[0]),
-                Key::Extras => (extras.is_some(), KEYS[1]),
-                Key::Relations => (relations.is_some(), KEYS[2]),
+                Key::Settings => (settings.is_some(), Self::KEYS[0]),
+                Key::Extras => (extras.is_some(), Self::KEYS[1]),
+                Key::Relations => (relations.is_some(), Self::KEYS[2]),
             };
             if taken {
                 return Err(serde::de::Error::duplicate_field(name));
@@ -270,7 +304,7 @@ impl<'a> serde::de::Visitor<'a> for Outline<'a, '_> {
             match key {
                 Key::Settings => settings = Some(map.next_value()?),
                 Key::Extras => extras = Some(map.next_value()?),
-                Key::Relations => relations = Some(map.next_value_seed(Relations { found: self.found })?),
+                Key::Relations => relations = Some(map.next_value_seed(FoundRelations { found: self.found })?),
             }
         }
         Ok((settings.unwrap_or_default(), extras.unwrap_or_default(), relations.unwrap_or_default()))
@@ -278,11 +312,11 @@ impl<'a> serde::de::Visitor<'a> for Outline<'a, '_> {
 }
 
 /// The list of relations of an [`Outline`], each handed on as soon as it is found.
-struct Relations<'a, 's> {
-    found: &'s std::sync::mpsc::Sender<(usize, &'a RawValue)>,
+struct FoundRelations<'a, 's> {
+    found: &'s mpsc::Sender<(usize, &'a RawValue)>,
 }
 
-impl<'a> serde::de::DeserializeSeed<'a> for Relations<'a, '_> {
+impl<'a> serde::de::DeserializeSeed<'a> for FoundRelations<'a, '_> {
     type Value = Vec<&'a RawValue>;
 
     fn deserialize<D: serde::Deserializer<'a>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -290,7 +324,7 @@ impl<'a> serde::de::DeserializeSeed<'a> for Relations<'a, '_> {
     }
 }
 
-impl<'a> serde::de::Visitor<'a> for Relations<'a, '_> {
+impl<'a> serde::de::Visitor<'a> for FoundRelations<'a, '_> {
     type Value = Vec<&'a RawValue>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -403,7 +437,9 @@ mod tests {
             format!(r#"{{"settings": {settings}, "settings": {settings}}}"#),
             format!(r#"{{"relations": {relations}, "other": 1}}"#),
             format!(r#"{{"relations": {relations}}} x"#),
+            format!(r#"{{"extras": {extras}, "relations": {relations}, "extras": {extras}}}"#),
             r#"{"relations": null}"#.to_owned(),
+            r#"{"settings": null}"#.to_owned(),
             format!(r#"{{"relations": [{}, 7]}}"#, relation(0)),
             format!(r#"{{"relations": {relations}"#),
         ];
@@ -420,6 +456,72 @@ mod tests {
         assert_eq!(parse_relations_in_parallel::<WorkerRelation>(&list), None);
     }
 
+    /// The outline's keys are `ReconcileInput`'s fields: a field added there and not here would
+    /// send every large input that has it to the slow path.
+    #[test]
+    fn the_outline_knows_every_field_of_a_reconcile_input() {
+        let err = serde_json::from_str::<ReconcileInput>(r#"{"x": 1}"#).unwrap_err().to_string();
+        let expected = Outline::KEYS.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
+        assert!(err.starts_with(&format!("unknown field `x`, expected one of {expected}")), "{err}");
+    }
+
+    /// Each relation is taken once, by the front or by the back; once a thread stops, neither
+    /// takes another.
+    #[test]
+    fn the_threads_meet_without_a_gap_or_an_overlap() {
+        for (count, front_first) in [(0, 0), (1, 0), (1, 1), (5, 2), (5, 5), (6, 3)] {
+            let meeting = Meeting::new();
+            let mut taken = vec![0; count];
+            for (at, taken) in taken.iter_mut().enumerate().take(front_first) {
+                assert!(meeting.take_front(at));
+                *taken += 1;
+            }
+            meeting.all_found(count);
+            // Then in turns, as the threads might.
+            let mut next = front_first;
+            loop {
+                let back = meeting.take_back();
+                if let Some(at) = back {
+                    taken[at] += 1;
+                }
+                let front = meeting.take_front(next);
+                if front {
+                    taken[next] += 1;
+                    next += 1;
+                }
+                if back.is_none() && !front {
+                    break;
+                }
+            }
+            assert_eq!(taken, vec![1; count], "{count} relations, {front_first} taken first");
+        }
+        let meeting = Meeting::new();
+        assert!(meeting.take_front(0));
+        assert_eq!(meeting.unless_invalid(None::<()>), None);
+        meeting.all_found(4);
+        assert_eq!((meeting.take_back(), meeting.take_front(1)), (None, false), "stopped before all were found");
+        let meeting = Meeting::new();
+        meeting.all_found(4);
+        assert_eq!(meeting.take_back(), Some(3));
+        assert_eq!(meeting.unless_invalid(Some(7)), Some(7));
+        assert_eq!(meeting.unless_invalid(None::<()>), None);
+        assert_eq!((meeting.take_back(), meeting.take_front(0)), (None, false), "stopped after");
+    }
+
+    /// A large input whose first or last relation is invalid (read by either thread, however they
+    /// meet) is not read.
+    #[test]
+    fn a_large_input_with_an_invalid_relation_at_either_end_is_not_read() {
+        for at in [0, 8] {
+            let mut input = large_input(9, 1_200);
+            input["relations"][at]["units"][format!("app-{at}/3")] = serde_json::json!(7);
+            let text = input.to_string();
+            assert!(serde_json::from_str::<ReconcileInput>(&text).is_err());
+            assert_eq!(parse_relations_in_parallel::<WorkerRelation>(&text), None, "relation {at}");
+            assert_eq!(parse_large_reconcile_input(&text), None, "relation {at}");
+        }
+    }
+
     #[test]
     fn a_file_is_read_whole_large_or_small() {
         let dir = tempfile::tempdir().unwrap();
@@ -431,7 +533,8 @@ mod tests {
         }
         let missing = Source::File(dir.path().join("missing"));
         let failure = missing.read().unwrap_err();
-        assert!(failure.message.contains("missing: cannot read: No such file"), "{}", failure.message);
+        assert_eq!(failure.code, 2, "a usage error");
+        assert!(failure.message.contains("missing: cannot read: "), "{}", failure.message);
     }
 
     #[test]

@@ -11,11 +11,12 @@
 // after idle.
 //
 // Measured again on another 2-vCPU VM (AMD EPYC, `madvise` huge pages, the balloon reporting free
-// pages in 2 MiB blocks), `reconcile` of 10,000 units, the mimalloc crate 0.1.52: warm medians of
-// 20.6 ms with mimalloc 2 (feature `v2`) and 22.7 ms with mimalloc 3 against glibc's 27.7 ms (61
-// interleaved rounds; 141 and 161 page faults against 3,684), but after 45 s idle, first runs of
-// 62 to 78 ms and 48 to 101 ms against glibc's 32 to 60 ms (three each). Without huge pages
-// (feature `no_thp`), mimalloc was 2% faster warm and 11% slower on a small input.
+// pages in 2 MiB blocks), `reconcile` of 10,000 units, before the input reader's
+// `keep_large_blocks`: warm medians of 20.6 ms with mimalloc 2 (the mimalloc crate 0.1.52,
+// feature `v2`) and 22.7 ms with mimalloc 3 against glibc's 27.7 ms (61 interleaved rounds), but
+// first runs after 45 s idle of 62 to 78 ms and 48 to 101 ms against glibc's 32 to 60 ms (three
+// each: few, and overlapping, but the same way as before). Without huge pages (feature `no_thp`),
+// mimalloc was 2% faster warm and 11% slower on a small input.
 
 fn main() -> std::process::ExitCode {
     pyroscope_cluster_cli::main()

@@ -4,11 +4,12 @@
 //! outside printable ASCII, DEL included, as `\uXXXX`, with a surrogate pair beyond the BMP),
 //! `/` not escaped, and object keys in the order the writer holds them. serde_json already escapes
 //! `"`, `\` and control characters as Python does (`\n`, `\t`, ..., `\u001f`, lowercase hex), so a
-//! [`serde_json::ser::Formatter`] that changes the separators and escapes non-ASCII is all it takes.
+//! [`serde_json::ser::Formatter`] that changes the separators and escapes non-ASCII is all it takes;
+//! [`string`] writes a string alone as that formatter does, in one pass over its bytes.
 //!
 //! This is the only place in the workspace that formats JSON for a databag.
 
-use std::io;
+use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -103,10 +104,12 @@ pub(crate) fn string(text: &str) -> String {
         if named.is_empty() {
             // A control character, DEL, or the first byte of a character beyond ASCII: `\uXXXX`,
             // a surrogate pair beyond the BMP.
-            let c = text[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+            // `i` is at the start of a character: every step above is a whole character.
+            let Some(c) = text[i..].chars().next() else { unreachable!("a character at byte {i} of {text:?}") };
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
-                out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+                // Writing to memory cannot fail.
+                let _ = write!(out, "\\u{unit:04x}");
             }
             i += c.len_utf8();
         } else {

@@ -233,6 +233,8 @@ pub struct Reconciliation {
 /// `R` is how the relations are read: [`WorkerRelation`]s, or for a reader that reads them
 /// later (each on its own, say on several threads), any type that takes a JSON value, such as
 /// `&serde_json::value::RawValue`.
+// The CLI reads a large input's keys with an outline of its own (`crates/cli/src/input.rs`,
+// `Outline`); a test there fails when a field is added here and not there.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReconcileInput<R = WorkerRelation> {
