@@ -292,16 +292,12 @@ impl<'a> serde::de::Visitor<'a> for Outline<'a, '_> {
             Relations,
         }
         let (mut settings, mut extras, mut relations) = (None, None, None);
+        let repeated = |key: &'static str| Err(serde::de::Error::duplicate_field(key));
         while let Some(key) = map.next_key::<Key>()? {
-            let (taken, name) = match key {
-                Key::Settings => (settings.is_some(), Self::KEYS[0]),
-                Key::Extras => (extras.is_some(), Self::KEYS[1]),
-                Key::Relations => (relations.is_some(), Self::KEYS[2]),
-            };
-            if taken {
-                return Err(serde::de::Error::duplicate_field(name));
-            }
             match key {
+                Key::Settings if settings.is_some() => return repeated(Self::KEYS[0]),
+                Key::Extras if extras.is_some() => return repeated(Self::KEYS[1]),
+                Key::Relations if relations.is_some() => return repeated(Self::KEYS[2]),
                 Key::Settings => settings = Some(map.next_value()?),
                 Key::Extras => extras = Some(map.next_value()?),
                 Key::Relations => relations = Some(map.next_value_seed(FoundRelations { found: self.found })?),

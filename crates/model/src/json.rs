@@ -9,7 +9,7 @@
 //!
 //! This is the only place in the workspace that formats JSON for a databag.
 
-use std::io::{self, Write};
+use std::io;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,14 +53,21 @@ impl Formatter for PythonFormatter {
                 continue;
             }
             writer.write_all(&fragment.as_bytes()[start..i])?;
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
-            }
+            write_unicode_escape(writer, c)?;
             start = i + c.len_utf8();
         }
         writer.write_all(&fragment.as_bytes()[start..])
     }
+}
+
+/// `c` as Python's `ensure_ascii` escapes it: `\\uXXXX` (lowercase hex), a surrogate pair beyond
+/// the BMP.
+fn write_unicode_escape<W: ?Sized + io::Write>(writer: &mut W, c: char) -> io::Result<()> {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        write!(writer, "\\u{unit:04x}")?;
+    }
+    Ok(())
 }
 
 /// Encodes `value` as Python's `json.dumps(value)` would.
@@ -106,11 +113,8 @@ pub(crate) fn string(text: &str) -> String {
             // a surrogate pair beyond the BMP.
             // `i` is at the start of a character: every step above is a whole character.
             let Some(c) = text[i..].chars().next() else { unreachable!("a character at byte {i} of {text:?}") };
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                // Writing to memory cannot fail.
-                let _ = write!(out, "\\u{unit:04x}");
-            }
+            // Writing to memory cannot fail.
+            let _ = write_unicode_escape(&mut out, c);
             i += c.len_utf8();
         } else {
             out.extend_from_slice(named);
