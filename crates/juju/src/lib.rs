@@ -74,7 +74,7 @@ pub use coordinator::{
 pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, remove_config_file, write_config_file};
 pub use runner::{DEFAULT_TIMEOUT, RunError, Runner, Subprocess, TIMEOUT_VARIABLE};
 pub use s3::{S3_ENDPOINT, S3Error, read_s3, s3_settings};
-pub use tools::{HookTools, Network, ToolError};
+pub use tools::{HookTools, LOG_MESSAGE_BYTES, Network, STATUS_MESSAGE_LIMIT, ToolError};
 pub use worker::{PRIVATE_KEY, PortChanges, PrivateKeyError, Published, private_key, read_coordinator, sync_ports};
 
 /// `err` and its sources, `: `-joined: one line for a log or a status.

@@ -140,3 +140,41 @@ fn relation_set_values_and_keys_are_not_in_debug() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("worker_config"), "{shown}");
 }
+
+/// Records the calls it is given; answers nothing.
+#[derive(Default)]
+struct Recorder(Vec<Call>);
+
+impl pyroscope_cluster_juju::Runner for Recorder {
+    fn run(&mut self, call: &Call) -> Result<String, pyroscope_cluster_juju::RunError> {
+        self.0.push(call.clone());
+        Ok(String::new())
+    }
+}
+
+/// No message makes a hook tool's argument longer than Linux takes (`MAX_ARG_STRLEN`, 131072
+/// bytes with the NUL): a log is split by bytes, a status cut to 120 characters.
+#[test]
+fn log_and_status_arguments_are_bounded() {
+    use pyroscope_cluster_juju::{HookTools, LogLevel};
+
+    let mut tools = HookTools::new(Recorder::default(), "w/0");
+    let wide = "é".repeat(131_071);
+    tools.log(LogLevel::Error, &wide).unwrap();
+    tools.status_set(false, StatusName::Blocked, &"k".repeat(200_000)).unwrap();
+    let calls = tools.into_runner().0;
+    let mut logged = String::new();
+    for call in &calls {
+        let longest = call.argv().iter().map(String::len).max().unwrap_or_default();
+        assert!(longest < 131_072, "{} has an argument of {longest} bytes", call.tool());
+        match call {
+            Call::JujuLog { message, .. } => logged.push_str(message),
+            Call::StatusSet { message, .. } => {
+                assert_eq!(message.chars().count(), 120);
+                assert!(message.ends_with('…'), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(logged, wide, "the log is whole, in order");
+}
