@@ -169,7 +169,7 @@ pub enum Call {
         /// One option; `None` reads them all.
         key: Option<String>,
     },
-    /// `secret-get --format=json [<id>] [--label <label>] [--refresh] [--peek]`.
+    /// `secret-get --format=json [--label <label>] [--refresh] [--peek] [-- <id>]`.
     SecretGet {
         /// The secret's ID.
         id: Option<String>,
@@ -305,7 +305,8 @@ impl Call {
         }
     }
 
-    /// The program and its arguments, exactly as ops 3.9 runs them.
+    /// The program and its arguments, exactly as ops 3.9 runs them (but for `secret-get`, whose
+    /// ID comes after `--`).
     pub fn argv(&self) -> Vec<String> {
         let mut argv = vec![self.tool().to_owned()];
         match self {
@@ -339,7 +340,6 @@ impl Call {
             }
             Call::SecretGet { id, label, refresh, peek } => {
                 argv.push("--format=json".into());
-                argv.extend(id.clone());
                 if let Some(label) = label {
                     argv.extend(["--label".into(), label.clone()]);
                 }
@@ -348,6 +348,12 @@ impl Call {
                 }
                 if *peek {
                     argv.push("--peek".into());
+                }
+                // After `--`, so that an ID from a remote databag (`--peek`, `--label=x`) cannot
+                // be read as an option: Juju's flag parser (juju/gnuflag `parseOneGnu`) ends the
+                // options there. ops puts the ID first, bare.
+                if let Some(id) = id {
+                    argv.extend(["--".into(), id.clone()]);
                 }
             }
             Call::SecretGrant { id, relation, unit } => {

@@ -54,7 +54,13 @@ fn argv_as_ops_sends_it() {
     check(Call::ConfigGet { key: None }, &["config-get", "--format=json"], None);
     check(
         Call::SecretGet { id: Some("secret:abc".into()), label: None, refresh: true, peek: false },
-        &["secret-get", "--format=json", "secret:abc", "--refresh"],
+        &["secret-get", "--format=json", "--refresh", "--", "secret:abc"],
+        None,
+    );
+    // An ID that looks like an option is still the ID: it comes after `--`.
+    check(
+        Call::SecretGet { id: Some("--peek".into()), label: None, refresh: true, peek: false },
+        &["secret-get", "--format=json", "--refresh", "--", "--peek"],
         None,
     );
     check(
