@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use pyroscope_cluster_model::RawDatabag;
@@ -189,7 +190,8 @@ pub enum Call {
         /// Only this remote unit.
         unit: Option<String>,
     },
-    /// `secret-add [--label <label>] [--description <d>] --owner <owner> <key>=<value>...`.
+    /// `secret-add [--label <label>] --owner <owner> <key>#file=<path>...`: each value in a
+    /// file (see [`Call::content_files`]), never in an argument.
     SecretAdd {
         /// The label.
         label: Option<String>,
@@ -306,8 +308,28 @@ impl Call {
     }
 
     /// The program and its arguments, exactly as ops 3.9 runs them (but for `secret-get`, whose
-    /// ID comes after `--`).
+    /// ID comes after `--`). `secret-add` reads each value from the file named by its key, as
+    /// ops passes it (`key#file=<dir>/key`): the runner writes [`Call::content_files`] in a
+    /// directory of its own and runs [`Call::argv_in`] with it; here the paths are relative.
     pub fn argv(&self) -> Vec<String> {
+        self.argv_in(Path::new(""))
+    }
+
+    /// The files the tool reads its input from, as `(name, content)`: `secret-add`'s content, a
+    /// file per key, so that no secret value is an argument, which any user of the machine can
+    /// read in the process list (ops 3.9 `hookcmds/_secret.py`, `secret_add`: `key#file=`
+    /// files in a temporary directory). Empty for the other calls.
+    pub fn content_files(&self) -> Vec<(&str, &str)> {
+        match self {
+            Call::SecretAdd { content, .. } => {
+                content.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`Call::argv`] with the files of [`Call::content_files`] in `content_dir`.
+    pub fn argv_in(&self, content_dir: &Path) -> Vec<String> {
         let mut argv = vec![self.tool().to_owned()];
         match self {
             Call::RelationIds { endpoint } => argv.extend([endpoint.clone(), "--format=json".into()]),
@@ -368,7 +390,7 @@ impl Call {
                     argv.extend(["--label".into(), label.clone()]);
                 }
                 argv.extend(["--owner".into(), owner.clone()]);
-                argv.extend(content.iter().map(|(key, value)| format!("{key}={value}")));
+                argv.extend(content.keys().map(|key| format!("{key}#file={}", content_dir.join(key).display())));
             }
             Call::NetworkGet { binding, relation } => {
                 argv.push("--format=json".into());

@@ -147,6 +147,43 @@ fn relation_set_values_and_keys_are_not_in_debug() {
     assert!(shown.contains("worker_config"), "{shown}");
 }
 
+/// `secret-add` passes no value as an argument (any user reads arguments in the process list): a
+/// `key#file=` per key, as ops does; the runner writes the files in a private directory, and
+/// removes them when the tool is done.
+#[test]
+fn secret_add_passes_its_content_in_files() {
+    use pyroscope_cluster_juju::{HookTools, Subprocess};
+    use std::os::unix::fs::PermissionsExt;
+
+    let call = Call::SecretAdd {
+        label: Some("tls".into()),
+        owner: "application".into(),
+        content: [("private-key".to_owned(), "-----BEGIN s3cret".to_owned())].into(),
+    };
+    assert!(!call.argv().iter().any(|arg| arg.contains("s3cret")), "{:?}", call.argv());
+    assert_eq!(call.argv(), ["secret-add", "--label", "tls", "--owner", "application", "private-key#file=private-key"]);
+    assert_eq!(call.content_files(), [("private-key", "-----BEGIN s3cret")]);
+
+    // A fake `secret-add` that reports its arguments, its file's content and the directory's mode.
+    let dir = tempfile::tempdir().unwrap();
+    let tool = dir.path().join("secret-add");
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\nfile=${5#private-key#file=}\necho \"$@\" > \"$0.args\"\ncat \"$file\" > \"$0.content\"\n\
+         stat -c %a \"$(dirname \"$file\")\" \"$file\" > \"$0.modes\"\necho \"$file\" > \"$0.path\"\necho secret:x\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut tools = HookTools::new(Subprocess::default().tools_dir(dir.path()), "c/0");
+    assert_eq!(tools.run(&call).unwrap(), "secret:x\n");
+    let read = |suffix: &str| std::fs::read_to_string(dir.path().join(format!("secret-add.{suffix}"))).unwrap();
+    assert!(!read("args").contains("s3cret"), "{}", read("args"));
+    assert_eq!(read("content"), "-----BEGIN s3cret");
+    assert_eq!(read("modes"), "700\n600\n");
+    let path = read("path");
+    assert!(!std::path::Path::new(path.trim()).exists(), "{path} is removed");
+}
+
 /// Records the calls it is given; answers nothing.
 #[derive(Default)]
 struct Recorder(Vec<Call>);
