@@ -188,6 +188,7 @@ mod config;
 mod parallel;
 mod period;
 mod plan;
+mod s3;
 mod snapshot;
 mod view;
 
@@ -211,6 +212,7 @@ pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPor
 pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
+pub use s3::{S3_ENDPOINT, S3DatabagError, s3_settings};
 pub use snapshot::{DecodedRelation, RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 
