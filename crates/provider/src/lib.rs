@@ -17,7 +17,7 @@
 //!    ([`Settings::pyroscope`], default 1.18): only keys it has, values its decoder takes, and the
 //!    configuration checked against its key table before anything is published; byte for byte what the
 //!    Canonical coordinator renders, wherever that is valid for the release (see
-//!    `pyroscope_cluster_release::docs::PYTHON_DEVIATIONS` for where it is not);
+//!    `pyroscope_cluster_release::PYTHON_DEVIATIONS` for where it is not);
 //! 4. encodes the provider app databag once (configuration plus [`Extras`], whose defaults are
 //!    what the Canonical coordinator publishes) and plans, for each ready relation, the keys to
 //!    set and delete against what it holds now ([`PublishPlan`]).
