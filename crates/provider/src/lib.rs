@@ -201,10 +201,10 @@ pub use coherence::{
     V2_RECOMMENDED_DEPLOYMENT, minimal_deployment, recommended_deployment,
 };
 pub use config::{
-    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, GRPC_PORT,
-    Ingester, KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Metastore, Ports, PyroscopeConfig, PyroscopeDb,
-    QueryBackend, RAFT_PORT, REPLICATION_THRESHOLD, Raft, ReplicatedRing, Ring, S3Settings, S3Storage, SegmentWriter,
-    Server, Settings, ShardingRing, Storage, StorageArchitecture, StorageBackend, StoreGateway, replication_factor,
+    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, Distributor, Ingester, KvStore, KvStoreKind, Lifecycler, Limits,
+    Memberlist, Metastore, Ports, PyroscopeConfig, PyroscopeDb, QueryBackend, REPLICATION_THRESHOLD, Raft,
+    ReplicatedRing, Ring, S3Settings, S3Storage, SegmentWriter, Server, Settings, ShardingRing, Storage,
+    StorageArchitecture, StorageBackend, StoreGateway, replication_factor,
 };
 pub use period::{DurationValue, Period, PeriodError, ZeroAs};
 pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPorts};

@@ -46,6 +46,7 @@ mod keys;
 mod kind;
 mod member;
 mod node;
+pub mod ports;
 mod release;
 mod table;
 
