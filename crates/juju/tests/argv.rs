@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pyroscope_cluster_juju::{Call, RelationRef, StatusName};
+use pyroscope_cluster_juju::{Call, RelationRef, StatusName, StatusTarget};
 
 #[track_caller]
 fn check(call: Call, argv: &[&str], stdin: Option<&str>) {
@@ -64,7 +64,7 @@ fn argv_as_ops_sends_it() {
         None,
     );
     check(
-        Call::SecretGrant { id: "secret:abc".into(), relation: 3.into(), unit: None },
+        Call::SecretGrant { id: "secret:abc".into(), relation: 3, unit: None },
         &["secret-grant", "--relation", "3", "secret:abc"],
         None,
     );
@@ -109,7 +109,8 @@ fn parse_takes_what_a_python_charm_sends() {
         call,
         Call::RelationGet { relation: hook_relation.clone(), member: "db/0".into(), app: false, key: None }
     );
-    let call = Call::parse(&argv(&["relation-set", "-r", "7", "--file", "-"]), "a: b\nc: ''\n", None, &files).unwrap();
+    let call = Call::parse(&argv(&["relation-set", "-r", "7", "--file", "-"]), r#"{"a": "b", "c": ""}"#, None, &files)
+        .unwrap();
     let data = BTreeMap::from([("a".to_owned(), "b".to_owned()), ("c".to_owned(), String::new())]);
     assert_eq!(call, Call::RelationSet { relation: RelationRef::new("", 7), app: false, data });
     let call = Call::parse(
@@ -204,7 +205,7 @@ fn log_and_status_arguments_are_bounded() {
     let mut tools = HookTools::new(Recorder::default(), "w/0");
     let wide = "é".repeat(131_071);
     tools.log(LogLevel::Error, &wide).unwrap();
-    tools.status_set(false, StatusName::Blocked, &"k".repeat(200_000)).unwrap();
+    tools.status_set(StatusTarget::Unit, StatusName::Blocked, &"k".repeat(200_000)).unwrap();
     let calls = tools.into_runner().0;
     let mut logged = String::new();
     for call in &calls {

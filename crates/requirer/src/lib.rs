@@ -137,11 +137,9 @@ mod coordinator;
 mod limits;
 mod publish;
 
-pub use command::{Command, PROGRAM, RAFT_PORT};
+pub use command::{Command, PROGRAM};
 pub use config::{ConfigChange, RESTART_FREE_KEYS, RestartReason, WorkerConfig, WorkerConfigError};
-pub use coordinator::{
-    ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker,
-};
+pub use coordinator::{ClusterData, CoordinatorState, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker};
 pub use limits::{
     ConfigBound, MAX_CERTIFICATE_BYTES, MAX_WORKER_CONFIG_BYTES, MAX_WORKER_CONFIG_DEPTH, MAX_WORKER_CONFIG_ENTRIES,
     TlsProblem, check_bounds, check_tls, is_secret_uri,
