@@ -268,12 +268,16 @@ fn settings_that_make_no_configuration() {
         Settings { s3: S3Settings { endpoint: "s3://minio:9000".into(), ..s3.clone() }, ..settings() },
         "S3 endpoint \"s3://minio:9000\" has the scheme `s3`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
     );
-    // Credentials in the endpoint are never repeated.
-    rejects(
-        Settings { s3: S3Settings { endpoint: "ftp://key:hunter2@minio:9000".into(), ..s3.clone() }, ..settings() },
-        "S3 endpoint \"ftp://<credentials>@minio:9000\" has the scheme `ftp`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
-    );
-    for endpoint in ["key:hunter2@minio:9000", "https://key:hunter2@minio:9000", "http://key:hun/ter2@minio:9000/b"] {
+    // Credentials in the endpoint are never repeated, nor anything before them: a password may
+    // hold `://`, which would otherwise be read as the end of a scheme.
+    for endpoint in [
+        "key:hunter2@minio:9000",
+        "https://key:hunter2@minio:9000",
+        "http://key:hun/ter2@minio:9000/b",
+        "ftp://key:hunter2@minio:9000",
+        "AKIA:hun://ter2@minio:9000",
+        "AKIA:hun://ter2@minio:9000/path",
+    ] {
         rejects(
             Settings { s3: S3Settings { endpoint: endpoint.into(), ..s3.clone() }, ..settings() },
             "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key",
