@@ -586,6 +586,22 @@ pub struct S3Storage {
     pub secret_access_key: String,
 }
 
+impl S3Storage {
+    /// A warning for the coordinator's log when the S3 keys travel in clear: `insecure: true`
+    /// and an access key or a secret key set (with neither, Pyroscope uses the ambient AWS
+    /// credentials, which this configuration does not carry). The endpoint is named; no key is.
+    pub fn plain_http_warning(&self) -> Option<String> {
+        let keys = !self.access_key_id.is_empty() || !self.secret_access_key.is_empty();
+        (self.insecure && keys).then(|| {
+            format!(
+                "S3 keys travel over plain HTTP to {:?} (storage.s3.insecure: true): give the endpoint as \
+                 `https://...`, or the s3 relation a TLS CA chain",
+                self.endpoint
+            )
+        })
+    }
+}
+
 impl fmt::Debug for S3Storage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Storage")

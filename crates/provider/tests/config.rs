@@ -437,3 +437,40 @@ fn a_large_config_is_checked_as_a_small_one() {
         other => panic!("{other:?}"),
     }
 }
+
+/// An endpoint without a scheme is HTTPS unless `insecure` says otherwise, read from the s3
+/// relation as from settings; the coordinator warns when the keys would travel in clear, and the
+/// warning names no key.
+#[test]
+fn s3_over_plain_http_is_said_and_not_the_default() {
+    let s3 = |endpoint: &str, extra: &[(&str, &str)]| {
+        let databag: pyroscope_cluster_model::RawDatabag =
+            [("bucket", "b"), ("access-key", "AKIA1"), ("secret-key", "hunter2"), ("endpoint", endpoint)]
+                .iter()
+                .chain(extra)
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect();
+        let settings = Settings { s3: pyroscope_cluster_provider::s3_settings("s3", &databag).unwrap(), ..settings() };
+        let view = ClusterView::gather(&Snapshot::from_iter(minimal_cluster()));
+        PyroscopeConfig::build(&view, &settings).unwrap().storage.s3
+    };
+    let bare = s3("minio:9000", &[]);
+    assert!(!bare.insecure, "no scheme: HTTPS");
+    assert_eq!(bare.plain_http_warning(), None);
+    assert_eq!(s3("https://minio:9000", &[]).plain_http_warning(), None);
+    assert_eq!(s3("http://minio:9000", &[("tls-ca-chain", r#"["PEM"]"#)]).plain_http_warning(), None);
+    let plain = s3("http://minio:9000", &[]);
+    assert!(plain.insecure);
+    let warning = plain.plain_http_warning().unwrap();
+    assert_eq!(
+        warning,
+        "S3 keys travel over plain HTTP to \"minio:9000\" (storage.s3.insecure: true): give the endpoint as \
+         `https://...`, or the s3 relation a TLS CA chain"
+    );
+    let ambient = pyroscope_cluster_provider::S3Storage {
+        access_key_id: String::new(),
+        secret_access_key: String::new(),
+        ..plain
+    };
+    assert_eq!(ambient.plain_http_warning(), None, "no key to send");
+}

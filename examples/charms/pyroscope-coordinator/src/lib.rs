@@ -67,6 +67,9 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
     for problem in outcome.view.problems() {
         tools.log(LogLevel::Warning, &error_chain(problem))?;
     }
+    if let Some(warning) = outcome.config.as_ref().ok().and_then(|config| config.storage.s3.plain_http_warning()) {
+        tools.log(LogLevel::Warning, &warning)?;
+    }
     for skipped in &read.skipped {
         tools.log(LogLevel::Info, &skipped.to_string())?;
     }
