@@ -15,6 +15,7 @@
 //! | variable | default | what |
 //! | --- | --- | --- |
 //! | `PYROSCOPE_WORKER_CONFIG_DIR` | `/etc/pyroscope` | `config.yaml`, and the TLS files |
+//! | `PYROSCOPE_WORKER_DATA_DIR` | `/pyroscope-data` | the one directory Pyroscope writes (the coordinator's default `pyroscopedb.data_path`) |
 //! | `PYROSCOPE_WORKER_SERVICE` | `systemd` | `systemd`, or `record:<dir>`: record what would run in `<dir>/service.json` |
 //! | `PYROSCOPE_WORKER_SYSTEMD_DIR` | `/etc/systemd/system` | where the unit file goes |
 //! | `PYROSCOPE_WORKER_SYSTEMCTL` | `systemctl` | the `systemctl` program |
@@ -34,6 +35,12 @@ use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordin
 
 use crate::workload::{Recording, Systemd, Workload};
 
+/// Where Pyroscope keeps its data by default: the coordinator's default `pyroscopedb.data_path`.
+pub const DATA_DIR: &str = "/pyroscope-data";
+
+/// The TLS files in the config directory: the CA certificate, the server certificate, the key.
+pub const TLS_FILES: [&str; 3] = ["ca.pem", "server.pem", "server.key"];
+
 /// The charm's name, in the topology it publishes.
 pub const CHARM_NAME: &str = "pyroscope-worker";
 
@@ -48,6 +55,8 @@ pub struct Paths {
     pub systemd_dir: PathBuf,
     /// The `systemctl` program.
     pub systemctl: PathBuf,
+    /// The one directory Pyroscope writes.
+    pub data_dir: PathBuf,
 }
 
 impl Paths {
@@ -59,6 +68,7 @@ impl Paths {
             service: var("PYROSCOPE_WORKER_SERVICE", "systemd"),
             systemd_dir: var("PYROSCOPE_WORKER_SYSTEMD_DIR", "/etc/systemd/system").into(),
             systemctl: var("PYROSCOPE_WORKER_SYSTEMCTL", "systemctl").into(),
+            data_dir: var("PYROSCOPE_WORKER_DATA_DIR", DATA_DIR).into(),
         }
     }
 
@@ -67,11 +77,16 @@ impl Paths {
         self.config_dir.join("config.yaml")
     }
 
+    /// The TLS files, by the databag key they come from (`server.key` from the secret).
+    pub fn tls_files(&self) -> [PathBuf; 3] {
+        TLS_FILES.map(|name| self.config_dir.join(name))
+    }
+
     /// The workload these paths name.
     pub fn workload(&self) -> Box<dyn Workload> {
         match self.service.strip_prefix("record:") {
             Some(dir) => Box::new(Recording { dir: dir.into() }),
-            None => Box::new(Systemd { unit_dir: self.systemd_dir.clone(), systemctl: self.systemctl.clone() }),
+            None => Box::new(Systemd::new(self.systemd_dir.clone(), self.systemctl.clone(), self.data_dir.clone())),
         }
     }
 }
@@ -211,21 +226,23 @@ fn reconcile<R: Runner>(
     let on_disk = std::fs::read_to_string(&config_file).ok();
     let change = ConfigChange::decide(on_disk.as_deref(), data.config());
     io("creating the config directory", std::fs::create_dir_all(&paths.config_dir))?;
+    io("preparing Pyroscope's account and data directory", workload.prepare())?;
     if change.needs_write() {
         io(
             "writing the config file",
             write_config_file(&config_file, data.config().text()).map_err(std::io::Error::other),
         )?;
+        io("sharing the config file with Pyroscope", workload.share(&config_file))?;
     }
     if let Some(tls) = data.tls() {
         let key = match private_key(tools, tls.privkey_secret_id) {
             Ok(key) => key,
             Err(err) => return Ok((StatusName::Waiting, format!("TLS: {}", error_chain(&err)))),
         };
-        for (name, text) in [("ca.pem", tls.ca_cert), ("server.pem", tls.server_cert), ("server.key", key.as_str())] {
-            let path = paths.config_dir.join(name);
+        for (path, text) in paths.tls_files().into_iter().zip([tls.ca_cert, tls.server_cert, key.as_str()]) {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
                 io("writing a TLS file", write_config_file(&path, text).map_err(std::io::Error::other))?;
+                io("sharing a TLS file with Pyroscope", workload.share(&path))?;
             }
         }
     }
