@@ -20,6 +20,7 @@
 //! | `PYROSCOPE_WORKER_SYSTEMD_DIR` | `/etc/systemd/system` | where the unit file goes |
 //! | `PYROSCOPE_WORKER_SYSTEMCTL` | `systemctl` | the `systemctl` program |
 
+pub mod owned;
 pub mod workload;
 
 use std::path::PathBuf;
@@ -55,7 +56,8 @@ pub struct Paths {
     pub systemd_dir: PathBuf,
     /// The `systemctl` program.
     pub systemctl: PathBuf,
-    /// The one directory Pyroscope writes.
+    /// The one directory Pyroscope writes: every place the configuration has it write must be
+    /// in it ([`owned::foreign_path`]).
     pub data_dir: PathBuf,
 }
 
@@ -215,6 +217,11 @@ fn reconcile<R: Runner>(
         }
         CoordinatorState::Ready(data) => data,
     };
+    if let Some(foreign) = owned::foreign_path(data.config().tree(), &paths.data_dir, &paths.config_dir) {
+        let line = format!("refused the coordinator's configuration: {foreign}");
+        tools.log(LogLevel::Error, &format!("{line} (Pyroscope keeps running as it was)"))?;
+        return Ok((StatusName::Blocked, line));
+    }
     let roles = match roles {
         Ok(roles) => roles,
         Err(err) => {
