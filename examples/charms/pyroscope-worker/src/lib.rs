@@ -252,6 +252,9 @@ fn reconcile<R: Runner>(
                 io("sharing a TLS file with Pyroscope", workload.share(&path))?;
             }
         }
+    } else {
+        // TLS withdrawn: no key stays behind.
+        remove_tls_files(paths)?;
     }
     let architecture = data.config().architecture();
     let command = Command::for_worker(&config_file.to_string_lossy(), &roles, architecture, &announcement.address);
@@ -278,7 +281,16 @@ fn coordinator_gone<R: Runner>(
         io("stopping Pyroscope", workload.stop())?;
     }
     io("deleting the config file", remove_config_file(paths.config_file()))?;
+    remove_tls_files(paths)?;
     Ok((StatusName::Blocked, why.to_owned()))
+}
+
+/// Deletes the TLS files (the private key with them); those not there are no error.
+fn remove_tls_files(paths: &Paths) -> Result<(), HookError> {
+    for path in paths.tls_files() {
+        io("deleting a TLS file", remove_config_file(path))?;
+    }
+    Ok(())
 }
 
 /// The charm's entry point inside Juju.

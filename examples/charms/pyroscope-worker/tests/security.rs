@@ -9,6 +9,7 @@ use pyroscope_worker::Paths;
 use serde_json::Value;
 
 const SECRET: &str = "secret:cmn0vhv7n3es7ag2k7ug";
+const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB+zCCAaGgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
 /// A worker `w/0` (address 10.2.0.1) related to a stub coordinator `c`, whose data the test sets.
 struct World {
@@ -80,6 +81,16 @@ fn config(extra: &str) -> String {
     format!("memberlist:\n  join_members:\n  - 10.2.0.1:7946\n{extra}")
 }
 
+fn with_tls(worker_config: &str) -> RawDatabag {
+    ProviderAppData {
+        ca_cert: Some(CERT.into()),
+        server_cert: Some(CERT.into()),
+        privkey_secret_id: Some(SECRET.into()),
+        ..ProviderAppData::new(worker_config)
+    }
+    .encode()
+}
+
 /// The coordinator chooses Pyroscope's configuration, not where Pyroscope writes or what it
 /// reads on this machine: a path outside what the charm owns blocks the unit, naming the key and
 /// the path, and nothing is written.
@@ -102,6 +113,29 @@ fn paths_outside_what_the_charm_owns_are_refused() {
     }
     let status = world.publish(ProviderAppData::new(config("pyroscopedb:\n  data_path: /pyroscope-data\n")).encode());
     assert_eq!(status, "active: running all");
+}
+
+/// The TLS files go when the coordinator withdraws TLS, and when it goes: the private key is
+/// not left on disk.
+#[test]
+fn tls_files_are_removed_when_tls_goes() {
+    let mut world = World::new();
+    assert_eq!(world.publish(with_tls(&config(""))), "active: running all");
+    assert_eq!(world.file("server.key").as_deref(), Some("PRIVATE KEY"));
+    assert_eq!(world.file("ca.pem").as_deref(), Some(CERT));
+
+    assert_eq!(world.publish(ProviderAppData::new(config("")).encode()), "active: running all");
+    for name in ["server.key", "server.pem", "ca.pem"] {
+        assert_eq!(world.file(name), None, "{name} after TLS is withdrawn");
+    }
+
+    assert_eq!(world.publish(with_tls(&config(""))), "active: running all");
+    assert!(world.file("server.key").is_some());
+    world.model.remove_relation(world.relation);
+    world.model.settle().unwrap();
+    for name in ["config.yaml", "server.key", "server.pem", "ca.pem"] {
+        assert_eq!(world.file(name), None, "{name} after the coordinator goes");
+    }
 }
 
 /// A 200 kB key does not put the unit in error: the refusal is short, and the status fits.
