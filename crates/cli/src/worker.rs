@@ -241,7 +241,8 @@ fn text_report(output: &Output, command: Option<&str>, current: Option<&str>) ->
     for problem in &output.problems {
         match problem.path.as_str() {
             "" => writeln!(out, "- {}", problem.reason),
-            path => writeln!(out, "- worker_config.{path}: {}", problem.reason),
+            // Escaped and cut: a key from the coordinator moves no cursor and fills no screen.
+            path => writeln!(out, "- worker_config.{}: {}", shown(path), problem.reason),
         }
         .ok();
     }
@@ -267,4 +268,17 @@ fn text_report(output: &Output, command: Option<&str>, current: Option<&str>) ->
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// A key path as the text output shows it: control characters escaped, cut after 80 characters.
+fn shown(path: &str) -> String {
+    let mut shown: String = path
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+        .collect();
+    if path.chars().nth(80).is_some() {
+        shown.push_str(&format!("… ({} bytes in all)", path.len()));
+    }
+    shown
 }
