@@ -118,7 +118,8 @@ pub enum CoordinatorState {
 impl CoordinatorState {
     /// Reads the coordinator app databag. `seen` is what this unit had seen before (see [`Seen`]).
     /// Keys the databag format does not know (a newer coordinator's) are ignored; a databag with
-    /// only such keys counts as empty.
+    /// only such keys counts as empty. A `worker_config` past a bound of [`check_bounds`] (size,
+    /// entries, nesting) is [`InvalidData::TooLarge`] before it is parsed.
     pub fn read(databag: &RawDatabag, seen: Seen) -> Self {
         let published = databag.keys().any(|key| ProviderAppData::KEYS.contains(&key.as_str()));
         if !published {
