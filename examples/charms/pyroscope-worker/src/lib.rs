@@ -31,7 +31,9 @@ use pyroscope_cluster_juju::{
     remove_config_file, write_config_file,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
-use pyroscope_cluster_requirer::{Announcement, Command, ConfigChange, CoordinatorState, Seen, ThisWorker};
+use pyroscope_cluster_requirer::{
+    Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Seen, ThisWorker,
+};
 use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordinator, sync_ports};
 
 use crate::workload::{Recording, Systemd, Workload};
@@ -213,7 +215,15 @@ fn reconcile<R: Runner>(
             let line =
                 format!("the coordinator's data is invalid (Pyroscope keeps running as it was): {}", error_chain(&why));
             tools.log(LogLevel::Error, &line)?;
-            return Ok((StatusName::Blocked, line));
+            // The status is cut at 120 characters: the first reason goes first, the log has all.
+            let status = match &why {
+                InvalidData::Refused(refusal) if !refusal.problems.is_empty() => format!(
+                    "Pyroscope keeps running as it was; the coordinator's configuration is refused: {}",
+                    refusal.problems[0].display(refusal.release)
+                ),
+                other => format!("Pyroscope keeps running as it was; invalid coordinator data: {}", error_chain(other)),
+            };
+            return Ok((StatusName::Blocked, status));
         }
         CoordinatorState::Ready(data) => data,
     };
