@@ -201,7 +201,7 @@ pub enum ReleaseError {
     },
 }
 
-/// The known releases, and what a `MAJOR.MINOR` means: `1.18.1, 1.18.2, ... (`MAJOR.MINOR` means ...)`.
+/// The known releases, and what a `MAJOR.MINOR` means: "1.18.1, 1.18.2, ..., 2.2.1 (`MAJOR.MINOR` means ...)".
 struct KnownList;
 
 impl fmt::Display for KnownList {
