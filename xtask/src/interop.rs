@@ -87,8 +87,8 @@ pub const PEERS: [Peer; 2] = [
 pub const VECTORS_PEER: &str = "4.1.4";
 
 const NEEDS: &str = "cargo xtask interop needs `python3` (3.8 or newer, with its `venv` module) on PATH, and \
-                     network access to PyPI to install each peer's pinned requirements (tests/interop/requirements*.txt) \
-                     into a venv under target/; `cargo test` needs neither";
+                     network access to PyPI to install each peer's pinned requirements \
+                     (tests/interop/requirements*.txt) into a venv under target/; `cargo test` needs neither";
 
 /// Runs every step against every peer (without the mixed clusters unless `clusters`); prints what
 /// it checked, and what the peers write otherwise.
@@ -159,7 +159,8 @@ fn run_peer(root: &Path, peer: &Peer, cli: &Path, clusters: bool) -> Result<()> 
         )
     })?;
     println!(
-        "== vectors: {VECTORS_GENERATOR} regenerated {count} vectors with the real library; identical to {VECTORS}{note}"
+        "== vectors: {VECTORS_GENERATOR} regenerated {count} vectors with the real library; \
+         identical to {VECTORS}{note}"
     );
 
     let cases = emitter_cases(CONFIGS, 0x5eed);
