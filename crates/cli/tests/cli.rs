@@ -230,7 +230,7 @@ fn validate_the_examples() {
         &["validate", "--pyroscope", "1.17", "examples/show-unit-worker-healthy.yaml"],
         "",
         2,
-        "known releases: 1.18.2",
+        "known releases: 1.18.1, 1.18.2",
     );
     let unlisted =
         worker.replace("pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946", "w-9:7946");
