@@ -8,8 +8,8 @@ use pyroscope_cluster_model::{
     Address, Architecture, ChangedKeys, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
 };
 use pyroscope_cluster_provider::{
-    DecodedRelation, Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot,
-    StatusLevel, WorkerPorts, minimal_deployment, recommended_deployment, reconcile, reconcile_decoded,
+    Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
+    minimal_deployment, recommended_deployment, reconcile,
 };
 use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
 use serde::{Deserialize, Serialize};
@@ -122,58 +122,36 @@ pub(crate) struct Options {
 /// the status is active. Nothing is written when the input is wrong.
 pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let mut warnings = Vec::new();
-    let large = match (inputs.as_slice(), &options.settings) {
-        ([(_, text)], None) => crate::input::parse_large_reconcile_input(text),
-        _ => None,
-    };
-    let read = match large {
-        Some(input) => Read::from(input),
-        None => Read::from(read(&inputs, options, &mut warnings)?),
-    };
+    let input = read(&inputs, options, &mut warnings)?;
     // The text is read: its memory goes back for what comes (a large input is megabytes).
     drop(inputs);
-    reconcile_read(read, warnings, options, out)
-}
-
-/// A reconcile input as read.
-struct Read {
-    settings: Settings,
-    extras: Extras,
-    relations: Relations,
-}
-
-impl From<Input> for Read {
-    fn from(ReconcileInput { settings, extras, relations }: Input) -> Self {
-        Self { settings, extras, relations: Relations::Raw(Snapshot::from_iter(relations)) }
-    }
-}
-
-impl From<ReconcileInput<DecodedRelation>> for Read {
-    fn from(ReconcileInput { settings, extras, relations }: ReconcileInput<DecodedRelation>) -> Self {
-        Self { settings, extras, relations: Relations::Decoded(relations) }
-    }
+    reconcile_input(input, warnings, options, out)
 }
 
 /// [`run`] once its input is read.
-fn reconcile_read(
-    read: Read,
-    mut warnings: Vec<String>,
+fn reconcile_input(
+    input: Input,
+    warnings: Vec<String>,
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<bool, Failure> {
-    let Read { mut settings, extras, mut relations } = read;
+    let ReconcileInput { mut settings, extras, relations } = input;
+    let mut warnings = warnings;
     if let Some(release) = options.pyroscope {
         settings.pyroscope = release;
     }
     warnings.extend(port_contradiction(&settings, &extras));
-    let outcome = match &mut relations {
-        Relations::Raw(snapshot) => reconcile(snapshot, &settings, &extras),
-        Relations::Decoded(relations) => reconcile_decoded(relations, &settings, &extras),
-    };
+    let snapshot = Snapshot::from_iter(relations);
+    let outcome = reconcile(&snapshot, &settings, &extras);
     let release = settings.pyroscope;
     let status = outcome.status();
     let active = status.level == StatusLevel::Active;
-    let what_if = what_if(&relations.current(), &outcome);
+    let current: Vec<Current<'_>> = snapshot
+        .relations
+        .iter()
+        .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
+        .collect();
+    let what_if = what_if(&current, &outcome);
     let printed = match options.format {
         Format::Json => {
             let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
@@ -192,15 +170,9 @@ fn reconcile_read(
         // The process ends once this is printed, and the system takes its memory back at once:
         // freeing a large snapshot and its view allocation by allocation would be a tenth of the
         // run.
-        std::mem::forget((relations, outcome));
+        std::mem::forget((snapshot, outcome));
     }
     printed.map(|()| active)
-}
-
-/// The relations of a reconcile input, as read: raw, or for a large input, decoded as read.
-enum Relations {
-    Raw(Snapshot),
-    Decoded(Vec<DecodedRelation>),
 }
 
 /// What the coordinator's app databag holds now on one relation, to compare the reconciliation
@@ -209,23 +181,6 @@ struct Current<'a> {
     id: RelationId,
     app: &'a str,
     published: &'a RawDatabag,
-}
-
-impl Relations {
-    /// Every relation's current databag.
-    fn current(&self) -> Vec<Current<'_>> {
-        match self {
-            Relations::Raw(snapshot) => snapshot
-                .relations
-                .iter()
-                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
-                .collect(),
-            Relations::Decoded(relations) => relations
-                .iter()
-                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
-                .collect(),
-        }
-    }
 }
 
 /// A reconcile input (one file), or the `juju show-unit` captures of the coordinator's leader
@@ -623,57 +578,31 @@ mod tests {
         }
     }
 
-    /// A large input (read as decoded relations, on two threads) gives the output its snapshot
-    /// gives (read whole), in JSON and in text: with invalid units, a relation without units,
-    /// and what-if against published databags.
+    /// A large input, with invalid units, a relation without units and published databags: what
+    /// `run` prints, in JSON and in text; `--settings` refused with it.
     #[test]
-    fn a_large_input_reconciles_as_its_snapshot() {
+    fn a_large_input_reconciles() {
         let text = large_input();
         assert!(text.len() >= 1 << 20, "{}", text.len());
-        for format in [Format::Json, Format::Text] {
-            let options = Options {
-                format,
-                pyroscope: None,
-                settings: None,
-                endpoint: "pyroscope-cluster".into(),
-                exits_after: false,
-            };
-            let decoded = Read::from(crate::input::parse_large_reconcile_input(&text).expect("read as a large input"));
-            let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            let active = reconcile_read(decoded, Vec::new(), &options, &mut a).unwrap();
-            assert_eq!(reconcile_read(whole, Vec::new(), &options, &mut b).unwrap(), active);
-            assert!(!active, "a relation has invalid units");
-            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
-            assert_eq!(a, b);
-            if format == Format::Json {
-                let value: Value = serde_json::from_str(&a).unwrap();
-                assert_eq!(value["what_if"].as_object().map(|map| map.len()), Some(2), "{}", value["what_if"]);
-                assert_eq!(value["not_ready"].as_object().map(|map| map.len()), Some(2), "{}", value["not_ready"]);
-                assert_eq!(value["addresses"].as_array().map(Vec::len), Some(8 * 120 - 2));
-            }
-        }
-    }
-
-    /// `run` reads a large input as decoded relations, and still refuses `--settings` with it.
-    #[test]
-    fn a_large_input_runs_as_it_reconciles() {
-        let text = large_input();
-        let options = |settings| Options {
-            format: Format::Json,
+        let options = |format, settings| Options {
+            format,
             pyroscope: None,
             settings,
             endpoint: "pyroscope-cluster".into(),
             exits_after: false,
         };
-        let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert!(!run(vec![(Source::Stdin, text.clone())], &options(None), &mut a).unwrap());
-        assert!(!reconcile_read(whole, Vec::new(), &options(None), &mut b).unwrap());
-        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        let mut json = Vec::new();
+        assert!(!run(vec![(Source::Stdin, text.clone())], &options(Format::Json, None), &mut json).unwrap());
+        let value: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["what_if"].as_object().map(|map| map.len()), Some(2), "{}", value["what_if"]);
+        assert_eq!(value["not_ready"].as_object().map(|map| map.len()), Some(2), "{}", value["not_ready"]);
+        assert_eq!(value["addresses"].as_array().map(Vec::len), Some(8 * 120 - 2));
+        let mut text_out = Vec::new();
+        assert!(!run(vec![(Source::Stdin, text.clone())], &options(Format::Text, None), &mut text_out).unwrap());
+        assert!(String::from_utf8(text_out).unwrap().starts_with("status: "));
         let settings = Some((Source::Stdin, "settings: {}".to_owned()));
         let mut out = Vec::new();
-        let refused = run(vec![(Source::Stdin, text)], &options(settings), &mut out).unwrap_err();
+        let refused = run(vec![(Source::Stdin, text)], &options(Format::Json, settings), &mut out).unwrap_err();
         assert_eq!(refused.code, 2, "{}", refused.message);
         assert!(refused.message.contains("--settings is for `juju show-unit` captures"), "{}", refused.message);
         assert!(out.is_empty());
