@@ -25,7 +25,9 @@ use crate::input::Source;
 
 /// Inspect, validate and simulate the Juju `pyroscope_cluster` relation.
 ///
-/// Every verb reads FILE, or standard input when FILE is `-` or not given.
+/// Every verb reads FILE, or standard input when FILE is `-` or not given: at most 64 MiB (no
+/// capture comes near it), and text only (input whose first bytes show binary data is refused
+/// before the rest is read); either is invalid input.
 /// Exit status: 0 success, 1 invalid input (or output that cannot be written), 2 usage error
 /// (including an unreadable FILE), 3 `reconcile --check` on a status that is not active, or
 /// `worker --check` on data the worker would not run with.
@@ -36,6 +38,10 @@ struct Cli {
     command: Command,
 }
 
+/// What every verb that reads input says under `--help`.
+const INPUT_HELP: &str = "Input: YAML or JSON text, at most 64 MiB (no capture comes near it); larger input, and \
+                          input whose first bytes show binary data (refused before the rest is read), exit 1.";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decode a raw databag (a JSON object of string to string, as `relation-get --format=json`
@@ -43,6 +49,7 @@ enum Command {
     ///
     /// Unknown keys (Juju's `ingress-address`, ...) are dropped; absent optional fields are
     /// omitted. An invalid databag exits 1, naming the key, the value and the reason.
+    #[command(after_help = INPUT_HELP)]
     Decode {
         /// Which databag the input is.
         databag: DatabagArg,
@@ -55,6 +62,7 @@ enum Command {
     },
     /// Encode what `decode` prints back into a raw databag, each value written byte for byte as
     /// the Python peer (`coordinated-workers`) writes it.
+    #[command(after_help = INPUT_HELP)]
     Encode {
         /// Which databag the input is.
         databag: DatabagArg,
@@ -71,6 +79,7 @@ enum Command {
     /// `compactor_deletion_delay`, `data_path`, `ports`), `extras` (optional: `coordinator_app`,
     /// `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of `{id, app, app_data,
     /// units: {unit-name: databag}, published}` with raw databags.
+    #[command(after_help = INPUT_HELP)]
     Reconcile {
         /// The input file (`-` or nothing for standard input): a reconcile input, or the output
         /// of `juju show-unit <coordinator leader> --format yaml` (several files: several units,
@@ -107,6 +116,7 @@ enum Command {
     /// `membership_checked`, and when ready `architecture`, `command` (argv), `config_file`
     /// (`{path, content}`), `ports` (`null`: none sent), and with `--current` `change`
     /// (`{write, restart, reason}`). The text form does not show secret values (S3 keys).
+    #[command(after_help = INPUT_HELP)]
     Worker {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
@@ -147,6 +157,7 @@ enum Command {
     /// every key and value against the Pyroscope release (`--pyroscope`), and the worker's own
     /// address in `memberlist.join_members` when the state or capture has the worker's unit
     /// databag. Every problem is printed with where it is; exit 1 if there is any.
+    #[command(after_help = INPUT_HELP)]
     Validate {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,

@@ -675,3 +675,50 @@ fn reconcile_previews_what_would_change() {
     assert_eq!(what_if["7"]["app"], "pyroscope-worker");
     assert!(what_if["7"]["changed"].as_array().unwrap().contains(&"worker_config".into()), "{}", what_if["7"]);
 }
+
+/// Runs the binary with `args` under a 1 GiB address-space limit (`ulimit -v`), through `sh -c
+/// script`: `script` runs it as `"$0" "$@"`.
+fn run_bounded(script: &str, args: &[&str]) -> Run {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 1048576; {script}"))
+        .arg(env!("CARGO_BIN_EXE_pyroscope-cluster"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh starts");
+    Run {
+        code: output.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Endless input, binary or text, from a file or standard input, is refused (exit 1) in bounded
+/// memory: binary data by its first bytes, text once it passes 64 MiB. (Before, every verb read
+/// until memory ran out: here, until the 1 GiB limit, `cannot read: out of memory`, exit 2.)
+#[test]
+fn endless_input_is_refused_in_bounded_memory() {
+    let binary = "binary data, not YAML or JSON text";
+    for (args, refused) in [
+        (&["reconcile", "/dev/zero"][..], "/dev/zero: binary data, not YAML or JSON text (a NUL byte at byte 0"),
+        (&["worker", "/dev/urandom"], binary),
+        (&["validate", "/dev/zero"], binary),
+        (&["decode", "provider-app", "/dev/zero"], binary),
+        (&["encode", "requirer-app", "/dev/urandom"], binary),
+        (&["worker", "--current", "/dev/zero", "examples/show-unit-worker-healthy.yaml"], binary),
+        (&["reconcile", "examples/show-unit-coordinator-healthy.yaml", "--settings", "/dev/zero"], binary),
+    ] {
+        let out = run_bounded(r#"exec "$0" "$@""#, args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(refused), "{args:?}: {}", out.stderr);
+    }
+    let out = run_bounded(r#"exec "$0" "$@" < /dev/zero"#, &["reconcile"]);
+    assert_eq!((out.code, out.stderr.contains("<stdin>: binary data")), (1, true), "{}", out.stderr);
+    let out = run_bounded(r#"yes 'a: b' | "$0" "$@""#, &["validate"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>: larger than 64 MiB, the most read from one input"), "{}", out.stderr);
+    let help = check(&["reconcile", "--help"], "", 0, "");
+    assert!(help.stdout.contains("at most 64 MiB"), "{}", help.stdout);
+}
