@@ -8,6 +8,7 @@
 
 mod capture;
 mod input;
+mod published;
 mod reconcile;
 mod validate;
 mod wire;

@@ -11,12 +11,13 @@ use pyroscope_cluster_provider::{
     Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
     minimal_deployment, recommended_deployment, reconcile,
 };
-use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
+use pyroscope_cluster_requirer::{ConfigChange, RestartReason, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::input::Source;
+use crate::published::{self, DEFAULT, Sources};
 use crate::{Failure, Format, capture};
 
 /// The input: [`ReconcileInput`], the provider's, so that its fields are declared once.
@@ -51,6 +52,12 @@ struct Output<'a> {
     /// What is likely a mistake in the input, though it is not invalid (contradicting ports, a
     /// capture's S3 relation that lacks a key).
     warnings: Vec<String>,
+    /// For captures: each setting (`settings.s3`, `extras.loki_endpoints`, ...) -> where its
+    /// value comes from: `--settings`, `the capture's s3 relation`, `published on relation 7`
+    /// (read back from the configuration the coordinator published, when `--settings` is not
+    /// given), or `default`. Absent for a reconcile input, which gives its own.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    settings_from: Sources,
     /// What-if: relation ID -> what this reconciliation changes in the coordinator's app databag
     /// there, against what it holds now (`published`; from a capture, the worker units'
     /// captures). Only relations whose current databag is known (not empty) are listed.
@@ -75,6 +82,10 @@ struct WhatIf {
     restart: bool,
     /// Why, or why not: the requirer's decision.
     reason: String,
+    /// Of the keys above (databag keys, and the configuration keys of a restart), those whose
+    /// change comes only from a setting left to its default (`settings_from`): a change the
+    /// capture does not show, which giving `--settings` may remove.
+    from_defaults: Vec<String>,
 }
 
 fn is_v1(architecture: &Architecture) -> bool {
@@ -122,21 +133,23 @@ pub(crate) struct Options {
 /// the status is active. Nothing is written when the input is wrong.
 pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let mut warnings = Vec::new();
-    let input = read(&inputs, options, &mut warnings)?;
+    let mut sources = Sources::new();
+    let input = read(&inputs, options, &mut warnings, &mut sources)?;
     // The text is read: its memory goes back for what comes (a large input is megabytes).
     drop(inputs);
-    reconcile_input(input, warnings, options, out)
+    reconcile_input(input, Found { warnings, sources }, options, out)
+}
+
+/// What reading the input found besides the input: warnings, and where each setting comes from.
+struct Found {
+    warnings: Vec<String>,
+    sources: Sources,
 }
 
 /// [`run`] once its input is read.
-fn reconcile_input(
-    input: Input,
-    warnings: Vec<String>,
-    options: &Options,
-    out: &mut dyn Write,
-) -> Result<bool, Failure> {
+fn reconcile_input(input: Input, found: Found, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let ReconcileInput { mut settings, extras, relations } = input;
-    let mut warnings = warnings;
+    let Found { mut warnings, sources } = found;
     if let Some(release) = options.pyroscope {
         settings.pyroscope = release;
     }
@@ -151,18 +164,19 @@ fn reconcile_input(
         .iter()
         .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
         .collect();
-    let what_if = what_if(&current, &outcome);
+    let what_if = what_if(&current, &outcome, &sources);
     let printed = match options.format {
         Format::Json => {
             let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
-            let output = output(&outcome, status, &databags, release, warnings, what_if);
+            let mut output = output(&outcome, status, &databags, release, warnings, what_if);
+            output.settings_from = sources;
             serde_json::to_writer_pretty(out, &output).map_err(|err| match err.io_error_kind() {
                 Some(_) => crate::write_failure(err.into()),
                 None => Failure::internal(err.to_string()),
             })
         }
         Format::Text => {
-            let text = text_report(&outcome, release, &warnings, &what_if);
+            let text = text_report(&outcome, release, &warnings, &sources, &what_if);
             out.write_all(text.as_bytes()).map_err(crate::write_failure)
         }
     };
@@ -185,7 +199,12 @@ struct Current<'a> {
 
 /// A reconcile input (one file), or the `juju show-unit` captures of the coordinator's leader
 /// (one file or several).
-fn read(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+fn read(
+    inputs: &[(Source, String)],
+    options: &Options,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
     Ok(match inputs {
         [(source, text)] => match crate::input::parse_reconcile_input(text) {
             Ok(input) if options.settings.is_none() => input,
@@ -196,17 +215,24 @@ fn read(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<Strin
                 )));
             }
             Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
-                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, warnings)?,
+                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, warnings, sources)?,
                 _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
             },
         },
-        _ => from_captures(inputs, options, warnings)?,
+        _ => from_captures(inputs, options, warnings, sources)?,
     })
 }
 
 /// The reconcile input that `juju show-unit` captures give: the leader's worker relations, S3
-/// from its `s3` relation (as the coordinator reads it), the rest from `--settings`.
-fn from_captures(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+/// from its `s3` relation (as the coordinator reads it), the rest from `--settings`; without
+/// `--settings`, from the configuration the coordinator published, when a worker's capture shows
+/// it. `sources` gets where each setting comes from.
+fn from_captures(
+    inputs: &[(Source, String)],
+    options: &Options,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
     let mut units = serde_json::Map::new();
     for (source, text) in inputs {
         let document: Value = crate::input::parse_yaml_or_json(text)
@@ -226,15 +252,81 @@ fn from_captures(inputs: &[(Source, String)], options: &Options, warnings: &mut 
     }
     let name = inputs.iter().map(|(source, _)| source.name()).collect::<Vec<_>>().join(", ");
     let capture = capture::read(&units, &options.endpoint).map_err(|err| Failure::invalid(format!("{name}: {err}")))?;
-    let SettingsFile { mut settings, mut extras } = match &options.settings {
-        None => SettingsFile::default(),
-        Some((source, text)) => crate::input::parse_yaml_or_json(text)
-            .map_err(|err| Failure::invalid(format!("{}: not a valid settings file: {err}", source.name())))?,
+    let extras_names = ["loki_endpoints", "charm_tracing_receivers", "workload_tracing_receivers", "worker_labels"];
+    let (settings, extras) = match &options.settings {
+        Some((source, text)) => {
+            let invalid = |err| Failure::invalid(format!("{}: not a valid settings file: {err}", source.name()));
+            let SettingsFile { settings, extras } = crate::input::parse_yaml_or_json(text).map_err(invalid)?;
+            let document: Value = crate::input::parse_yaml_or_json(text).map_err(invalid)?;
+            let given = |section: &str, key: &str| document.get(section).and_then(|map| map.get(key)).is_some();
+            for key in published::SETTINGS {
+                let from = if given("settings", key) { "--settings" } else { DEFAULT };
+                sources.insert(format!("settings.{key}"), from.to_owned());
+            }
+            for key in extras_names {
+                let from = if given("extras", key) { "--settings" } else { DEFAULT };
+                sources.insert(format!("extras.{key}"), from.to_owned());
+            }
+            (settings, extras)
+        }
+        None => {
+            let published =
+                published::read(capture.relations.iter().map(|relation| (relation.id, &relation.published)));
+            let Some(published) = published else {
+                for key in published::SETTINGS {
+                    sources.insert(format!("settings.{key}"), DEFAULT.to_owned());
+                }
+                for key in extras_names {
+                    sources.insert(format!("extras.{key}"), DEFAULT.to_owned());
+                }
+                return finish(capture, Settings::default(), Extras::default(), warnings, sources);
+            };
+            let there = format!("published on relation {}", published.relation);
+            for key in published::SETTINGS {
+                let from = if published.settings.contains_key(*key) { there.as_str() } else { DEFAULT };
+                sources.insert(format!("settings.{key}"), from.to_owned());
+            }
+            for key in extras_names {
+                let from = if published.extras_given.contains(&key) { there.as_str() } else { DEFAULT };
+                sources.insert(format!("extras.{key}"), from.to_owned());
+            }
+            warnings.extend(published.unreadable.iter().map(|why| format!("relation {}: {why}", published.relation)));
+            let settings = serde_json::from_value(Value::Object(published.settings))
+                .map_err(|err| Failure::internal(format!("settings read back from a configuration: {err}")))?;
+            (settings, published.extras)
+        }
     };
+    finish(capture, settings, extras, warnings, sources)
+}
+
+/// The reconcile input of a capture, once its settings and extras are known: S3 from the
+/// capture's `s3` relation, as the coordinator reads it, when it has one (which wins over any
+/// other; a warning says so when `--settings` gives S3 too).
+fn finish(
+    capture: capture::Capture,
+    mut settings: Settings,
+    mut extras: Extras,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
+    let s3_from = sources.entry("settings.s3".to_owned()).or_insert_with(|| DEFAULT.to_owned());
     match capture.s3 {
-        Some(Ok(s3)) => settings.s3 = s3,
+        Some(Ok(s3)) => {
+            if s3_from == "--settings" {
+                warnings.push(format!(
+                    "settings.s3 of --settings is not used: {}'s s3 relation is, as the coordinator reads it",
+                    capture.unit
+                ));
+            }
+            settings.s3 = s3;
+            *s3_from = "the capture's s3 relation".to_owned();
+        }
         Some(Err(err)) => warnings.push(format!("{}'s s3 relation: {err}", capture.unit)),
-        None => warnings.push(format!("{} has no s3 relation in the capture", capture.unit)),
+        None if s3_from == DEFAULT => warnings.push(format!(
+            "{} has no s3 relation in the capture, and no S3 is given (--settings) or published",
+            capture.unit
+        )),
+        None => {}
     }
     if extras.coordinator_app.is_none() {
         extras.coordinator_app = capture.unit.split_once('/').map(|(app, _)| app.to_owned());
@@ -263,7 +355,7 @@ fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
 /// Per relation whose current databag is known: which keys the reconciliation sets, deletes or
 /// changes, and whether its workers would restart (the requirer's rule on the current
 /// `worker_config` against the new one).
-fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
+fn what_if(relations: &[Current<'_>], outcome: &Reconciliation, sources: &Sources) -> BTreeMap<String, WhatIf> {
     if relations.iter().all(|relation| relation.published.is_empty()) {
         // Nothing to compare with; and the new configuration is not parsed for nothing.
         return BTreeMap::new();
@@ -275,12 +367,22 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
     for relation in relations.iter().filter(|relation| !relation.published.is_empty()) {
         let entry = match (writes.get(&relation.id), &new_config) {
             (Some(changes), Some(new_config)) => {
-                let (changed, added) =
+                let (changed, added): (Vec<String>, Vec<String>) =
                     changes.set.iter().cloned().partition(|key| relation.published.contains_key(key));
                 // Read by the model's decoder, as a worker reads it; a published databag that
                 // does not decode is no configuration a worker runs.
                 let current = worker_config(relation.published);
                 let decision = ConfigChange::decide(current.as_deref(), new_config);
+                let mut from_defaults: Vec<String> =
+                    added.iter().chain(&changed).filter(|key| databag_key_defaulted(key, sources)).cloned().collect();
+                if let ConfigChange::RewriteAndRestart { reason: RestartReason::Changed { keys } } = &decision {
+                    let defaulted = |key: &&String| {
+                        published::setting_of(key).is_some_and(|setting| {
+                            sources.get(&format!("settings.{setting}")).is_some_and(|from| from == DEFAULT)
+                        })
+                    };
+                    from_defaults.extend(keys.iter().filter(defaulted).cloned());
+                }
                 WhatIf {
                     app: relation.app.to_owned(),
                     write: !changes.is_empty(),
@@ -289,6 +391,7 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
                     changed,
                     restart: decision.needs_restart(),
                     reason: decision.to_string(),
+                    from_defaults,
                 }
             }
             (ready, _) => WhatIf {
@@ -298,6 +401,7 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
                 removed: Vec::new(),
                 changed: Vec::new(),
                 restart: false,
+                from_defaults: Vec::new(),
                 reason: match ready {
                     None => "not ready: nothing is written, the workers keep what they run",
                     Some(_) => "no configuration: nothing is written, the workers keep what they run",
@@ -308,6 +412,11 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
         what_if.insert(relation.id.to_string(), entry);
     }
     what_if
+}
+
+/// Whether a databag key the coordinator writes comes from an extra left to its default.
+fn databag_key_defaulted(key: &str, sources: &Sources) -> bool {
+    sources.get(&format!("extras.{key}")).is_some_and(|from| from == DEFAULT)
 }
 
 fn output<'a>(
@@ -346,6 +455,7 @@ fn output<'a>(
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),
         coherent: outcome.coherence.is_coherent(),
         warnings,
+        settings_from: Sources::new(),
         what_if,
         below_recommended: outcome
             .coherence
@@ -432,6 +542,7 @@ fn text_report(
     outcome: &Reconciliation,
     pyroscope: PyroscopeRelease,
     warnings: &[String],
+    sources: &Sources,
     what_if: &BTreeMap<String, WhatIf>,
 ) -> String {
     let view = &outcome.view;
@@ -440,6 +551,27 @@ fn text_report(
     let _ = writeln!(out, "status: {status}");
     for warning in warnings {
         let _ = writeln!(out, "warning: {warning}");
+    }
+    if !sources.is_empty() {
+        let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (setting, from) in sources {
+            by_source.entry(from.as_str()).or_default().push(setting.as_str());
+        }
+        let _ = writeln!(out, "settings:");
+        // The defaults last: what the capture does not say.
+        let defaults = by_source.remove(DEFAULT);
+        for (from, settings) in by_source
+            .iter()
+            .map(|(from, settings)| (*from, settings))
+            .chain(defaults.as_ref().map(|settings| (DEFAULT, settings)))
+        {
+            let from = match from {
+                DEFAULT => "defaults (the capture does not show them; give --settings)",
+                "--settings" => "from --settings",
+                other => other,
+            };
+            let _ = writeln!(out, "- {from}: {}", settings.join(", "));
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<18} {:>5} {:>8} {:>12}", "role", "have", "minimal", "recommended");
@@ -484,7 +616,15 @@ fn text_report(
                 .filter(|(_, keys)| !keys.is_empty())
                 .map(|(what, keys)| format!("{what} {}", keys.join(", ")))
                 .collect();
-            let _ = writeln!(out, "{}; workers: {}", keys.join("; "), change.reason);
+            let _ = write!(out, "{}; workers: {}", keys.join("; "), change.reason);
+            if !change.from_defaults.is_empty() {
+                let _ = write!(
+                    out,
+                    " (from defaults only, not from the capture: {}; give --settings)",
+                    change.from_defaults.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+            let _ = writeln!(out);
         }
         let _ = writeln!(out);
     }

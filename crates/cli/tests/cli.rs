@@ -431,7 +431,10 @@ fn reconcile_a_capture_of_a_stuck_cluster() {
     check(&["reconcile", follower.to_str().unwrap(), follower.to_str().unwrap()], "", 1, "");
     let no_s3 = healthy_text.replace("endpoint: s3\n", "endpoint: s4\n");
     let out = json(&["reconcile"], &no_s3);
-    assert_eq!(out["warnings"][0], "pyroscope/0 has no s3 relation in the capture");
+    assert_eq!(
+        out["warnings"][0],
+        "pyroscope/0 has no s3 relation in the capture, and no S3 is given (--settings) or published"
+    );
     check(&["reconcile", "examples/reconcile-recommended.yaml", "--settings", settings], "", 2, "--settings is for");
 }
 
@@ -645,7 +648,7 @@ fn reconcile_previews_what_would_change() {
     }
     let keys = |write: bool, added: &[&str], removed: &[&str], changed: &[&str], restart: bool| {
         serde_json::json!({"app": "pyroscope-worker", "write": write, "added": added, "removed": removed,
-            "changed": changed, "restart": restart})
+            "changed": changed, "restart": restart, "from_defaults": []})
     };
     what_if(&input, keys(true, &[], &[], &["worker_config"], false), "no restart: only `memberlist.join_members`");
     let retention = input.replace("\n  retention_period: 30d\n", "\n  retention_period: 7d\n");
@@ -673,7 +676,68 @@ fn reconcile_previews_what_would_change() {
     let what_if = out["what_if"].as_object().unwrap();
     assert_eq!(what_if.keys().collect::<Vec<_>>(), ["7"], "the worker's relation only");
     assert_eq!(what_if["7"]["app"], "pyroscope-worker");
-    assert!(what_if["7"]["changed"].as_array().unwrap().contains(&"worker_config".into()), "{}", what_if["7"]);
+}
+
+/// Captures without `--settings`: the settings are read back from the configuration the
+/// coordinator published (a worker's capture shows it), each named with where it comes from;
+/// a change that only a default makes is marked. The two example captures are of one cluster:
+/// nothing would change. (Before, the 14 keys that the CLI's defaults changed were announced as
+/// a restart: `api.base-url`, `storage.s3.*`, the retention, ...)
+#[test]
+fn captures_without_settings_predict_from_what_was_published() {
+    let coordinator = "examples/show-unit-coordinator-healthy.yaml";
+    let worker = "examples/show-unit-worker-healthy.yaml";
+    let json =
+        |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
+    let out = json(&["reconcile", coordinator, worker], "");
+    let unchanged = serde_json::json!({"app": "pyroscope-worker", "write": false, "added": [], "removed": [],
+        "changed": [], "restart": false, "reason": "configuration unchanged", "from_defaults": []});
+    assert_eq!(out["what_if"]["7"], unchanged, "{}", out["what_if"]);
+    let from = &out["settings_from"];
+    assert_eq!(from["settings.retention_period"], "published on relation 7", "{from}");
+    assert_eq!(from["settings.external_url"], "published on relation 7", "{from}");
+    assert_eq!(from["extras.loki_endpoints"], "published on relation 7", "{from}");
+    assert_eq!(from["settings.s3"], "the capture's s3 relation", "{from}");
+    assert_eq!(out["warnings"], serde_json::json!([]));
+    // The captures agree: the worker shows, byte for byte, what the coordinator publishes there.
+    let capture = yaml(&std::fs::read_to_string(root().join(worker)).unwrap());
+    let published = &capture["pyroscope-worker/0"]["relation-info"][0]["application-data"];
+    assert_eq!(&out["publish"]["7"], published);
+    let text = check(&["reconcile", coordinator, worker, "--format", "text"], "", 0, "").stdout;
+    assert!(text.contains("\n- published on relation 7: extras.charm_tracing_receivers, "), "{text}");
+    assert!(text.contains("- 7 (pyroscope-worker): configuration unchanged\n"), "{text}");
+    // A key the published configuration does not show is left to its default, and its change is
+    // marked as coming from it.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("worker.yaml");
+    let worker_text = std::fs::read_to_string(root().join(worker)).unwrap();
+    let without = worker_text.replace("pyroscopedb:\\n  data_path: /pyroscope-data\\n", "");
+    assert_ne!(without, worker_text);
+    let without = without.replace("deletion_delay: 12h", "deletion_delay: 6h");
+    std::fs::write(&edited, without).unwrap();
+    let out = json(&["reconcile", coordinator, edited.to_str().unwrap()], "");
+    assert_eq!(out["settings_from"]["settings.data_path"], "default");
+    assert_eq!(out["what_if"]["7"]["restart"], true);
+    assert_eq!(
+        out["what_if"]["7"]["from_defaults"],
+        serde_json::json!(["pyroscopedb.data_path"]),
+        "{}",
+        out["what_if"]
+    );
+    let text = check(&["reconcile", coordinator, edited.to_str().unwrap(), "--format", "text"], "", 0, "").stdout;
+    assert!(
+        text.contains("(from defaults only, not from the capture: `pyroscopedb.data_path`; give --settings)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- defaults (the capture does not show them; give --settings): settings.data_path"),
+        "{text}"
+    );
+}
+
+/// A capture's YAML, as JSON.
+fn yaml(text: &str) -> Value {
+    pyroscope_cluster_model::yaml::from_str(text).expect("YAML")
 }
 
 /// Runs the binary with `args` under a 1 GiB address-space limit (`ulimit -v`), through `sh -c
