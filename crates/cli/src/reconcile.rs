@@ -95,7 +95,10 @@ fn is_v1(architecture: &Architecture) -> bool {
 #[derive(Debug, Serialize)]
 struct Status {
     level: &'static str,
+    /// The message the charm sets: at most Juju's 120 characters, cut when longer.
     message: String,
+    /// The whole message, never cut: every part the charm's message has or would have.
+    whole_message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -436,7 +439,11 @@ fn output<'a>(
     Output {
         pyroscope,
         architecture: view.architecture(),
-        status: Status { level: level(status.level), message: status.message },
+        status: Status {
+            level: level(status.level),
+            message: status.message,
+            whole_message: outcome.whole_status().message,
+        },
         publish: databags.publish(),
         not_ready,
         config_error: outcome.config.as_ref().err().map(|err| ErrorChain(err).to_string()),
@@ -546,7 +553,8 @@ fn text_report(
     what_if: &BTreeMap<String, WhatIf>,
 ) -> String {
     let view = &outcome.view;
-    let status = outcome.status();
+    // Whole: a person reads it here, not in `juju status`'s one line.
+    let status = outcome.whole_status();
     let mut out = String::new();
     let _ = writeln!(out, "status: {status}");
     for warning in warnings {

@@ -786,3 +786,20 @@ fn endless_input_is_refused_in_bounded_memory() {
     let help = check(&["reconcile", "--help"], "", 0, "");
     assert!(help.stdout.contains("at most 64 MiB"), "{}", help.stdout);
 }
+
+/// The status is printed whole, not cut at the charm's 120 characters: in text, and in JSON as
+/// `whole_message` beside the charm's `message`. (Before, both were cut: `unit pyroscope-…`.)
+#[test]
+fn the_status_is_printed_whole() {
+    let broken = "examples/show-unit-coordinator-broken.yaml";
+    let text = check(&["reconcile", broken, "--format", "text"], "", 0, "").stdout;
+    let first = text.lines().next().unwrap();
+    assert!(!first.contains('…'), "{first}");
+    assert!(first.ends_with("give the bare host name or IP; below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, +4 more"), "{first}");
+    let out: Value = serde_json::from_str(&check(&["reconcile", broken], "", 0, "").stdout).unwrap();
+    let (message, whole) =
+        (out["status"]["message"].as_str().unwrap(), out["status"]["whole_message"].as_str().unwrap());
+    assert_eq!(message.chars().count(), 120, "the charm's, as it was: {message}");
+    assert!(whole.starts_with(message.trim_end_matches('…')), "{whole}");
+    assert_eq!(first, format!("status: blocked: {whole}"));
+}
