@@ -599,8 +599,21 @@ fn text_report(
         let _ = writeln!(out, "{:<18} {have:>5} {minimal:>8} {recommended:>12}{mark}", role.as_str());
     }
     let _ = writeln!(out);
-    let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
-    let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
+    let ready: Vec<String> =
+        view.ready_relations().map(|report| format!("relation {} ({})", report.id, report.app)).collect();
+    let ready = if ready.is_empty() { "none".to_owned() } else { ready.join(", ") };
+    match &outcome.config {
+        Ok(_) => writeln!(out, "published to: {ready}"),
+        // Ready data, and nothing to publish: say what is missing, not "ready".
+        Err(err) => {
+            writeln!(
+                out,
+                "published to: none: no configuration ({}); relations whose data is ready: {ready}",
+                ErrorChain(err)
+            )
+        }
+    }
+    .ok();
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
     let problems: Vec<String> = view.problems().map(|p| ErrorChain(p).to_string()).collect();
     if !problems.is_empty() {

@@ -803,3 +803,44 @@ fn the_status_is_printed_whole() {
     assert!(whole.starts_with(message.trim_end_matches('…')), "{whole}");
     assert_eq!(first, format!("status: blocked: {whole}"));
 }
+
+/// Words that say what they mean: relations by their ID (`relation 7`, not `7` beside a count);
+/// no "ready" while nothing is published, but what is missing; S3 from `--settings` without a
+/// warning that there is no s3 relation; and, when both give S3, which one is used.
+#[test]
+fn the_text_says_what_is_published_and_which_s3_is_used() {
+    let text = check(&["reconcile", "examples/reconcile-recommended.yaml", "--format", "text"], "", 0, "").stdout;
+    assert!(!text.contains("ready relations"), "{text}");
+    assert!(text.contains("\npublished to: relation 10 (pyroscope-querier), relation 11 ("), "{text}");
+    let input = std::fs::read_to_string(root().join("examples/reconcile-recommended.yaml")).unwrap();
+    let input: Value = pyroscope_cluster_model::yaml::from_str(&input).unwrap();
+    let mut no_s3 = input.clone();
+    no_s3["settings"].as_object_mut().unwrap().remove("s3");
+    let text = check(&["reconcile", "--format", "text"], &no_s3.to_string(), 0, "").stdout;
+    assert!(
+        text.contains("\npublished to: none: no configuration (S3 endpoint is not set: relate the coordinator"),
+        "{text}"
+    );
+    assert!(text.contains("; relations whose data is ready: relation 10 (pyroscope-querier), "), "{text}");
+    // A capture without an s3 relation, S3 from --settings: no warning, and where it comes from.
+    let dir = tempfile::tempdir().unwrap();
+    let capture = std::fs::read_to_string(root().join("examples/show-unit-coordinator-healthy.yaml")).unwrap();
+    let without_s3 = dir.path().join("without-s3.yaml");
+    std::fs::write(&without_s3, capture.replace("endpoint: s3\n", "endpoint: s4\n")).unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(&settings, "settings: {s3: {endpoint: 'https://s3.example', bucket_name: b}}\n").unwrap();
+    let json = |args: &[&str]| -> Value { serde_json::from_str(&check(args, "", 0, "").stdout).unwrap() };
+    let (without_s3, settings) = (without_s3.to_str().unwrap(), settings.to_str().unwrap());
+    let out = json(&["reconcile", without_s3, "--settings", settings]);
+    assert_eq!(out["warnings"], serde_json::json!([]));
+    assert_eq!(out["settings_from"]["settings.s3"], "--settings");
+    // Both give S3: the capture's relation is used, as the coordinator reads it, and said.
+    let out = json(&["reconcile", "examples/show-unit-coordinator-healthy.yaml", "--settings", settings]);
+    assert_eq!(
+        out["warnings"],
+        serde_json::json!([
+            "settings.s3 of --settings is not used: pyroscope/0's s3 relation is, as the coordinator reads it"
+        ])
+    );
+    assert_eq!(out["settings_from"]["settings.s3"], "the capture's s3 relation");
+}
