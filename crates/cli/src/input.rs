@@ -148,18 +148,38 @@ fn binary(head: &[u8]) -> Option<(&'static str, usize)> {
 }
 
 /// Reads YAML or JSON: JSON (an object or a list at the top) with the JSON parser, which is much
-/// faster on large inputs, and anything else as YAML, of which JSON is a subset. The error is the
-/// parser's, with its line and column. Empty input, and a YAML tag (`!!python/object`), are
+/// faster on large inputs, then as YAML if that fails (YAML's flow style also starts so), and
+/// anything else as YAML, of which JSON is a subset. The error names the format it was read as
+/// and the parser's message, with its line and column, and says what the text looks like when it
+/// is a format that is not read (TOML, XML). Empty input, and a YAML tag (`!!python/object`), are
 /// errors: neither is ever what a person meant.
 pub(crate) fn parse_yaml_or_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     if text.trim().is_empty() {
         return Err("the input is empty".to_owned());
     }
-    if text.trim_start().starts_with(['{', '[']) {
-        serde_json::from_str(text).map_err(|err| err.to_string())
+    let start = text.trim_start().chars().next().unwrap_or(' ');
+    let err = if matches!(start, '{' | '[') {
+        let json = match serde_json::from_str(text) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        match yaml::from_str_untagged(text) {
+            Ok(value) => return Ok(value),
+            // A document that is valid JSON but not of the right shape: its JSON error says where.
+            Err(_) => {
+                format!("read as JSON (it starts with `{start}`): {}", crate::hints::parser_message(&json.to_string()))
+            }
+        }
     } else {
-        yaml::from_str_untagged(text).map_err(|err| err.to_string())
-    }
+        match yaml::from_str_untagged(text) {
+            Ok(value) => return Ok(value),
+            Err(err) => format!("read as YAML: {}", crate::hints::parser_message(&err.to_string())),
+        }
+    };
+    Err(match crate::hints::looks_like(text) {
+        Some(looks) => format!("{err}; {looks}"),
+        None => err,
+    })
 }
 
 /// A reconcile input, read as [`parse_yaml_or_json`] reads it.

@@ -7,6 +7,7 @@
 //! verbs in process ([`reconcile_json`]). It is not an API: use the workspace's crates.
 
 mod capture;
+mod hints;
 mod input;
 mod published;
 mod reconcile;
@@ -368,7 +369,8 @@ pub fn main() -> ExitCode {
     match printed {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {}", failure.message);
+            let message = hints::with_look_alikes(failure.message);
+            let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {message}");
             ExitCode::from(failure.code)
         }
     }

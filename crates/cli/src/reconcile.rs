@@ -433,7 +433,8 @@ fn output<'a>(
     let view = &outcome.view;
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for problem in view.problems() {
-        not_ready.entry(problem.relation.to_string()).or_default().push(ErrorChain(&problem.reason).to_string());
+        let reason = crate::hints::with_look_alikes(ErrorChain(&problem.reason).to_string());
+        not_ready.entry(problem.relation.to_string()).or_default().push(reason);
     }
     let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
     Output {
@@ -615,7 +616,8 @@ fn text_report(
     }
     .ok();
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
-    let problems: Vec<String> = view.problems().map(|p| ErrorChain(p).to_string()).collect();
+    let problems: Vec<String> =
+        view.problems().map(|p| crate::hints::with_look_alikes(ErrorChain(p).to_string())).collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\nnot ready:");
         for problem in problems {

@@ -844,3 +844,52 @@ fn the_text_says_what_is_published_and_which_s3_is_used() {
     );
     assert_eq!(out["settings_from"]["settings.s3"], "the capture's s3 relation");
 }
+
+/// Errors say which format the input was read as and what it looks like, name letters that only
+/// look like ASCII, and suggest the nearest known key. (Before: a JSON parser's "expected value at
+/// line 1 column 2" for TOML, "invalid type: integer ... as u128" for a 40-digit relation ID,
+/// `unknown role "quеry-frontend"` alone, and no "did you mean" for `replication_facter`.)
+#[test]
+fn errors_name_the_format_look_alikes_and_the_nearest_key() {
+    let toml = check(&["reconcile"], "[settings]\nretention_period = \"7d\"\n", 1, "");
+    assert!(
+        toml.stderr.contains(
+            "read as JSON (it starts with `[`): expected value at line 1 column 2; it looks like TOML or INI \
+             (`[section]`, `key = value`), which is not read: give YAML or JSON"
+        ),
+        "{}",
+        toml.stderr
+    );
+    let id = "1234567890123456789012345678901234567890";
+    let huge = check(&["reconcile"], &format!("relations: [{{id: {id}, app: a, app_data: {{}}, units: {{}}}}]"), 1, "");
+    assert!(!huge.stderr.contains("u128"), "{}", huge.stderr);
+    assert!(huge.stderr.contains("read as YAML: relations[0]"), "{}", huge.stderr);
+    let capture = std::fs::read_to_string(root().join("examples/show-unit-worker-healthy.yaml")).unwrap();
+    let huge = check(&["worker"], &capture.replace("relation-id: 7", &format!("relation-id: {id}")), 1, "");
+    assert!(huge.stderr.contains("is not a relation ID (a whole number from 0 to 4294967295, or"), "{}", huge.stderr);
+    // 23 digits: more than 64 bits, fewer than 128.
+    let id = "12345678901234567890123";
+    let huge = check(&["worker"], &capture.replace("relation-id: 7", &format!("relation-id: {id}")), 1, "");
+    assert!(!huge.stderr.contains("u128"), "{}", huge.stderr);
+    assert!(
+        huge.stderr.contains(&format!("the integer {id} is too large: no value here is more than 64 bits")),
+        "{}",
+        huge.stderr
+    );
+    let role = check(&["decode", "requirer-app"], "{\"role\": \"\\\"qu\u{435}ry-frontend\\\"\"}", 1, "unknown role");
+    assert!(
+        role.stderr.contains(
+            "(note: not ASCII: Cyrillic \"\u{435}\" U+0435 at character 3 of \"qu\u{435}ry-frontend\", which looks \
+             like \"e\")"
+        ),
+        "{}",
+        role.stderr
+    );
+    let typo = capture.replace("replication_factor: 1", "replication_facter: 1");
+    assert_ne!(typo, capture);
+    let near = "did you mean `ingester.lifecycler.ring.replication_factor`?";
+    let out = check(&["validate"], &typo, 1, "");
+    assert!(out.stdout.contains(near), "{}", out.stdout);
+    let out: Value = serde_json::from_str(&check(&["worker"], &typo, 0, "").stdout).unwrap();
+    assert!(out["problems"][0]["reason"].as_str().unwrap().ends_with(near), "{}", out["problems"]);
+}
