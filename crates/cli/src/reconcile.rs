@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 
 use crate::input::Source;
 use crate::published::{self, DEFAULT, Sources};
-use crate::{Failure, Format, capture};
+use crate::{Failure, Format, Secrets, capture};
 
 /// The input: [`ReconcileInput`], the provider's, so that its fields are declared once.
 type Input = ReconcileInput;
@@ -129,6 +129,8 @@ pub(crate) struct Options {
     pub(crate) endpoint: String,
     /// The process exits once the output is written: what it holds need not be freed.
     pub(crate) exits_after: bool,
+    /// Whether secret values show (`--show-secrets`).
+    pub(crate) secrets: Secrets,
 }
 
 /// Reconciles one reconcile input, or the `juju show-unit` captures of the coordinator's leader
@@ -170,7 +172,8 @@ fn reconcile_input(input: Input, found: Found, options: &Options, out: &mut dyn 
     let what_if = what_if(&current, &outcome, &sources);
     let printed = match options.format {
         Format::Json => {
-            let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
+            let databags =
+                PrettyDatabags::of(&outcome, options.secrets).map_err(|err| Failure::internal(err.to_string()))?;
             let mut output = output(&outcome, status, &databags, release, warnings, what_if);
             output.settings_from = sources;
             serde_json::to_writer_pretty(out, &output).map_err(|err| match err.io_error_kind() {
@@ -179,7 +182,7 @@ fn reconcile_input(input: Input, found: Found, options: &Options, out: &mut dyn 
             })
         }
         Format::Text => {
-            let text = text_report(&outcome, release, &warnings, &sources, &what_if);
+            let text = text_report(&outcome, release, &warnings, &sources, &what_if, options.secrets);
             out.write_all(text.as_bytes()).map_err(crate::write_failure)
         }
     };
@@ -493,7 +496,7 @@ impl PrettyDatabags {
     /// How deep `publish`'s databags are in the output: `{"publish": {"<id>": {...}}}`.
     const DEPTH: usize = 2;
 
-    fn of(outcome: &Reconciliation) -> Result<Self, serde_json::Error> {
+    fn of(outcome: &Reconciliation, secrets: Secrets) -> Result<Self, serde_json::Error> {
         let mut distinct: Vec<&RawDatabag> = Vec::new();
         let mut written = Vec::new();
         let mut relations = Vec::new();
@@ -504,7 +507,7 @@ impl PrettyDatabags {
                     Some(index) => index,
                     None => {
                         distinct.push(databag);
-                        written.push(Self::write(databag)?);
+                        written.push(Self::write(databag, secrets)?);
                         written.len() - 1
                     }
                 };
@@ -516,7 +519,7 @@ impl PrettyDatabags {
 
     /// `databag` as `serde_json::to_string_pretty` writes it at depth [`Self::DEPTH`]: one key
     /// a line, indented two spaces a level, `{}` when empty.
-    fn write(databag: &RawDatabag) -> Result<Box<RawValue>, serde_json::Error> {
+    fn write(databag: &RawDatabag, secrets: Secrets) -> Result<Box<RawValue>, serde_json::Error> {
         if databag.is_empty() {
             return RawValue::from_string("{}".to_owned());
         }
@@ -530,7 +533,10 @@ impl PrettyDatabags {
             json.extend_from_slice(b"  ");
             serde_json::to_writer(&mut json, key)?;
             json.extend_from_slice(b": ");
-            serde_json::to_writer(&mut json, value)?;
+            match (key.as_str(), secrets) {
+                ("worker_config", Secrets::Hide) => serde_json::to_writer(&mut json, &redacted_config(value))?,
+                _ => serde_json::to_writer(&mut json, value)?,
+            }
         }
         json.push(b'\n');
         json.extend_from_slice(indent.as_bytes());
@@ -545,6 +551,20 @@ impl PrettyDatabags {
     }
 }
 
+/// `worker_config`'s raw value (JSON text of a string) with the configuration's secrets redacted;
+/// a value that is not JSON text as its size.
+fn redacted_config(raw: &str) -> std::borrow::Cow<'_, str> {
+    match serde_json::from_str::<String>(raw) {
+        Ok(text) => match crate::redact::redact_config(&text) {
+            Some(redacted) => {
+                serde_json::to_string(&redacted).unwrap_or_else(|_| crate::redact::not_shown(raw.len())).into()
+            }
+            None => raw.into(),
+        },
+        Err(_) => crate::redact::not_shown(raw.len()).into(),
+    }
+}
+
 /// A summary for a person: the status, a table of roles, and every reason.
 fn text_report(
     outcome: &Reconciliation,
@@ -552,6 +572,7 @@ fn text_report(
     warnings: &[String],
     sources: &Sources,
     what_if: &BTreeMap<String, WhatIf>,
+    secrets: Secrets,
 ) -> String {
     let view = &outcome.view;
     // Whole: a person reads it here, not in `juju status`'s one line.
@@ -668,8 +689,9 @@ fn text_report(
             format!("relations {}", to.join(", "))
         };
         if let Some(config) = worker_config(plan.databag()) {
-            let _ = writeln!(out, "\nworker_config (to {to}; secret values not shown):");
-            for line in crate::readable_config(&config).lines() {
+            let shown = if secrets == Secrets::Show { "secret values shown" } else { "secret values not shown" };
+            let _ = writeln!(out, "\nworker_config (to {to}; {shown}):");
+            for line in crate::readable_config(&config, secrets).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
@@ -731,7 +753,7 @@ mod tests {
         for entries in databags {
             let databag: RawDatabag = entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
             let placed = BTreeMap::from([("publish", BTreeMap::from([("3", &databag)]))]);
-            let written = PrettyDatabags::write(&databag).unwrap();
+            let written = PrettyDatabags::write(&databag, Secrets::Show).unwrap();
             let raw = BTreeMap::from([("publish", BTreeMap::from([("3", &*written)]))]);
             assert_eq!(
                 serde_json::to_string_pretty(&raw).unwrap(),
@@ -753,6 +775,7 @@ mod tests {
             settings,
             endpoint: "pyroscope-cluster".into(),
             exits_after: false,
+            secrets: Secrets::Hide,
         };
         let mut json = Vec::new();
         assert!(!run(vec![(Source::Stdin, text.clone())], &options(Format::Json, None), &mut json).unwrap());

@@ -62,7 +62,7 @@ fn decode_and_encode_round_trip_what_python_wrote() {
     for vector in vectors["encode"].as_array().expect("encode vectors") {
         let kind = vector["databag_kind"].as_str().expect("kind");
         let databag = serde_json::to_string(&vector["databag"]).expect("JSON");
-        let decoded = check(&["decode", kind], &databag, 0, "");
+        let decoded = check(&["decode", kind, "--show-secrets"], &databag, 0, "");
         let encoded = check(&["encode", kind, "-"], &decoded.stdout, 0, "");
         let back: Value = serde_json::from_str(&encoded.stdout).expect("encode prints JSON");
         assert_eq!(back, vector["databag"], "decode | encode must give back what Python wrote");
@@ -533,7 +533,10 @@ fn worker_sees_the_coordinators_data() {
     let json =
         |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
     let from_raw = json(&["worker", raw, "--roles", "querier,ingester"], "");
-    assert!(from_raw["config_file"]["content"].as_str().unwrap().contains("not-a-real-secret"), "JSON is whole");
+    let content = from_raw["config_file"]["content"].as_str().unwrap();
+    assert!(content.contains("secret_access_key: <17 bytes, not shown>"), "JSON is redacted too: {content}");
+    let shown = json(&["worker", raw, "--roles", "querier,ingester", "--show-secrets"], "");
+    assert!(shown["config_file"]["content"].as_str().unwrap().contains("not-a-real-secret"), "unless asked");
     assert_eq!(from_raw["membership_checked"], false, "no address");
     // A decoded databag (what `decode` prints) is read as the raw one.
     let decoded = check(&["decode", "provider-app", raw], "", 0, "").stdout;
@@ -591,7 +594,8 @@ fn worker_sees_the_coordinators_data() {
     // The change decision against the file on disk, by the requirer's restart rule.
     let dir = tempfile::tempdir().unwrap();
     let current = dir.path().join("config.yaml");
-    let content = json(&["worker", healthy], "")["config_file"]["content"].as_str().unwrap().to_owned();
+    let content =
+        json(&["worker", healthy, "--show-secrets"], "")["config_file"]["content"].as_str().unwrap().to_owned();
     let member_1 = "  - pyroscope-worker-1.pyroscope-worker-endpoints.cos.svc.cluster.local:7946\n";
     for (on_disk, write, restart, reason) in [
         (content.clone(), false, false, "configuration unchanged"),
@@ -689,7 +693,7 @@ fn captures_without_settings_predict_from_what_was_published() {
     let worker = "examples/show-unit-worker-healthy.yaml";
     let json =
         |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
-    let out = json(&["reconcile", coordinator, worker], "");
+    let out = json(&["reconcile", coordinator, worker, "--show-secrets"], "");
     let unchanged = serde_json::json!({"app": "pyroscope-worker", "write": false, "added": [], "removed": [],
         "changed": [], "restart": false, "reason": "configuration unchanged", "from_defaults": []});
     assert_eq!(out["what_if"]["7"], unchanged, "{}", out["what_if"]);
@@ -892,4 +896,55 @@ fn errors_name_the_format_look_alikes_and_the_nearest_key() {
     assert!(out.stdout.contains(near), "{}", out.stdout);
     let out: Value = serde_json::from_str(&check(&["worker"], &typo, 0, "").stdout).unwrap();
     assert!(out["problems"][0]["reason"].as_str().unwrap().ends_with(near), "{}", out["problems"]);
+}
+
+/// Secrets are out of every output by default, in JSON and in text: by the secret-key table, in
+/// a list, under a misspelt key, by shape (an AWS key ID, a URL with credentials); all of them
+/// with `--show-secrets`. (Before, `decode` and `worker` JSON and `reconcile`'s `publish` had
+/// them, and text missed the list and the misspelt key.)
+#[test]
+fn secrets_are_redacted_in_every_format_unless_asked() {
+    let secrets = ["hunter2", "listed-secret", "typo-secret", "AKIAIOSFODNN7EXAMPLE", "user:pw@"];
+    let config = "memberlist:\n  bind_port: 7946\n  join_members:\n  - a:7946\nserver:\n  http_listen_port: 4040\n\
+                  storage:\n  backend: s3\n  s3:\n    access_key_id: AKIAIOSFODNN7EXAMPLE\n    bucket_name: b\n    \
+                  endpoint: minio:9000\n    secret_access_key: [hunter2, listed-secret]\n    \
+                  secret_acess_key: typo-secret\n    region: https://user:pw@proxy\n";
+    let databag = serde_json::json!({ "worker_config": serde_json::to_string(config).unwrap() }).to_string();
+    // What a worker takes (a list and a misspelt key it refuses, and then shows nothing of).
+    let valid = config
+        .replace("secret_access_key: [hunter2, listed-secret]", "secret_access_key: hunter2")
+        .replace("    secret_acess_key: typo-secret\n", "");
+    let valid = serde_json::json!({ "worker_config": serde_json::to_string(&valid).unwrap() }).to_string();
+    let valid_secrets = ["hunter2", "AKIAIOSFODNN7EXAMPLE", "user:pw@"];
+    let s3 = serde_json::json!({"endpoint": "minio:9000", "bucket_name": "b", "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "secret_access_key": "hunter2"});
+    let input = std::fs::read_to_string(root().join("examples/reconcile-recommended.yaml")).unwrap();
+    let mut input: Value = pyroscope_cluster_model::yaml::from_str(&input).unwrap();
+    input["settings"]["s3"] = s3;
+    let input = input.to_string();
+    let runs: [(&[&str], &str, &[&str]); 6] = [
+        (&["decode", "provider-app"], &databag, &secrets),
+        (&["decode", "provider-app", "--format", "text"], &databag, &secrets),
+        (&["worker", "--address", "a"], &valid, &valid_secrets),
+        (&["worker", "--address", "a", "--format", "text"], &valid, &valid_secrets),
+        (&["reconcile"], &input, &secrets[..1]),
+        (&["reconcile", "--format", "text"], &input, &secrets[..1]),
+    ];
+    for (args, stdin, secrets) in runs {
+        let out = run(args, stdin.as_bytes());
+        assert!(matches!(out.code, 0 | 3), "{args:?}: {}", out.stderr);
+        for secret in secrets.iter().chain(["AKIAIOSFODNN7EXAMPLE"].iter()) {
+            assert!(!out.stdout.contains(secret), "{args:?} shows {secret}: {}", out.stdout);
+        }
+        assert!(out.stdout.contains("bytes, not shown>"), "{args:?}: {}", out.stdout);
+        let shown = run(&[args, &["--show-secrets"]].concat(), stdin.as_bytes());
+        for secret in secrets {
+            let secret = if args.contains(&"text") || args[0] == "worker" {
+                secret.to_string()
+            } else {
+                secret.replace('"', "\\\"")
+            };
+            assert!(shown.stdout.contains(&secret), "{args:?} --show-secrets lacks {secret}: {}", shown.stdout);
+        }
+    }
 }
