@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -73,7 +74,8 @@ pub fn tool_main() -> ExitCode {
         logged_argv[0] = tool;
         let entry = LoggedCall { unit, argv: logged_argv, stdin: (!stdin.is_empty()).then_some(stdin), code };
         let line = serde_json::to_string(&entry).expect("a call is JSON") + "\n";
-        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(path) {
+        // Owner-only: the log holds `relation-set` input (a coordinator's configuration, with keys).
+        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path) {
             let _ = file.write_all(line.as_bytes());
         }
     }
@@ -117,10 +119,15 @@ pub fn read_state(path: &Path) -> io::Result<State> {
     serde_json::from_slice(&fs::read(path)?).map_err(io::Error::other)
 }
 
-/// Writes a state file atomically.
+/// Writes a state file atomically, readable by its owner only (mode 0600): it holds the
+/// databags, secrets among them.
 pub fn write_state(path: &Path, state: &State) -> io::Result<()> {
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&temporary, serde_json::to_vec(state).map_err(io::Error::other)?)?;
+    let bytes = serde_json::to_vec(state).map_err(io::Error::other)?;
+    let _ = fs::remove_file(&temporary);
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
+    file.write_all(&bytes)?;
+    drop(file);
     fs::rename(temporary, path)
 }
 
