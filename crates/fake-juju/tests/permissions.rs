@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 use pyroscope_cluster_fake_juju::{LOG_VARIABLE, STATE_VARIABLE, write_state};
-use pyroscope_cluster_juju::testing::{State, worker_cluster};
+use pyroscope_cluster_juju::testing::{Charms, Model, State};
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -19,7 +19,7 @@ fn the_state_file_and_the_call_log_are_the_owners_only() {
     write_state(&state, &State::default()).unwrap();
     assert_eq!(mode(&state), 0o600);
     // Rewritten by a tool call that changes it, and the log it appends to.
-    write_state(&state, &worker_cluster(&[("pyroscope-worker", 1)])).unwrap();
+    write_state(&state, &cluster(1)).unwrap();
     let tools = dir.path().join("tools");
     std::fs::create_dir(&tools).unwrap();
     let status_set = tools.join("status-set");
@@ -36,4 +36,13 @@ fn the_state_file_and_the_call_log_are_the_owners_only() {
     assert_eq!(written.unit("pyroscope-worker/0").unwrap().status.to_string(), "active: fine");
     assert_eq!(mode(&state), 0o600, "rewritten by the tool");
     assert_eq!(mode(&log), 0o600);
+}
+
+/// A model of a coordinator and a worker app of `units` units, related.
+fn cluster(units: u32) -> State {
+    let mut model = Model::new(State::default(), Charms::default());
+    model.deploy("pyroscope", Some("pyroscope-coordinator"), 1);
+    model.deploy("pyroscope-worker", Some("pyroscope-worker"), units);
+    model.relate("pyroscope", "pyroscope-cluster", "pyroscope-worker", "pyroscope-cluster");
+    model.state
 }

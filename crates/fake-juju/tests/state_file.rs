@@ -4,14 +4,14 @@
 use std::process::Command;
 
 use pyroscope_cluster_fake_juju::{STATE_VERSION, STATE_VERSION_KEY, read_state, write_state};
-use pyroscope_cluster_juju::testing::{State, worker_cluster};
+use pyroscope_cluster_juju::testing::{Charms, Model, State};
 use serde_json::Value;
 
 #[test]
 fn the_state_file_says_its_version_and_a_newer_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    let state = worker_cluster(&[("pyroscope-worker", 2)]);
+    let state = cluster(2);
     write_state(&path, &state).unwrap();
     let mut written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(written[STATE_VERSION_KEY], STATE_VERSION);
@@ -76,4 +76,13 @@ fn the_command_line_refuses_with_a_reason() {
     assert!(out.contains("  stub/0 (leader): active: hi\n"), "{out}");
     let state: State = read_state(&model.join("state.json")).unwrap();
     assert_eq!(state.apps["stub"].units.len(), 1);
+}
+
+/// A model of a coordinator and a worker app of `units` units, related.
+fn cluster(units: u32) -> State {
+    let mut model = Model::new(State::default(), Charms::default());
+    model.deploy("pyroscope", Some("pyroscope-coordinator"), 1);
+    model.deploy("pyroscope-worker", Some("pyroscope-worker"), units);
+    model.relate("pyroscope", "pyroscope-cluster", "pyroscope-worker", "pyroscope-cluster");
+    model.state
 }
