@@ -329,6 +329,12 @@ fn the_readme_commands_work() {
             (input, code) = (out.stdout, out.code);
         }
         assert_eq!(code, expect, "README: {line}");
+        // `lists 6 problems`, `lists 2`: the count the output ends with.
+        if let Some((_, count)) = comment.split_once("lists ") {
+            let count: String = count.chars().take_while(char::is_ascii_digit).collect();
+            let said = input.lines().last().unwrap_or_default();
+            assert!(said.starts_with(&format!("{count} problem")), "README: {line}: {said}");
+        }
     }
 }
 
