@@ -158,7 +158,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(out) => {
-            print!("{out}");
+            // A reader that stops early (`| grep -q`, `| head`) is no failure.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
             ExitCode::SUCCESS
         }
         Err(failure) => {
