@@ -325,9 +325,38 @@ pub enum LogTargetType {
 }
 
 impl Layer {
-    /// The layer's text as `POST /v1/layers` takes it: JSON, which Pebble's YAML parser reads.
+    /// The layer's text as `POST /v1/layers` takes it: JSON, which Pebble's YAML parser reads,
+    /// with the characters YAML does not take raw (DEL, the C1 controls but U+0085, U+FFFE and
+    /// U+FFFF: yaml.v3 refuses them as "control characters") written as `\u` escapes.
     pub fn to_text(&self) -> String {
-        serde_json::to_string(self).expect("a layer's fields are all JSON-encodable")
+        let mut out = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, YamlPrintable);
+        // Writing to a Vec cannot fail, and a layer holds only strings, numbers and maps with
+        // string keys; a failure would leave an empty text, which Pebble refuses.
+        let _ = self.serialize(&mut serializer);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// serde_json's compact output, escaping what YAML 1.2 does not allow unescaped (`c-printable`:
+/// serde_json already escapes the C0 controls).
+struct YamlPrintable;
+
+impl serde_json::ser::Formatter for YamlPrintable {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}') {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 
@@ -361,6 +390,12 @@ mod tests {
             layer.to_text(),
             r#"{"summary":"s","services":{"svc":{"startup":"enabled","override":"replace","command":"sleep 1","kill-delay":"1m30s"}},"checks":{"up":{"override":"replace","level":"ready","tcp":{"port":4040}}}}"#
         );
+    }
+
+    #[test]
+    fn characters_yaml_refuses_raw_are_escaped() {
+        let layer = Layer { summary: "a\u{7f}b\u{85}c\u{9f}d\u{ffff}e\u{1}".into(), ..Layer::default() };
+        assert_eq!(layer.to_text(), "{\"summary\":\"a\\u007fb\u{85}c\\u009fd\\uffffe\\u0001\"}");
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl Recording {
     /// The recording with what differs between runs made the same: `root` (the test's temporary
     /// directory) becomes [`ROOT`], the values that differ fixed ones (times, boot ID,
     /// check counters, and the owner of files, as root's), check change IDs dropped, task log
-    /// lines' timestamps fixed, and the daemon's multipart boundaries one text. JSON answers
+    /// lines' timestamps fixed, lists of changes sorted by ID (Pebble lists them in a Go map's
+    /// order), Pebble's temporary file names one name, requests' extra wait (not recorded) zero, and the daemon's multipart boundaries one text. JSON answers
     /// are rewritten with sorted keys.
     pub fn normalized(&self, root: &str) -> Recording {
         let exchanges = self
@@ -69,6 +70,7 @@ impl Recording {
                 request: Request {
                     target: exchange.request.target.replace(root, ROOT),
                     body: replace_in_body(&exchange.request.body, root),
+                    extra_wait: std::time::Duration::ZERO,
                     ..exchange.request.clone()
                 },
                 response: exchange.response.as_ref().map(|response| normalize_response(response, root)),
@@ -144,9 +146,35 @@ fn normalize_value(value: &mut Value) {
             }
             map.values_mut().for_each(normalize_value);
         }
-        Value::Array(items) => items.iter_mut().for_each(normalize_value),
+        Value::String(text) => *text = fixed_temporary_names(text),
+        Value::Array(items) => {
+            items.iter_mut().for_each(normalize_value);
+            // Pebble lists changes in the order of a Go map: by ID here.
+            if items.iter().all(|item| item.get("id").is_some() && item.get("kind").is_some()) {
+                let id = |item: &Value| item["id"].as_str().and_then(|id| id.parse::<u64>().ok()).unwrap_or(u64::MAX);
+                items.sort_by_key(id);
+            }
+        }
         _ => {}
     }
+}
+
+/// `text` with the temporary files Pebble writes to before renaming (`config.yaml.2677318321~`,
+/// in its errors) given one name (`config.yaml.0~`).
+fn fixed_temporary_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('.') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest[digits..].starts_with('~') {
+            out.push('0');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A transport that keeps each exchange of the one it wraps.
@@ -282,4 +310,17 @@ fn same_request(recorded: &Request, asked: &Request) -> bool {
         && recorded.content_type == asked.content_type
         && recorded.accept == asked.accept
         && recorded.body.as_bytes() == asked.body.as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_fixed() {
+        assert_eq!(
+            fixed_temporary_names("open /r/a.yaml.2677318321~: no such file; v1.32.1 a.1~"),
+            "open /r/a.yaml.0~: no such file; v1.32.1 a.0~"
+        );
+    }
 }
