@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::http::{Body, Request, Response, Transport, UnixSocket, query_escape};
+use crate::http::{HttpBody, Request, Response, Transport, UnixSocket, query_escape};
 use crate::layer::{CheckLevel, Layer, Plan};
 use crate::multipart;
 use crate::types::{
@@ -22,7 +22,7 @@ use crate::types::{
 use crate::{GoDuration, PebbleError};
 
 /// A client of one Pebble daemon, over a [`Transport`]: [`UnixSocket`] in a charm, the recorded
-/// Pebble of [`crate::testing`] in tests.
+/// Pebble of `testing` (feature `testing`) in tests.
 #[derive(Debug, Clone)]
 pub struct Client<T = UnixSocket> {
     transport: T,
@@ -107,7 +107,8 @@ impl<T: Transport> Client<T> {
         owner_fields(&mut item, &options.owner);
         let metadata = json!({"action": "write", "files": [item]}).to_string();
         let (body, content_type) = multipart::encode_push(&metadata, path, content);
-        let request = Request { content_type: Some(content_type), body: Body::new(body), ..post_empty("/v1/files") };
+        let request =
+            Request { content_type: Some(content_type), body: HttpBody::new(body), ..post_empty("/v1/files") };
         let results: Vec<FileResult> = self.sync(&request)?;
         one_file_result(&request, results, "push to", path)
     }
@@ -142,7 +143,7 @@ impl<T: Transport> Client<T> {
         let answer = Response {
             status: response.status,
             content_type: Some("application/json".into()),
-            body: Body::new(metadata.body.to_vec()),
+            body: HttpBody::new(metadata.body.to_vec()),
         };
         let results: Vec<FileResult> = self.decode_sync(&request, &answer)?;
         one_file_result(&request, results, "pull", path)?;
@@ -401,7 +402,7 @@ fn get(target: &str) -> Request {
         target: target.into(),
         content_type: None,
         accept: None,
-        body: Body::default(),
+        body: HttpBody::default(),
         extra_wait: Duration::ZERO,
     }
 }
@@ -411,7 +412,11 @@ fn post_empty(target: &str) -> Request {
 }
 
 fn post_json(target: &str, body: &Value) -> Request {
-    Request { content_type: Some("application/json".into()), body: Body::Text(body.to_string()), ..post_empty(target) }
+    Request {
+        content_type: Some("application/json".into()),
+        body: HttpBody::Text(body.to_string()),
+        ..post_empty(target)
+    }
 }
 
 fn with_names(path: &str, names: &[&str]) -> String {

@@ -31,8 +31,8 @@ pub struct Request {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<String>,
     /// The body.
-    #[serde(default, skip_serializing_if = "Body::is_empty")]
-    pub body: Body,
+    #[serde(default, skip_serializing_if = "HttpBody::is_empty")]
+    pub body: HttpBody,
     /// How much longer than the transport's own timeout the answer may take (a change's wait).
     #[serde(skip)]
     pub extra_wait: Duration,
@@ -47,35 +47,35 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The body, unframed.
-    #[serde(default, skip_serializing_if = "Body::is_empty")]
-    pub body: Body,
+    #[serde(default, skip_serializing_if = "HttpBody::is_empty")]
+    pub body: HttpBody,
 }
 
 /// A request's or a response's body: text where it is UTF-8 (so a recording reads as what was
 /// said), bytes otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Body {
+pub enum HttpBody {
     /// UTF-8 text.
     Text(String),
     /// Anything else.
     Bytes(Vec<u8>),
 }
 
-impl Body {
+impl HttpBody {
     /// The body of these bytes: text where they are UTF-8.
     pub fn new(bytes: Vec<u8>) -> Self {
         match String::from_utf8(bytes) {
-            Ok(text) => Body::Text(text),
-            Err(err) => Body::Bytes(err.into_bytes()),
+            Ok(text) => HttpBody::Text(text),
+            Err(err) => HttpBody::Bytes(err.into_bytes()),
         }
     }
 
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            Body::Text(text) => text.as_bytes(),
-            Body::Bytes(bytes) => bytes,
+            HttpBody::Text(text) => text.as_bytes(),
+            HttpBody::Bytes(bytes) => bytes,
         }
     }
 
@@ -85,14 +85,14 @@ impl Body {
     }
 }
 
-impl Default for Body {
+impl Default for HttpBody {
     fn default() -> Self {
-        Body::Text(String::new())
+        HttpBody::Text(String::new())
     }
 }
 
 /// Carries a request to Pebble and brings back its response: [`UnixSocket`] in a charm; in tests,
-/// the recorded Pebble of [`crate::testing`] (feature `testing`).
+/// the recorded Pebble of `testing` (feature `testing`).
 pub trait Transport {
     /// One exchange. The error is [`Error::NotReady`] when nothing listens (the container is not
     /// up yet), [`Error::Connection`] when the exchange broke, [`Error::Protocol`] when the
@@ -274,7 +274,7 @@ pub(crate) fn read_response(reader: &mut impl BufRead) -> Result<Response, ReadE
     } else if !(status == 204 || status == 304 || (100..200).contains(&status)) {
         reader.read_to_end(&mut body)?;
     }
-    Ok(Response { status, content_type, body: Body::new(body) })
+    Ok(Response { status, content_type, body: HttpBody::new(body) })
 }
 
 fn read_exactly(reader: &mut impl BufRead, length: u64, body: &mut Vec<u8>) -> Result<(), ReadError> {
@@ -308,7 +308,7 @@ mod tests {
     #[track_caller]
     fn check(raw: &str, status: u16, body: &str) {
         let response = read_response(&mut raw.as_bytes()).unwrap();
-        assert_eq!((response.status, response.body), (status, Body::Text(body.to_owned())));
+        assert_eq!((response.status, response.body), (status, HttpBody::Text(body.to_owned())));
     }
 
     #[track_caller]
@@ -353,7 +353,7 @@ mod tests {
             target: "/v1/services".into(),
             content_type: Some("application/json".into()),
             accept: None,
-            body: Body::Text("{}".into()),
+            body: HttpBody::Text("{}".into()),
             extra_wait: Duration::ZERO,
         };
         let text = String::from_utf8(encode_request(&request)).unwrap();

@@ -58,6 +58,12 @@ pub struct Plan {
 
 impl Plan {
     /// Reads the plan's YAML text, as `GET /v1/plan?format=yaml` answers it.
+    ///
+    /// One thing does not come back as it was sent: a string that begins with a line break
+    /// (yaml.v3 writes it as a literal block, `|4-`, that drops the first break; the service
+    /// still runs with the right value, but the plan's text has lost it, and `"\n  x\ny"` and
+    /// `"  x\ny"` are written alike). A charm that compares its layer with the plan should keep
+    /// such strings out of its layers.
     pub fn from_yaml(text: &str) -> Result<Self, PlanError> {
         let value = crate::plan_text::read(text)?;
         serde_path_to_error::deserialize(value)

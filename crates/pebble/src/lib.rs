@@ -47,7 +47,7 @@
 //!
 //! ```
 //! use pyroscope_cluster_pebble::{
-//!     Body, Client, Layer, LayerMode, Override, PebbleError, Request, Response, Service, Startup, Transport,
+//!     HttpBody, Client, Layer, LayerMode, Override, PebbleError, Request, Response, Service, Startup, Transport,
 //! };
 //!
 //! // In a charm: `Client::for_container("pyroscope")`. Here, a transport that answers as
@@ -60,7 +60,7 @@
 //!             "/v1/services" => r#"{"type":"async","status-code":202,"status":"Accepted","change":"2","result":null}"#,
 //!             _ => r#"{"type":"error","status-code":404,"status":"Not Found","result":{"message":"invalid API endpoint requested"}}"#,
 //!         };
-//!         Ok(Response { status: 200, content_type: Some("application/json".into()), body: Body::Text(body.into()) })
+//!         Ok(Response { status: 200, content_type: Some("application/json".into()), body: HttpBody::Text(body.into()) })
 //!     }
 //! }
 //!
@@ -96,12 +96,12 @@ mod types;
 pub use client::Client;
 pub use duration::{GoDuration, GoDurationError};
 pub use error::PebbleError;
-pub use http::{Body, Request, Response, Transport, UnixSocket};
+pub use http::{HttpBody, Request, Response, Transport, UnixSocket};
 pub use layer::{
     Check, CheckLevel, ExecCheck, HttpCheck, Layer, LogTarget, LogTargetType, Override, Plan, PlanError, PlanTextError,
     Service, ServiceAction, Startup, TcpCheck,
 };
 pub use types::{
-    Change, ChangeId, ChangeSelect, CheckInfo, CheckStatus, FileInfo, FileType, LayerMode, ListFilesOptions,
-    MakeDirOptions, Owner, PushOptions, Removal, ServiceInfo, ServiceStatus, SystemInfo, Task,
+    Change, ChangeId, ChangeIdError, ChangeSelect, CheckInfo, CheckStatus, FileInfo, FileType, LayerMode,
+    ListFilesOptions, MakeDirOptions, Owner, PushOptions, Removal, ServiceInfo, ServiceStatus, SystemInfo, Task,
 };

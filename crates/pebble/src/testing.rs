@@ -1,7 +1,7 @@
 //! A recorded Pebble, for the tests of a charm (feature `testing`).
 //!
-//! [`Recorder`] wraps a transport to a real daemon and keeps each exchange; [`Recording`] holds
-//! them, and [`Recording::normalized`] takes out what differs from run to run (times, boot IDs,
+//! [`Recorder`] wraps a transport to a real daemon and keeps each exchange; [`PebbleRecording`] holds
+//! them, and [`PebbleRecording::normalized`] takes out what differs from run to run (times, boot IDs,
 //! check counters, the daemon's multipart boundaries, the temporary root, the user running the
 //! tests), so a recording can be committed and compared with a fresh one. [`Replay`] answers
 //! from a recording, in order, and refuses a request that is not the one recorded: a charm's
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::PebbleError;
-use crate::http::{Body, Request, Response, Transport};
+use crate::http::{HttpBody, Request, Response, Transport};
 use crate::multipart;
 
 /// One request and what came back: Pebble's response, or nothing (no daemon listened: the
@@ -31,7 +31,7 @@ pub struct Exchange {
 
 /// Exchanges with one daemon, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Recording {
+pub struct PebbleRecording {
     /// The exchanges.
     pub exchanges: Vec<Exchange>,
 }
@@ -55,14 +55,14 @@ fn fixed_value(key: &str) -> Option<Value> {
 /// checks ran.
 const DROPPED: &[&str] = &["change-id", "prev-change-id"];
 
-impl Recording {
+impl PebbleRecording {
     /// The recording with what differs between runs made the same: `root` (the test's temporary
     /// directory) becomes [`ROOT`], the values that differ fixed ones (times, boot ID,
     /// check counters, and the owner of files, as root's), check change IDs dropped, task log
     /// lines' timestamps fixed, lists of changes sorted by ID (Pebble lists them in a Go map's
     /// order), Pebble's temporary file names one name, requests' extra wait (not recorded) zero, and the daemon's multipart boundaries one text. JSON answers
     /// are rewritten with sorted keys.
-    pub fn normalized(&self, root: &str) -> Recording {
+    pub fn normalized(&self, root: &str) -> PebbleRecording {
         let exchanges = self
             .exchanges
             .iter()
@@ -76,7 +76,7 @@ impl Recording {
                 response: exchange.response.as_ref().map(|response| normalize_response(response, root)),
             })
             .collect();
-        Recording { exchanges }
+        PebbleRecording { exchanges }
     }
 
     /// The recording as pretty JSON, ending with a newline: the text to commit.
@@ -92,16 +92,16 @@ impl Recording {
     }
 }
 
-fn replace_in_body(body: &Body, root: &str) -> Body {
+fn replace_in_body(body: &HttpBody, root: &str) -> HttpBody {
     match body {
-        Body::Text(text) => Body::Text(text.replace(root, ROOT)),
-        Body::Bytes(bytes) => Body::Bytes(bytes.clone()),
+        HttpBody::Text(text) => HttpBody::Text(text.replace(root, ROOT)),
+        HttpBody::Bytes(bytes) => HttpBody::Bytes(bytes.clone()),
     }
 }
 
 fn normalize_response(response: &Response, root: &str) -> Response {
     let content_type = response.content_type.clone().unwrap_or_default();
-    let Body::Text(text) = replace_in_body(&response.body, root) else {
+    let HttpBody::Text(text) = replace_in_body(&response.body, root) else {
         return response.clone();
     };
     if let Some(boundary) = multipart::boundary_of(&content_type) {
@@ -109,7 +109,7 @@ fn normalize_response(response: &Response, root: &str) -> Response {
         return Response {
             status: response.status,
             content_type: Some(content_type.replace(&boundary, FIXED)),
-            body: Body::Text(text.replace(&boundary, FIXED)),
+            body: HttpBody::Text(text.replace(&boundary, FIXED)),
         };
     }
     let body = match serde_json::from_str::<Value>(&text) {
@@ -119,7 +119,7 @@ fn normalize_response(response: &Response, root: &str) -> Response {
         }
         Err(_) => text,
     };
-    Response { status: response.status, content_type: response.content_type.clone(), body: Body::Text(body) }
+    Response { status: response.status, content_type: response.content_type.clone(), body: HttpBody::Text(body) }
 }
 
 fn normalize_value(value: &mut Value) {
@@ -191,9 +191,9 @@ impl<T: Transport> Recorder<T> {
     }
 
     /// What was recorded so far.
-    pub fn recording(&self) -> Recording {
+    pub fn recording(&self) -> PebbleRecording {
         let exchanges = self.exchanges.lock().map(|exchanges| exchanges.clone()).unwrap_or_default();
-        Recording { exchanges }
+        PebbleRecording { exchanges }
     }
 }
 
@@ -230,14 +230,14 @@ struct ReplayState {
 impl Replay {
     /// Answers from `recording`, with [`ROOT`] read as `root` (the directory the test runs
     /// the charm under).
-    pub fn new(recording: &Recording, root: &str) -> Self {
+    pub fn new(recording: &PebbleRecording, root: &str) -> Self {
         let exchanges = recording
             .exchanges
             .iter()
             .map(|exchange| {
-                let unroot = |body: &Body| match body {
-                    Body::Text(text) => Body::Text(text.replace(ROOT, root)),
-                    Body::Bytes(bytes) => Body::Bytes(bytes.clone()),
+                let unroot = |body: &HttpBody| match body {
+                    HttpBody::Text(text) => HttpBody::Text(text.replace(ROOT, root)),
+                    HttpBody::Bytes(bytes) => HttpBody::Bytes(bytes.clone()),
                 };
                 Exchange {
                     request: Request {

@@ -37,14 +37,19 @@ impl ChangeId {
     }
 }
 
+/// A text that is not a change ID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a Pebble change ID (lowercase ASCII letters and digits)")]
+pub struct ChangeIdError(String);
+
 impl FromStr for ChangeId {
-    type Err = crate::PebbleError;
+    type Err = ChangeIdError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
             Ok(Self(text.to_owned()))
         } else {
-            Err(crate::PebbleError::Invalid { problem: format!("{text:?} is not a Pebble change ID") })
+            Err(ChangeIdError(text.to_owned()))
         }
     }
 }
@@ -352,4 +357,37 @@ pub enum LayerMode {
     /// Combined into the layer of the same label if there is one (each entry by its
     /// `override`), appended otherwise: what a charm does on every hook.
     Combine,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_ids_have_pebbles_shape() {
+        assert_eq!("42".parse::<ChangeId>().unwrap().as_str(), "42");
+        assert_eq!("a1".parse::<ChangeId>().unwrap().to_string(), "a1");
+        for bad in ["", "4/2", "A1", "1 "] {
+            assert!(bad.parse::<ChangeId>().unwrap_err().to_string().contains("not a Pebble change ID"), "{bad}");
+        }
+        assert!(serde_json::from_str::<ChangeId>("\"../x\"").is_err());
+    }
+
+    #[test]
+    fn answers_read_leniently() {
+        let info: ServiceInfo =
+            serde_json::from_str(r#"{"name":"s","startup":"enabled","current":"paused","new":1}"#).unwrap();
+        assert_eq!(info.current, ServiceStatus::Other("paused".into()));
+        let file: FileInfo = serde_json::from_str(
+            r#"{"path":"/a","name":"a","type":"door","permissions":"640","last-modified":"2026-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!((file.type_, file.permissions), (FileType::Other("door".into()), 0o640));
+        assert!(
+            serde_json::from_str::<FileInfo>(
+                r#"{"path":"/a","name":"a","type":"file","permissions":"rw","last-modified":""}"#
+            )
+            .is_err()
+        );
+    }
 }

@@ -4,12 +4,12 @@
 
 mod common;
 
-use pyroscope_cluster_pebble::testing::{ROOT, Recording, Replay};
+use pyroscope_cluster_pebble::testing::{PebbleRecording, ROOT, Replay};
 use pyroscope_cluster_pebble::{Client, PebbleError, SystemInfo};
 
-fn recording() -> Recording {
+fn recording() -> PebbleRecording {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/recordings/session.json")).unwrap();
-    Recording::from_json(&text).unwrap()
+    PebbleRecording::from_json(&text).unwrap()
 }
 
 #[test]
