@@ -23,7 +23,8 @@ pub enum PebbleError {
         #[source]
         source: std::io::Error,
     },
-    /// The connection broke, or timed out, during an exchange.
+    /// The connection could not be made for another reason than the above (permission denied
+    /// on the socket, say), or broke or timed out during an exchange.
     #[error("the connection to Pebble at {socket} failed during {method} {target}")]
     Connection {
         /// The socket's path.
@@ -92,8 +93,7 @@ pub enum PebbleError {
         /// How long was waited.
         timeout: Duration,
     },
-    /// The call's arguments cannot be sent (a permission above 0o777, a change ID that is not
-    /// Pebble's shape, a relative path).
+    /// The call's arguments cannot be sent (permission bits above 0o777).
     #[error("cannot ask Pebble: {problem}")]
     Invalid {
         /// What is wrong.

@@ -138,14 +138,19 @@ impl UnixSocket {
 
 impl Transport for UnixSocket {
     fn round_trip(&self, request: &Request) -> Result<Response, Error> {
-        let stream =
-            UnixStream::connect(&self.path).map_err(|source| Error::NotReady { socket: self.path.clone(), source })?;
         let broke = |source| Error::Connection {
             socket: self.path.clone(),
             method: request.method.clone(),
             target: request.target.clone(),
             source,
         };
+        let stream = UnixStream::connect(&self.path).map_err(|source| match source.kind() {
+            // No socket file yet, or one that nothing listens on: the container is not up.
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
+                Error::NotReady { socket: self.path.clone(), source }
+            }
+            _ => broke(source),
+        })?;
         stream.set_write_timeout(Some(self.timeout)).map_err(broke)?;
         stream.set_read_timeout(Some(self.timeout.saturating_add(request.extra_wait))).map_err(broke)?;
         let mut writer = &stream;

@@ -7,6 +7,25 @@
 //! from a recording, in order, and refuses a request that is not the one recorded: a charm's
 //! test then runs without Pebble, on answers the real daemon gave, and sees every call the
 //! charm makes.
+//!
+//! A charm's live test records a session against `pebble run` with `Recorder`, normalises it
+//! with its temporary root and commits `to_json()`; its in-memory test replays it:
+//!
+//! ```
+//! use pyroscope_cluster_pebble::Client;
+//! use pyroscope_cluster_pebble::testing::{PebbleRecording, ROOT, Replay};
+//!
+//! // What `Recorder` kept of one call to Pebble v1.32.1, normalised.
+//! let recording = PebbleRecording::from_json(r#"{"exchanges": [{
+//!     "request": {"method": "GET", "target": "/v1/system-info"},
+//!     "response": {"status": 200, "content_type": "application/json",
+//!         "body": "{\"result\":{\"boot-id\":\"00000000-0000-0000-0000-000000000000\",\"version\":\"v1.32.1\"},\"status\":\"OK\",\"status-code\":200,\"type\":\"sync\"}"}
+//! }]}"#)?;
+//! let pebble = Client::with_transport(Replay::new(&recording, ROOT));
+//! assert_eq!(pebble.system_info()?.version, "v1.32.1");
+//! assert_eq!(pebble.transport().finish(), Ok(()), "every recorded call was made, and no other");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

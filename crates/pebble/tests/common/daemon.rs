@@ -48,8 +48,8 @@ fn build(bin_dir: &Path) {
     let go_missing = |err: std::io::Error| -> ! {
         panic!(
             "the Pebble tests need the real daemon, and Go to build it ({err}): install Go 1.26 or newer, \
-             or set PEBBLE_BIN to a pebble {VERSION} binary, or run \
-             `GOBIN=$PWD/target/live/bin go install {PACKAGE}@{VERSION}` in the workspace"
+             or set PEBBLE_BIN to a pebble {VERSION} binary ({PACKAGE} at {VERSION}), or put one at \
+             target/live/bin/pebble"
         )
     };
     std::fs::create_dir_all(bin_dir).unwrap();
