@@ -69,6 +69,23 @@ impl Plan {
         serde_path_to_error::deserialize(value)
             .map_err(|err| PlanError::Shape { path: err.path().to_string(), problem: err.into_inner().to_string() })
     }
+
+    /// Whether adding `layer` (combined, each entry with `override: replace`) would leave the
+    /// plan as it is: every service, check and log target of the layer is the plan's, the
+    /// check threshold Pebble fills in (3, `plan.go`'s `defaultCheckThreshold`; the other
+    /// defaults are not written back) counted. A charm's rule for "my layer changed": when this
+    /// holds there is nothing to add and nothing to replan. An entry that merges
+    /// (`override: merge`) is compared as it is, so it reads as a change unless the plan holds
+    /// exactly it.
+    pub fn includes(&self, layer: &Layer) -> bool {
+        let services = layer.services.iter().all(|(name, service)| self.services.get(name) == Some(service));
+        let checks = layer.checks.iter().all(|(name, check)| {
+            let filled = Check { threshold: if check.threshold == 0 { 3 } else { check.threshold }, ..check.clone() };
+            self.checks.get(name) == Some(&filled)
+        });
+        let targets = layer.log_targets.iter().all(|(name, target)| self.log_targets.get(name) == Some(target));
+        services && checks && targets
+    }
 }
 
 /// Why the plan's text could not be read as a [`Plan`].
@@ -402,6 +419,32 @@ mod tests {
     fn characters_yaml_refuses_raw_are_escaped() {
         let layer = Layer { summary: "a\u{7f}b\u{85}c\u{9f}d\u{ffff}e\u{1}".into(), ..Layer::default() };
         assert_eq!(layer.to_text(), "{\"summary\":\"a\\u007fb\u{85}c\\u009fd\\uffffe\\u0001\"}");
+    }
+
+    #[test]
+    fn a_plan_includes_a_layer_with_pebbles_default_threshold() {
+        let check = Check {
+            override_: Some(Override::Replace),
+            tcp: Some(TcpCheck { port: 1, host: String::new() }),
+            ..Check::default()
+        };
+        let service = Service { override_: Some(Override::Replace), command: "x".into(), ..Service::default() };
+        let mut layer = Layer::default();
+        layer.checks.insert("c".into(), check.clone());
+        layer.services.insert("s".into(), service.clone());
+        let mut plan = Plan::default();
+        plan.services.insert("s".into(), service.clone());
+        plan.services.insert("other".into(), Service::default());
+        plan.checks.insert("c".into(), Check { threshold: 3, ..check.clone() });
+        assert!(plan.includes(&layer));
+        assert!(plan.includes(&Layer::default()));
+        plan.checks.insert("c".into(), Check { threshold: 4, ..check });
+        assert!(!plan.includes(&layer));
+        plan.checks.remove("c");
+        assert!(!plan.includes(&layer));
+        layer.checks.clear();
+        layer.services.insert("s".into(), Service { command: "y".into(), ..service });
+        assert!(!plan.includes(&layer));
     }
 
     #[test]

@@ -194,6 +194,10 @@ pub fn run<T: Transport>(client: &Client<T>, root: &str) {
     let plan = client.plan().unwrap();
     assert_eq!(plan.services, services.services);
     assert!(plan.checks.is_empty());
+    assert!(plan.includes(&services));
+    let mut changed = services.clone();
+    changed.services.get_mut("sleeper").unwrap().environment.insert("PLAIN".into(), "other".into());
+    assert!(!plan.includes(&changed));
 
     // Services and changes.
     let listed = client.services(&[]).unwrap();
@@ -243,6 +247,7 @@ pub fn run<T: Transport>(client: &Client<T>, root: &str) {
     let plan = client.plan().unwrap();
     assert_eq!(plan.checks["ready"].threshold, 3, "Pebble fills in the default threshold");
     assert_eq!(plan.checks["port"], checks_layer().checks["port"]);
+    assert!(plan.includes(&checks_layer()) && plan.includes(&services), "{plan:?}");
     let checks = client.checks(None, &[]).unwrap();
     let statuses: Vec<(&str, &CheckStatus, Option<CheckLevel>)> =
         checks.iter().map(|check| (check.name.as_str(), &check.status, check.level)).collect();
