@@ -324,6 +324,14 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any bytes are a response or an error, never a panic.
+        #[test]
+        fn any_bytes_are_read_or_refused(raw in "(HTTP/1\\.1 [0-9]{1,4} OK\r\n)?((Content-Length: [0-9]{1,3}|Transfer-Encoding: chunked|[a-z:]{0,5})\r\n){0,3}(\r\n)?([0-9a-f]{1,3}\r\n[a-z]{0,9}\r\n){0,3}") {
+            let _ = read_response(&mut raw.as_bytes());
+        }
+    }
+
     #[test]
     fn responses_are_framed_by_length_chunks_or_the_end() {
         check("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}trailing", 200, "{}");

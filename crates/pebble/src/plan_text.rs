@@ -402,6 +402,15 @@ mod tests {
         assert!(err.problem.contains(problem), "{err}");
     }
 
+    proptest::proptest! {
+        /// Any text is read or refused, never a panic: lines of the characters YAML's
+        /// structure is made of, so that the reader goes deep.
+        #[test]
+        fn any_text_is_read_or_refused(text in "([ ]{0,9}(- |[a-z]{0,3}: ?|[|>+'\"\\\\#:{}\\[\\]0-9a-z\u{e9}\u{2028}-]{0,6}){0,4}\n){0,12}") {
+            let _ = read(&text);
+        }
+    }
+
     #[test]
     fn the_empty_plan_is_an_empty_mapping() {
         check("{}\n", json!({}));
