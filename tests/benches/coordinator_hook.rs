@@ -1,14 +1,15 @@
 //! One coordinator hook (`update-status`, nothing changed) at 10, 100 and 1,000 worker units:
 //! through the fake hook tools as processes (the example coordinator's binary), and in memory
 //! (the same charm code, no process), to separate the cost of the calls from the library's.
-//! The calls per hook are printed (and asserted to be the floor in `crates/juju/tests/floor.rs`).
+//! The calls per hook are printed (and asserted to be the floor in `crates/coordinator/tests/floor.rs`).
 //!
 //! `cargo bench -p pyroscope-cluster-tests --bench coordinator_hook`
 
 use std::path::Path;
 
+use pyroscope_cluster_coordinator::testing::worker_cluster;
 use pyroscope_cluster_fake_juju::{Processes, config_defaults};
-use pyroscope_cluster_juju::testing::{Charms, HookSpec, Model, State, worker_cluster};
+use pyroscope_cluster_juju::testing::{Charms, HookSpec, Model, State};
 
 const COORDINATOR_YAML: &str = include_str!("../../examples/charms/pyroscope-coordinator/charmcraft.yaml");
 

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use pyroscope_cluster_model::Role;
+use pyroscope_cluster_release::{PYTHON_DEVIATIONS, PyroscopeRelease};
 use pyroscope_cluster_schema::{
     Form, GENERATED_MARKER as MARKER, RelationDatabag, Side, schema, schema_of, validate_relation_state,
 };
@@ -23,7 +24,7 @@ pub(crate) fn interface_md() -> String {
     roles(&mut out);
     example(&mut out);
     validation(&mut out);
-    out.push_str(&pyroscope_cluster_release::docs::markdown());
+    out.push_str(&releases_md());
     differences(&mut out);
     out
 }
@@ -407,4 +408,87 @@ fn cell(text: &str) -> String {
 
 fn strings(value: Option<&Value>) -> Vec<String> {
     value.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+}
+
+/// The Markdown section of `docs/interface.md` on Pyroscope releases: which are supported, what
+/// each decodes and gets, and the differences from the Canonical coordinator.
+fn releases_md() -> String {
+    let mut out = String::new();
+    out.push_str(
+        "## Pyroscope releases
+
+Pyroscope decodes its configuration file strictly (go-yaml v3 with `KnownFields(true)`,
+grafana/pyroscope `pkg/cfg/files.go`): one key its release does not know, or one value its decoder
+refuses, and every worker exits at start. So the coordinator renders `worker_config` for the
+release its workers run (the setting `pyroscope`, default `1.18`), checks it against that
+release's key table before publishing, and a worker checks what it receives against its own
+release before it writes the file. The key tables are generated from
+`reference/pyroscope/vX.Y.Z.json` (`crates/release/src/keys.rs`).
+
+| release | keys | decoder | a YAML integer 0 for a Go duration | `architecture_storage` | why it is here |
+| --- | --- | --- | --- | --- | --- |
+",
+    );
+    for release in PyroscopeRelease::ALL {
+        let why = match (release.major(), release.minor()) {
+            (1, 18) => "what the Canonical worker charm runs (`ubuntu/pyroscope:1.18-26.04`); the default",
+            (1, 19) => "the last 1.x release",
+            (2, 0) => "the first 2.x line",
+            _ => "the newest release; what the v2-architecture charms target",
+        };
+        let _ = writeln!(
+            out,
+            "| {release} | {} | {} | {} | {} | {why} |",
+            release.keys().count(),
+            release.yaml_decoder(),
+            if release.takes_int_zero_for_go_duration() { "taken" } else { "refused" },
+            if release.has_architecture_storage() { "`v1` (rendered)" } else { "no such key (not rendered)" },
+        );
+    }
+    out.push_str(
+        "
+`MAJOR.MINOR` means the newest release of that line here (`1.18` is 1.18.2); a release with no key
+table is an error that lists these.
+
+What the coordinator renders, for every release: the keys the Canonical coordinator renders
+(`api`, `compactor`, `distributor`, `ingester`, `limits.compactor_blocks_retention_period`,
+`memberlist`, `pyroscopedb`, `server`, `storage`, `store_gateway`), plus `architecture_storage: v1`
+from 2.0 on. Durations keep the operator's spelling wherever the key's decoder takes it: the
+retention is a Prometheus duration (`30d`, `2y`, and `0` written as the integer `0`), the
+`compactor.*` keys Go durations (`90m`, `12h`, `1h30m`).
+
+### Differences from the Canonical coordinator
+
+Everywhere else the `worker_config` is byte-identical to what the Canonical coordinator
+(canonical/pyroscope-operators, `coordinator/src/pyroscope.py`) renders, PyYAML's quoting and line
+folding included. Where its output is refused or misread by the workers' release, the coordinator
+writes instead:
+
+| input | Python writes | refused or misread by | why | written instead |
+| --- | --- | --- | --- | --- |
+",
+    );
+    for deviation in PYTHON_DEVIATIONS {
+        let releases: Vec<String> = deviation.refused_by.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            deviation.input,
+            deviation.python_writes,
+            releases.join(", "),
+            deviation.why,
+            deviation.instead
+        );
+    }
+    out.push_str(
+        "
+Inputs the coordinator reads differently from coordinated-workers, on purpose: an S3 endpoint
+without a scheme is HTTPS unless `insecure` says otherwise (coordinated-workers would say plain
+HTTP when the s3 relation gives no CA chain; with `http://` or `https://` the derivation is
+its, `not (tls_ca_chain or scheme == \"https\")`); an S3 endpoint with a path, even a lone
+trailing `/`, is an error rather than a value passed on.
+",
+    );
+    out.push('\n');
+    out
 }

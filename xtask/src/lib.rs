@@ -3,7 +3,7 @@
 //! `cargo xtask schema` writes the files generated from the Rust types:
 //! `docs/schema/v0/provider.json`, `docs/schema/v0/requirer.json` and `docs/interface.md`
 //! (see [`generated_files`]), and `crates/release/src/keys.rs`, the key table of every Pyroscope
-//! release in `reference/pyroscope/` (see `pyroscope_cluster_release::generate`). `cargo xtask schema --check` changes nothing and fails when one of
+//! release in `reference/pyroscope/` (see `xtask::codegen::keys`). `cargo xtask schema --check` changes nothing and fails when one of
 //! them is stale; a test (`tests/generated.rs`) runs the same check, so `cargo test` alone
 //! catches a type changed without regenerating.
 //!
@@ -23,8 +23,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use pyroscope_cluster_release::{PyroscopeRelease, generate};
+use pyroscope_cluster_release::PyroscopeRelease;
 
+pub mod codegen;
 mod docs;
 pub mod drift;
 mod example;
@@ -106,8 +107,8 @@ pub fn key_table(root: &Path) -> Result<GeneratedFile> {
     }
     let borrowed: Vec<(PyroscopeRelease, &str)> =
         references.iter().map(|(release, text)| (*release, text.as_str())).collect();
-    let contents = generate::key_table(&borrowed)?;
-    Ok(GeneratedFile { path: generate::KEY_TABLE_PATH, contents })
+    let contents = codegen::keys::key_table(&borrowed)?;
+    Ok(GeneratedFile { path: codegen::keys::KEY_TABLE_PATH, contents })
 }
 
 /// Ensures every one of `files` under `root`; in [`Mode::Check`], fails naming every stale one.

@@ -299,3 +299,87 @@ pub fn error_enums_not_non_exhaustive(files: &[SourceFile]) -> Vec<String> {
     }
     violations
 }
+
+/// The workspace's crate graph: each workspace package's normal (not dev, not build)
+/// dependencies on other workspace packages, by package name.
+pub type CrateGraph = BTreeMap<String, BTreeSet<String>>;
+
+/// The [`CrateGraph`] of `cargo metadata --format-version 1` output (its `resolve`).
+pub fn crate_graph(metadata: &serde_json::Value) -> CrateGraph {
+    let members: BTreeSet<&str> =
+        metadata["workspace_members"].as_array().into_iter().flatten().filter_map(serde_json::Value::as_str).collect();
+    let names: BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|package| Some((package["id"].as_str()?, package["name"].as_str()?)))
+        .collect();
+    let mut graph = CrateGraph::new();
+    for node in metadata["resolve"]["nodes"].as_array().into_iter().flatten() {
+        let Some(id) = node["id"].as_str().filter(|id| members.contains(id)) else { continue };
+        let deps = graph.entry(names[id].to_owned()).or_default();
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let Some(pkg) = dep["pkg"].as_str().filter(|pkg| members.contains(pkg)) else { continue };
+            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|kind| kind["kind"].is_null());
+            if normal {
+                deps.insert(names[pkg].to_owned());
+            }
+        }
+    }
+    graph
+}
+
+/// What a crate must never reach through its normal dependencies: each rule a crate (or `*`
+/// for every crate of the list after it) and the crates it must not depend on, directly or not.
+pub const CRATE_GRAPH_RULES: &[(&str, &[&str])] = &[
+    // A worker charm compiles no coordinator code, and a coordinator charm no worker code.
+    ("pyroscope-worker", &["pyroscope-cluster-provider", "pyroscope-cluster-coordinator"]),
+    ("pyroscope-cluster-worker", &["pyroscope-cluster-provider", "pyroscope-cluster-coordinator"]),
+    ("pyroscope-coordinator", &["pyroscope-cluster-requirer", "pyroscope-cluster-worker"]),
+    ("pyroscope-cluster-coordinator", &["pyroscope-cluster-requirer", "pyroscope-cluster-worker"]),
+    // The pure crates reach no crate that does IO.
+    ("pyroscope-cluster-model", IO_CRATES),
+    ("pyroscope-cluster-release", IO_CRATES),
+    ("pyroscope-cluster-provider", IO_CRATES),
+    ("pyroscope-cluster-requirer", IO_CRATES),
+    ("pyroscope-cluster-schema", IO_CRATES),
+];
+
+/// The library crates that do IO for a charm.
+const IO_CRATES: &[&str] = &["pyroscope-cluster-juju", "pyroscope-cluster-pebble", "pyroscope-cluster-fake-juju"];
+
+/// The generic layers: they depend on no other crate of the workspace (they know no Pyroscope).
+pub const GENERIC_CRATES: &[&str] = &["pyroscope-cluster-juju", "pyroscope-cluster-pebble"];
+
+/// Architecture Invariant: the crate graph leans as ARCHITECTURE.md draws it
+/// ([`CRATE_GRAPH_RULES`], [`GENERIC_CRATES`]). A rule about a crate the graph lacks is itself a
+/// violation (a renamed crate must not turn a rule off).
+pub fn crate_graph_violations(graph: &CrateGraph) -> Vec<String> {
+    let reach = |from: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&str> = graph.get(from).into_iter().flatten().map(String::as_str).collect();
+        while let Some(next) = todo.pop() {
+            if seen.insert(next.to_owned()) {
+                todo.extend(graph.get(next).into_iter().flatten().map(String::as_str));
+            }
+        }
+        seen
+    };
+    let mut violations = Vec::new();
+    for (krate, forbidden) in CRATE_GRAPH_RULES {
+        if !graph.contains_key(*krate) {
+            violations.push(format!("{krate}: a crate-graph rule names it, but the workspace has no such crate"));
+            continue;
+        }
+        let reached = reach(krate);
+        for bad in forbidden.iter().filter(|bad| reached.contains(**bad)) {
+            violations.push(format!("{krate} depends on {bad}, directly or not; it must not"));
+        }
+    }
+    for krate in GENERIC_CRATES.iter().filter(|krate| graph.contains_key(**krate)) {
+        for dep in reach(krate) {
+            violations.push(format!("{krate} is generic, yet depends on the workspace's {dep}"));
+        }
+    }
+    violations
+}

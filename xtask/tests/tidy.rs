@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use xtask::tidy::{
-    SourceFile, error_enums_not_non_exhaustive, io_outside_allowed, module_cycles, public_type_names_repeated,
-    yaml_library_outside_model,
+    CrateGraph, SourceFile, crate_graph, crate_graph_violations, error_enums_not_non_exhaustive, io_outside_allowed,
+    module_cycles, public_type_names_repeated, yaml_library_outside_model,
 };
 
 /// Every `.rs` file and manifest of the workspace (and of `fuzz/`), `target/` aside.
@@ -46,6 +46,60 @@ fn the_workspace_holds_every_invariant() {
     check(module_cycles(&files));
     check(error_enums_not_non_exhaustive(&files));
     check(public_type_names_repeated(&files));
+}
+
+/// The workspace's crate graph, from `cargo metadata` for this host (other platforms' crates
+/// would have to be downloaded, and none is a workspace crate).
+fn workspace_graph() -> CrateGraph {
+    let rustc = std::process::Command::new("rustc").arg("-vV").output().unwrap();
+    let rustc = String::from_utf8(rustc.stdout).unwrap();
+    let host = rustc.lines().find_map(|line| line.strip_prefix("host: ")).expect("rustc -vV names the host");
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", host])
+        .current_dir(xtask::project_root())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    crate_graph(&serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[test]
+fn the_crate_graph_leans_as_drawn() {
+    let graph = workspace_graph();
+    assert!(graph["pyroscope-worker"].contains("pyroscope-cluster-worker"), "the graph is read: {graph:?}");
+    check(crate_graph_violations(&graph));
+}
+
+#[test]
+fn a_crate_graph_that_breaks_a_rule_is_caught() {
+    let mut graph = workspace_graph();
+    // The worker charm reaching the provider through the generic Juju layer: two rules broken.
+    graph.get_mut("pyroscope-cluster-juju").unwrap().insert("pyroscope-cluster-provider".into());
+    let violations = crate_graph_violations(&graph);
+    assert!(
+        violations
+            .contains(&"pyroscope-worker depends on pyroscope-cluster-provider, directly or not; it must not".into()),
+        "{violations:?}"
+    );
+    assert!(
+        violations.contains(
+            &"pyroscope-cluster-juju is generic, yet depends on the workspace's pyroscope-cluster-provider".into()
+        ),
+        "{violations:?}"
+    );
+    // A pure crate reaching the IO crate, and so every pure crate above it.
+    let mut graph = workspace_graph();
+    graph.get_mut("pyroscope-cluster-release").unwrap().insert("pyroscope-cluster-juju".into());
+    assert_eq!(
+        crate_graph_violations(&graph),
+        ["release", "provider", "requirer"].map(|krate| format!(
+            "pyroscope-cluster-{krate} depends on pyroscope-cluster-juju, directly or not; it must not"
+        ))
+    );
+    // A rule about a crate that is gone fails rather than passing vacuously.
+    let mut graph = workspace_graph();
+    graph.remove("pyroscope-worker");
+    assert!(crate_graph_violations(&graph)[0].starts_with("pyroscope-worker: a crate-graph rule names it"));
 }
 
 #[test]

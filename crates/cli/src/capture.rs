@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use pyroscope_cluster_juju::{S3_ENDPOINT, s3_settings};
 use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_provider::{RelationId, S3Settings, WorkerRelation};
+use pyroscope_cluster_provider::{RelationId, S3_ENDPOINT, S3Settings, WorkerRelation, s3_settings};
 use serde_json::{Map, Value};
 
 /// What a capture holds for `reconcile`.

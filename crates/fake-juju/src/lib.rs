@@ -85,9 +85,22 @@ pub fn tool_main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
+/// Standard input as JSON: `relation-set` takes YAML too (Juju's `--file`), which a Python charm
+/// may send; the hook-tool parser reads JSON.
+fn as_json(stdin: &str) -> String {
+    if stdin.trim().is_empty() || serde_json::from_str::<serde_json::Value>(stdin).is_ok() {
+        return stdin.to_owned();
+    }
+    match pyroscope_cluster_model::yaml::from_str::<serde_json::Value>(stdin) {
+        Ok(value) => value.to_string(),
+        Err(_) => stdin.to_owned(),
+    }
+}
+
 fn answer(state_path: &Path, caller: &Caller, argv: &[String], stdin: &str) -> (i32, String, String, Option<Duration>) {
     let read_file = |path: &str| fs::read_to_string(path).map_err(|err| format!("cannot read {path}: {err}"));
-    let call = match Call::parse(argv, stdin, caller.relation.as_ref(), &read_file) {
+    let stdin = as_json(stdin);
+    let call = match Call::parse(argv, &stdin, caller.relation.as_ref(), &read_file) {
         Ok(call) => call,
         Err(err) => return (2, String::new(), format!("ERROR {err}\n"), None),
     };

@@ -4,12 +4,11 @@
 //! `_secret.py`, `_status.py`, `_port.py`): a charm on this crate and a Python charm look the
 //! same to Juju, and to the fake Juju of the tests, which reads argv back with [`Call::parse`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_provider::RelationId;
+use crate::Databag;
 
 /// A relation as hook tools name it: `endpoint:id` (`pyroscope-cluster:3`), as `relation-ids`
 /// prints it and `JUJU_RELATION_ID` holds it.
@@ -20,14 +19,14 @@ use pyroscope_cluster_provider::RelationId;
 pub struct RelationRef {
     /// The endpoint (`pyroscope-cluster`), or empty when unknown.
     pub endpoint: String,
-    /// The relation's number.
-    pub id: RelationId,
+    /// The relation's number, unique in the model.
+    pub id: u32,
 }
 
 impl RelationRef {
     /// The relation `id` on `endpoint`.
-    pub fn new(endpoint: impl Into<String>, id: impl Into<RelationId>) -> Self {
-        Self { endpoint: endpoint.into(), id: id.into() }
+    pub fn new(endpoint: impl Into<String>, id: u32) -> Self {
+        Self { endpoint: endpoint.into(), id }
     }
 }
 
@@ -48,12 +47,29 @@ pub struct RelationRefError {
 impl FromStr for RelationRef {
     type Err = RelationRefError;
 
-    /// `pyroscope-cluster:3`, or `3` (the number as [`RelationId`] reads it).
+    /// `pyroscope-cluster:3` (as `relation-ids` prints it and `JUJU_RELATION_ID` holds it), or
+    /// `3`. This is the one reader of hook tools' relation IDs.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let id: RelationId = s.parse().map_err(|_| RelationRefError { text: s.to_owned() })?;
-        let endpoint = s.rsplit_once(':').map_or("", |(endpoint, _)| endpoint);
+        let (endpoint, number) = match s.rsplit_once(':') {
+            Some(("", _)) => return Err(RelationRefError { text: s.to_owned() }),
+            Some((endpoint, number)) => (endpoint, number),
+            None => ("", s),
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RelationRefError { text: s.to_owned() });
+        }
+        let id = number.parse().map_err(|_| RelationRefError { text: s.to_owned() })?;
         Ok(Self { endpoint: endpoint.to_owned(), id })
     }
+}
+
+/// Whose status `status-set` sets: ops makes it the receiver (`unit.status`, `app.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StatusTarget {
+    /// This unit's status.
+    Unit,
+    /// The application's status (leader only): `--application=True`.
+    App,
 }
 
 /// A workload status a charm sets (`status-set`).
@@ -185,7 +201,7 @@ pub enum Call {
         /// The secret.
         id: String,
         /// The relation whose remote application is granted access.
-        relation: RelationId,
+        relation: u32,
         /// Only this remote unit.
         unit: Option<String>,
     },
@@ -203,7 +219,7 @@ pub enum Call {
         /// The endpoint or extra binding.
         binding: String,
         /// On this relation.
-        relation: Option<RelationId>,
+        relation: Option<u32>,
     },
     /// `status-set --application=<True|False> <status> [-- <message>]`.
     StatusSet {
@@ -294,7 +310,7 @@ impl Call {
     }
 
     /// The relation the call is about, if any.
-    pub fn relation(&self) -> Option<RelationId> {
+    pub fn relation(&self) -> Option<u32> {
         match self {
             Call::RelationList { relation, .. }
             | Call::RelationGet { relation, .. }
@@ -512,10 +528,11 @@ impl Call {
     }
 }
 
-/// A `relation-set` input: a YAML (or JSON) map of string to string.
+/// A `relation-set` input: a JSON map of string to string, as this crate and ops 3.x send it. (Juju
+/// also takes YAML there: a fake that serves charms sending YAML turns it into JSON first.)
 fn parse_settings(stdin: &str) -> Result<BTreeMap<String, String>, String> {
     let value: serde_json::Value =
-        pyroscope_cluster_model::yaml::from_str(stdin).map_err(|_| "standard input is not YAML or JSON".to_owned())?;
+        serde_json::from_str(stdin).map_err(|_| "standard input is not a JSON map".to_owned())?;
     let serde_json::Value::Object(map) = value else {
         return Err("standard input is not a map".into());
     };
@@ -610,16 +627,16 @@ impl<'a> Args<'a> {
     }
 }
 
-/// The map to give `relation-set --file -` for `changes`: the keys to set with their values, the
-/// keys to delete with `""` (how `relation-set` deletes a key). No value the model encodes is
-/// empty (every value is JSON text), so the two cannot be confused.
-pub fn relation_set_input(changes: &pyroscope_cluster_model::DatabagChanges) -> BTreeMap<String, String> {
-    let deletes = changes.delete.iter().map(|key| (key.clone(), String::new()));
-    changes.set.clone().into_iter().chain(deletes).collect()
+/// The map to give `relation-set --file -` to set the keys of `set` and delete those of `delete`:
+/// a deleted key goes as `""`, which is how `relation-set` deletes a key (so a key cannot be set
+/// to the empty string, in Juju as here).
+pub fn relation_set_input(set: &Databag, delete: &BTreeSet<String>) -> Databag {
+    let deletes = delete.iter().map(|key| (key.clone(), String::new()));
+    set.clone().into_iter().chain(deletes).collect()
 }
 
 /// Applies a `relation-set` map to a databag as Juju does: `""` deletes the key.
-pub fn apply_relation_set(databag: &mut RawDatabag, data: &BTreeMap<String, String>) {
+pub fn apply_relation_set(databag: &mut Databag, data: &BTreeMap<String, String>) {
     for (key, value) in data {
         if value.is_empty() {
             databag.remove(key);

@@ -17,12 +17,12 @@
 //!
 //! ```
 //! use pyroscope_cluster_juju::testing::{Charms, Model, State};
-//! use pyroscope_cluster_juju::{HookTools, StatusName};
+//! use pyroscope_cluster_juju::{HookTools, StatusName, StatusTarget};
 //!
 //! let mut charms = Charms::default();
 //! charms.insert("hello", |_context, tools| {
 //!     let leader = tools.is_leader()?;
-//!     tools.status_set(false, StatusName::Active, if leader { "leading" } else { "following" })?;
+//!     tools.status_set(StatusTarget::Unit, StatusName::Active, if leader { "leading" } else { "following" })?;
 //!     Ok(())
 //! });
 //! let mut model = Model::new(State::default(), charms);
@@ -37,11 +37,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use pyroscope_cluster_model::{JUJU_UNIT_KEYS, RawDatabag};
-use pyroscope_cluster_provider::RelationId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::Databag;
 use crate::call::{Call, RelationRef, apply_relation_set};
 use crate::context::HookContext;
 use crate::runner::{RunError, Runner};
@@ -123,9 +122,9 @@ pub struct Relation {
     /// Its two ends.
     pub ends: [End; 2],
     /// Each application's databag, by application.
-    pub app_data: BTreeMap<String, RawDatabag>,
+    pub app_data: BTreeMap<String, Databag>,
     /// Each unit's databag, by unit.
-    pub unit_data: BTreeMap<String, RawDatabag>,
+    pub unit_data: BTreeMap<String, Databag>,
     /// The remote units each unit has seen join (what `relation-list` shows it).
     pub views: BTreeMap<String, BTreeSet<String>>,
     /// Gone from Juju's state while units still hold it (a removed cross-model relation): reads
@@ -324,7 +323,7 @@ impl State {
     /// The relation `relation` names, if `caller` is on it (and on that endpoint, when named).
     fn relation_of(&self, caller: &Caller, relation: &RelationRef) -> Result<&Relation, Answer> {
         let not_found = || err(format!("invalid value {:?} for option -r: relation not found", relation.to_string()));
-        let found = self.relations.get(&relation.id.0).ok_or_else(not_found)?;
+        let found = self.relations.get(&relation.id).ok_or_else(not_found)?;
         let (mine, _) = found.sides(caller.app()).ok_or_else(not_found)?;
         if !relation.endpoint.is_empty() && mine.endpoint != relation.endpoint {
             return Err(not_found());
@@ -334,7 +333,7 @@ impl State {
 
     /// Applies the faults that match `call`; returns the answer of one that takes it over.
     fn fault(&mut self, caller: &Caller, call: &Call) -> Option<Answer> {
-        let relation = call.relation().map(|id| id.0);
+        let relation = call.relation();
         let mut action = None;
         for fault in &mut self.faults {
             let matches = fault.tool == call.tool()
@@ -452,7 +451,7 @@ impl State {
                 if *write_app && !leader {
                     return Err(err("permission denied"));
                 }
-                let found = self.relations.get_mut(&relation.id.0).expect("checked");
+                let found = self.relations.get_mut(&relation.id).expect("checked");
                 let databag = if *write_app {
                     found.app_data.entry(app).or_default()
                 } else {
@@ -925,8 +924,10 @@ impl<E: Executor> Model<E> {
         let address = self.state.unit(unit).map(|unit| unit.address.clone()).unwrap_or_default();
         let relation = self.state.relations.get_mut(&id).expect("a relation");
         relation.unit_data.entry(unit.to_owned()).or_insert_with(|| {
+            // The keys Juju writes into every unit databag itself.
+            let keys = ["egress-subnets", "ingress-address", "private-address"];
             let values = [format!("{address}/32"), address.clone(), address.clone()];
-            JUJU_UNIT_KEYS.iter().map(|key| (*key).to_owned()).zip(values).collect()
+            keys.into_iter().map(str::to_owned).zip(values).collect()
         });
     }
 
@@ -1044,7 +1045,7 @@ impl<E: Executor> Model<E> {
 
     /// Sets the databag of `app` on relation `id` as that app's leader would (for a stub app);
     /// the other side runs `relation-changed`.
-    pub fn set_app_data(&mut self, id: u32, app: &str, databag: RawDatabag) {
+    pub fn set_app_data(&mut self, id: u32, app: &str, databag: Databag) {
         let before = self.state.clone();
         self.state.relations.get_mut(&id).expect("a relation").app_data.insert(app.to_owned(), databag);
         self.queue_changes(&before, app);
@@ -1233,46 +1234,7 @@ pub fn relation_ref(state: &State, id: u32, unit: &str) -> RelationRef {
     let app = unit.split_once('/').map_or(unit, |(app, _)| app);
     let endpoint =
         state.relations.get(&id).and_then(|relation| relation.sides(app)).map(|(mine, _)| mine.endpoint.clone());
-    RelationRef { endpoint: endpoint.unwrap_or_default(), id: RelationId(id) }
-}
-
-/// A model of a coordinator `pyroscope` (one unit, the leader) related on `pyroscope-cluster` to
-/// each worker app of `workers` (name, units), every worker unit having published its address
-/// and topology and every worker leader its roles (`all`); the coordinator has published
-/// nothing yet. Relation IDs are 1, 2, ... in the order given; addresses `10.<app>.x.y`.
-pub fn worker_cluster(workers: &[(&str, u32)]) -> State {
-    use pyroscope_cluster_model::{DatabagModel, JujuTopology};
-    use pyroscope_cluster_requirer::Announcement;
-
-    let mut model = Model::new(State::default(), Charms::default());
-    model.deploy("pyroscope", Some("pyroscope-coordinator"), 1);
-    for (app, units) in workers {
-        model.deploy(app, Some("pyroscope-worker"), *units);
-        let id = model.relate("pyroscope", "pyroscope-cluster", app, "pyroscope-cluster");
-        let names: Vec<String> = model.state.apps[*app].units.keys().cloned().collect();
-        let relation = model.state.relations.get_mut(&id).expect("just related");
-        relation.views.insert("pyroscope/0".into(), names.iter().cloned().collect());
-        relation.views.extend(names.iter().map(|unit| (unit.clone(), ["pyroscope/0".to_owned()].into())));
-        relation.app_data.insert((*app).to_owned(), [("role".to_owned(), r#""all""#.to_owned())].into());
-        for unit in &names {
-            let address = model.state.unit(unit).expect("deployed").address.clone();
-            let announcement = Announcement {
-                roles: None,
-                address: address.parse().expect("an IPv4 address"),
-                juju_topology: JujuTopology {
-                    application: (*app).to_owned(),
-                    unit: unit.clone(),
-                    charm_name: "pyroscope-worker".into(),
-                    model: None,
-                    model_uuid: None,
-                },
-            };
-            let relation = model.state.relations.get_mut(&id).expect("just related");
-            let databag = relation.unit_data.entry(unit.clone()).or_default();
-            databag.extend(announcement.unit_data().encode());
-        }
-    }
-    model.state
+    RelationRef { endpoint: endpoint.unwrap_or_default(), id }
 }
 
 /// The subnet `network-get` shows an address in: its /24 (IPv4) or /64 (IPv6), host bits clear

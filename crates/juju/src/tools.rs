@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_provider::RelationId;
 use serde::de::DeserializeOwned;
 
-use crate::call::{Call, LogLevel, RelationRef, StatusName};
+use crate::Databag;
+use crate::call::{Call, LogLevel, RelationRef, StatusName, StatusTarget};
+use crate::config::CharmConfig;
 use crate::runner::{RunError, Runner};
 
 /// Why a hook-tool call failed, read from how it ended and what Juju printed.
@@ -89,6 +89,17 @@ impl ToolError {
     pub fn is_relation_gone(&self) -> bool {
         matches!(self, ToolError::RelationGone { .. })
     }
+}
+
+/// Which revision of a secret [`HookTools::secret_get`] reads (`secret-get`'s options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretRevision {
+    /// The revision this unit tracks (no option): the one it first saw, until it refreshes.
+    Tracked,
+    /// The latest revision, tracked from now on (`--refresh`).
+    Refresh,
+    /// The latest revision, this once (`--peek`).
+    Peek,
 }
 
 /// One address of a `network-get` answer.
@@ -242,31 +253,36 @@ impl<R: Runner> HookTools<R> {
     }
 
     /// `relation-get --format=json -r <ref> - <unit>`: a unit's databag.
-    pub fn unit_databag(&mut self, relation: &RelationRef, unit: &str) -> Result<RawDatabag, ToolError> {
+    pub fn unit_databag(&mut self, relation: &RelationRef, unit: &str) -> Result<Databag, ToolError> {
         self.databag(relation, unit, false)
     }
 
     /// `relation-get --format=json -r <ref> --app - <app>`: an application's databag (this
     /// unit's own application's: leader only).
-    pub fn app_databag(&mut self, relation: &RelationRef, app: &str) -> Result<RawDatabag, ToolError> {
+    pub fn app_databag(&mut self, relation: &RelationRef, app: &str) -> Result<Databag, ToolError> {
         self.databag(relation, app, true)
     }
 
-    fn databag(&mut self, relation: &RelationRef, member: &str, app: bool) -> Result<RawDatabag, ToolError> {
+    fn databag(&mut self, relation: &RelationRef, member: &str, app: bool) -> Result<Databag, ToolError> {
         let call = Call::RelationGet { relation: relation.clone(), member: member.to_owned(), app, key: None };
         // Juju prints `null`... for nothing on some versions; an empty databag either way.
-        let databag: Option<RawDatabag> = self.json(&call)?;
+        let databag: Option<Databag> = self.json(&call)?;
         Ok(databag.unwrap_or_default())
     }
 
-    /// `relation-set -r <ref> [--app] --file -` with `data` on standard input (`""` deletes a
-    /// key). Does nothing for an empty map (ops refuses one too).
-    pub fn relation_set(
-        &mut self,
-        relation: &RelationRef,
-        app: bool,
-        data: &BTreeMap<String, String>,
-    ) -> Result<(), ToolError> {
+    /// `relation-set -r <ref> --file -` with `data` on standard input (`""` deletes a key): this
+    /// unit's databag. Does nothing for an empty map (ops refuses one too).
+    pub fn set_unit_databag(&mut self, relation: &RelationRef, data: &Databag) -> Result<(), ToolError> {
+        self.relation_set(relation, false, data)
+    }
+
+    /// `relation-set -r <ref> --app --file -` with `data` on standard input (`""` deletes a
+    /// key): this unit's application databag (leader only). Does nothing for an empty map.
+    pub fn set_app_databag(&mut self, relation: &RelationRef, data: &Databag) -> Result<(), ToolError> {
+        self.relation_set(relation, true, data)
+    }
+
+    fn relation_set(&mut self, relation: &RelationRef, app: bool, data: &Databag) -> Result<(), ToolError> {
         if data.is_empty() {
             return Ok(());
         }
@@ -284,21 +300,27 @@ impl<R: Runner> HookTools<R> {
     }
 
     /// `config-get --format=json`: every option that is set or has a default.
-    pub fn config(&mut self) -> Result<serde_json::Map<String, serde_json::Value>, ToolError> {
+    pub fn config(&mut self) -> Result<CharmConfig, ToolError> {
         let config: Option<serde_json::Map<String, serde_json::Value>> = self.json(&Call::ConfigGet { key: None })?;
-        Ok(config.unwrap_or_default())
+        Ok(CharmConfig::new(config.unwrap_or_default()))
     }
 
-    /// `secret-get --format=json <id> [--refresh]`: a secret's content. `refresh` reads the
-    /// latest revision and tracks it from now on (without it, a unit keeps reading the revision
-    /// it first saw: cos-coordinated-workers #16, #171).
-    pub fn secret_get(&mut self, id: &str, refresh: bool) -> Result<BTreeMap<String, String>, ToolError> {
-        self.json(&Call::SecretGet { id: Some(id.to_owned()), label: None, refresh, peek: false })
+    /// `secret-get --format=json <id> [--refresh | --peek]`: a secret's content, of the revision
+    /// `revision` says ([`SecretRevision::Refresh`]: the latest, tracked from now on; without it, a
+    /// unit keeps reading the revision it first saw: cos-coordinated-workers #16, #171).
+    pub fn secret_get(&mut self, id: &str, revision: SecretRevision) -> Result<BTreeMap<String, String>, ToolError> {
+        let (refresh, peek) = match revision {
+            SecretRevision::Tracked => (false, false),
+            SecretRevision::Refresh => (true, false),
+            SecretRevision::Peek => (false, true),
+        };
+        self.json(&Call::SecretGet { id: Some(id.to_owned()), label: None, refresh, peek })
     }
 
     /// `secret-grant --relation <id> <secret id>`: the remote application of the relation may
     /// read the secret. Granting again is harmless.
-    pub fn secret_grant(&mut self, id: &str, relation: RelationId) -> Result<(), ToolError> {
+    pub fn secret_grant(&mut self, id: &str, relation: &RelationRef) -> Result<(), ToolError> {
+        let relation = relation.id;
         self.run(&Call::SecretGrant { id: id.to_owned(), relation, unit: None }).map(drop)
     }
 
@@ -307,8 +329,10 @@ impl<R: Runner> HookTools<R> {
         self.json(&Call::NetworkGet { binding: binding.to_owned(), relation: None })
     }
 
-    /// `status-set --application=<True|False> <status> -- <message>`.
-    pub fn status_set(&mut self, app: bool, status: StatusName, message: &str) -> Result<(), ToolError> {
+    /// `status-set --application=<True|False> <status> -- <message>`: the unit's status, or with
+    /// [`StatusTarget::App`] the application's (leader only).
+    pub fn status_set(&mut self, target: StatusTarget, status: StatusName, message: &str) -> Result<(), ToolError> {
+        let app = target == StatusTarget::App;
         self.run(&Call::StatusSet { app, status, message: message.to_owned() }).map(drop)
     }
 

@@ -58,7 +58,7 @@ fn argv_as_ops_sends_it() {
         None,
     );
     check(
-        Call::SecretGrant { id: "secret:abc".into(), relation: 3.into(), unit: None },
+        Call::SecretGrant { id: "secret:abc".into(), relation: 3, unit: None },
         &["secret-grant", "--relation", "3", "secret:abc"],
         None,
     );
@@ -103,7 +103,8 @@ fn parse_takes_what_a_python_charm_sends() {
         call,
         Call::RelationGet { relation: hook_relation.clone(), member: "db/0".into(), app: false, key: None }
     );
-    let call = Call::parse(&argv(&["relation-set", "-r", "7", "--file", "-"]), "a: b\nc: ''\n", None, &files).unwrap();
+    let call = Call::parse(&argv(&["relation-set", "-r", "7", "--file", "-"]), r#"{"a": "b", "c": ""}"#, None, &files)
+        .unwrap();
     let data = BTreeMap::from([("a".to_owned(), "b".to_owned()), ("c".to_owned(), String::new())]);
     assert_eq!(call, Call::RelationSet { relation: RelationRef::new("", 7), app: false, data });
     let call = Call::parse(

@@ -58,6 +58,10 @@ pub mod yaml;
 
 pub use address::{Address, AddressError, AddressKind, HostPort};
 pub use chain::ErrorChain;
+
+/// The endpoint of the `pyroscope_cluster` relation in the Canonical charms' `charmcraft.yaml`
+/// (coordinator and worker alike).
+pub const CLUSTER_ENDPOINT: &str = "pyroscope-cluster";
 pub use changes::{ChangedKeys, DatabagChanges, JUJU_UNIT_KEYS};
 pub use databag::{
     DatabagKind, DatabagModel, DecodeError, FieldError, Port, Problem, ProviderAppData, RawDatabag,

@@ -11,26 +11,16 @@ use std::fmt;
 
 use pyroscope_cluster_model::yaml::{self, YamlError};
 use pyroscope_cluster_model::{Address, AddressKind, Architecture, Port, Role};
-use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_value};
+use pyroscope_cluster_release::{CheckError, ConfigRefusal, DurationError, PyroscopeRelease, check_value, ports};
 use serde::{Deserialize, Serialize};
 
 use crate::period::{DurationValue, Period, ZeroAs};
 use crate::view::ClusterView;
 
-/// Pyroscope's HTTP port, as the Canonical charms run it.
-pub const DEFAULT_HTTP_PORT: Port = Port::new(4040).expect("non-zero");
-/// Pyroscope's memberlist (gossip) port.
-pub const DEFAULT_MEMBERLIST_PORT: Port = Port::new(7946).expect("non-zero");
 /// Where the worker keeps Pyroscope's local data.
 pub const DEFAULT_DATA_PATH: &str = "/pyroscope-data";
 /// Units of a role from which its ring keeps three copies of everything.
 pub const REPLICATION_THRESHOLD: usize = 3;
-/// Pyroscope's gRPC port (`server.grpc_listen_port`'s default): in v2, the metastore's and the
-/// query-backend's clients reach them there.
-pub const GRPC_PORT: Port = Port::new(9095).expect("non-zero");
-/// The metastores' Raft port in v2 (`-metastore.raft.bind-address=:9099`, as the Canonical
-/// branch `feat/pyroscope-v2` and Grafana's Helm chart run it).
-pub const RAFT_PORT: Port = Port::new(9099).expect("non-zero");
 /// A key of the v2 config that only the releases with the v2 storage architecture's metastore
 /// have (`metastore.raft.bootstrap_peers`: 2.2.1 of the releases here; 2.0.6 hides its
 /// metastore keys from its reference, so the check refuses them).
@@ -48,7 +38,7 @@ pub struct Ports {
 
 impl Default for Ports {
     fn default() -> Self {
-        Self { http: DEFAULT_HTTP_PORT, memberlist: DEFAULT_MEMBERLIST_PORT }
+        Self { http: ports::HTTP, memberlist: ports::MEMBERLIST }
     }
 }
 
@@ -787,8 +777,8 @@ impl PyroscopeConfig {
 fn metastore(view: &ClusterView, data_path: &str) -> Metastore {
     let addresses: Vec<&Address> = view.addresses_with(Role::Metastore).collect();
     let with_port = |port: Port| addresses.iter().map(move |address| String::from(address.with_port(port.get())));
-    let clients: Vec<String> = with_port(GRPC_PORT).collect();
-    let bootstrap_peers: Vec<String> = with_port(RAFT_PORT).map(|peer| format!("{peer}/{peer}")).collect();
+    let clients: Vec<String> = with_port(ports::GRPC).collect();
+    let bootstrap_peers: Vec<String> = with_port(ports::RAFT).map(|peer| format!("{peer}/{peer}")).collect();
     let data_path = data_path.trim_end_matches('/');
     Metastore {
         address: (!clients.is_empty()).then(|| clients.join(",")),
@@ -811,7 +801,7 @@ fn query_backend(first: &Address) -> QueryBackend {
         }
         _ => first.clone(),
     };
-    QueryBackend { address: format!("dns:///{}", host.with_port(GRPC_PORT.get())) }
+    QueryBackend { address: format!("dns:///{}", host.with_port(ports::GRPC.get())) }
 }
 
 fn s3_storage(s3: &S3Settings) -> Result<S3Storage, ConfigError> {

@@ -17,7 +17,7 @@
 //!    ([`Settings::pyroscope`], default 1.18): only keys it has, values its decoder takes, and the
 //!    configuration checked against its key table before anything is published; byte for byte what the
 //!    Canonical coordinator renders, wherever that is valid for the release (see
-//!    `pyroscope_cluster_release::docs::PYTHON_DEVIATIONS` for where it is not);
+//!    `pyroscope_cluster_release::PYTHON_DEVIATIONS` for where it is not);
 //! 4. encodes the provider app databag once (configuration plus [`Extras`], whose defaults are
 //!    what the Canonical coordinator publishes) and plans, for each ready relation, the keys to
 //!    set and delete against what it holds now ([`PublishPlan`]).
@@ -36,42 +36,10 @@
 //!
 //! # The metastore's Raft group (v2)
 //!
-//! In v2 the metastores are one Raft group. Facts from grafana/pyroscope v2.2.1 (tag commit
-//! `df3c0391b7dfc9c9577a55be4ebfcf2f0ac65d71`) and hashicorp/raft v1.7.3 (its `go.mod`):
-//!
-//! - A metastore with Raft state on disk restarts into its group; `metastore.raft.bootstrap_*`
-//!   are read only by one without state (`pkg/metastore/raftnode/node.go`, `Node.Init`). So a
-//!   change of the bootstrap keys alone needs no restart (the requirer's `RESTART_FREE_KEYS`).
-//! - Without `metastore.raft.auto_join` (default `false`), a metastore without state always
-//!   bootstraps (`node_bootstrap.go`, `bootstrap`): only the node that is the last of the sorted
-//!   peers calls `BootstrapCluster`, and only when it resolves exactly
-//!   `bootstrap_expect_peers` peers. A metastore added to a running group therefore never joins
-//!   it: it waits for a leader that never adds it, or, when it sorts last, bootstraps a
-//!   configuration of its own, whose vote requests the running members refuse (hashicorp/raft
-//!   `raft.go`, `requestVote`: "not in configuration"; no second group forms, the node just
-//!   stays out). Juju brings units up one by one and the coordinator publishes as they come, so
-//!   even a first deployment of three metastores starts with one that bootstraps alone.
-//! - With `auto_join: true` a metastore without state first asks the leader, through
-//!   `metastore.address`, to add it as a voter (`tryAutoJoin`, then `AddNode` in
-//!   `node_admin.go`), and bootstraps only when that fails (no group yet). It was added for
-//!   scale-out (grafana/pyroscope #4474, "Add -metastore.auto-join for easier scale out", commit
-//!   `373a528e1`, first in 1.15) and is what Pyroscope's own integration test scales a v2
-//!   cluster with (`pkg/test/integration/microservices_test.go`, `TestMetastoreAutoJoin`).
-//! - A node that auto-joins is added with its advertise address as its server ID. A node whose
-//!   own ID differs from that never stands for election (hashicorp/raft `raft.go`, "not part of
-//!   stable configuration"), so the ID must be the advertise address, `host:9099`, as Grafana's
-//!   Helm chart runs it (`-metastore.raft.server-id` and `-advertise-address` the same,
-//!   `operations/pyroscope/helm/pyroscope/rendered/micro-services-v2.yaml`).
-//!
-//! So the coordinator renders `auto_join: true` and each bootstrap peer as
-//! `host:9099/host:9099` (address, then server ID: `pkg/metastore/discovery/parse.go`,
-//! `ParsePeer`, the form of upstream's `pkg/test/integration/cluster/cluster_v2.go`), and the
-//! worker runs `-metastore.raft.server-id=host:9099` (the requirer's `Command::for_worker`).
-//! The Canonical branch `feat/pyroscope-v2` (canonical/pyroscope-operators commit `75ae50f`)
-//! renders no `auto_join`, bare `host:9099` peers and a server ID without the port: its workers
-//! and this coordinator do not mix in v2 (the IDs would not match), and neither grows a running
-//! group without `auto_join`. `metastore.raft.auto_join` is in the 2.2.1 key reference (not in
-//! 2.0.6's; v2 needs 2.2.1 here anyway).
+//! In v2 the metastores are one Raft group, grown unit by unit as Juju brings them up: the
+//! coordinator renders `metastore.raft.auto_join: true` and gives each metastore the server ID
+//! `<address>:9099` on both sides of the relation. Why, with the sources read, is in
+//! [`docs/v2-metastore-raft.md`](https://github.com/canonical/pyroscope-cluster-rs/blob/main/docs/v2-metastore-raft.md).
 //!
 //! This crate does no IO, reads no clock and draws no random number: the same snapshot in any
 //! order gives the same bytes. From 2,048 worker units it decodes the unit databags on two threads,
@@ -188,6 +156,7 @@ mod config;
 mod parallel;
 mod period;
 mod plan;
+mod s3;
 mod snapshot;
 mod view;
 
@@ -200,10 +169,10 @@ pub use coherence::{
     V2_RECOMMENDED_DEPLOYMENT, minimal_deployment, recommended_deployment,
 };
 pub use config::{
-    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, DEFAULT_HTTP_PORT, DEFAULT_MEMBERLIST_PORT, Distributor, GRPC_PORT,
-    Ingester, KvStore, KvStoreKind, Lifecycler, Limits, Memberlist, Metastore, Ports, PyroscopeConfig, PyroscopeDb,
-    QueryBackend, RAFT_PORT, REPLICATION_THRESHOLD, Raft, ReplicatedRing, Ring, S3Settings, S3Storage, SegmentWriter,
-    Server, Settings, ShardingRing, Storage, StorageArchitecture, StorageBackend, StoreGateway, replication_factor,
+    Api, Compactor, ConfigError, DEFAULT_DATA_PATH, Distributor, Ingester, KvStore, KvStoreKind, Lifecycler, Limits,
+    Memberlist, Metastore, Ports, PyroscopeConfig, PyroscopeDb, QueryBackend, REPLICATION_THRESHOLD, Raft,
+    ReplicatedRing, Ring, S3Settings, S3Storage, SegmentWriter, Server, Settings, ShardingRing, Storage,
+    StorageArchitecture, StorageBackend, StoreGateway, replication_factor,
 };
 pub use period::{DurationValue, Period, PeriodError, ZeroAs};
 pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPorts};
@@ -211,6 +180,7 @@ pub use plan::{Extras, PART_OF_LABEL, PublishPlan, RelationWrite, Tls, WorkerPor
 pub use pyroscope_cluster_model::Architecture;
 /// Re-exported: the release a configuration is rendered for.
 pub use pyroscope_cluster_release::PyroscopeRelease;
+pub use s3::{S3_ENDPOINT, S3DatabagError, s3_settings};
 pub use snapshot::{DecodedRelation, RelationId, RelationIdError, Snapshot, WorkerRelation};
 pub use view::{ClusterView, NotReady, Reason, RelationReport, Worker};
 

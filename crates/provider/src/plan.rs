@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use pyroscope_cluster_model::{Architecture, Role, Roles};
 
-use crate::config::{GRPC_PORT, RAFT_PORT, Settings};
+use pyroscope_cluster_release::ports;
+
+use crate::config::Settings;
 use crate::snapshot::{Redacted, RelationId, Snapshot};
 use crate::view::{ClusterView, RelationReport};
 
@@ -123,9 +125,9 @@ impl WorkerPorts {
     pub fn for_roles(settings: &Settings, architecture: Architecture, roles: &Roles) -> Vec<Port> {
         let mut ports = settings.ports.to_vec();
         if architecture == Architecture::V2 {
-            ports.push(GRPC_PORT);
+            ports.push(ports::GRPC);
             if roles.contains(Role::Metastore) || roles.contains(Role::All) {
-                ports.push(RAFT_PORT);
+                ports.push(ports::RAFT);
             }
         }
         ports

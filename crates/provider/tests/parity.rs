@@ -312,12 +312,12 @@ proptest! {
     }
 }
 
-/// Where the Python output is refused by a release (`pyroscope_cluster_release::docs::PYTHON_DEVIATIONS`,
+/// Where the Python output is refused by a release (`pyroscope_cluster_release::PYTHON_DEVIATIONS`,
 /// which the generated docs list), it is, and this crate writes what the table says instead.
 #[test]
 fn deviations() {
+    use pyroscope_cluster_release::PYTHON_DEVIATIONS;
     use pyroscope_cluster_release::check_yaml;
-    use pyroscope_cluster_release::docs::PYTHON_DEVIATIONS;
 
     /// One Python input per deviation: settings, whether the worker is on IPv6, what Python
     /// writes, the line we write instead per release.

@@ -51,8 +51,8 @@ impl KeyKind {
         }
     }
 
-    /// The name the generated table uses.
-    pub(crate) fn name(self) -> &'static str {
+    /// The variant's name, as the generated key table (`keys.rs`) spells it.
+    pub fn name(self) -> &'static str {
         match self {
             KeyKind::Block => "Block",
             KeyKind::OpenBlock => "OpenBlock",

@@ -10,17 +10,16 @@
 //!   parsed from `1.18` or `1.18.2`; an unknown one is an error listing the known ones. Default
 //!   1.18, what deployed workers run.
 //! - [`PyroscopeRelease::key`]: how the release decodes the value of a key path ([`KeyKind`]), from a
-//!   compact table generated from `reference/pyroscope/vX.Y.Z.json` (`cargo xtask schema`; see
-//!   [`generate`]).
+//!   compact table generated from `reference/pyroscope/vX.Y.Z.json` by `cargo xtask schema`.
 //! - [`go_duration`] and [`prometheus_duration`]: the two duration grammars, exactly as Go's
 //!   `time.ParseDuration` and prometheus/common's `model.ParseDuration` take them.
 //! - [`check`] / [`check_yaml`] / [`check_value`]: every reason a release would refuse a
 //!   configuration (a parsed tree, a text, or a value's tree built without the text), as
 //!   [`ConfigProblem`]s (key path, value, why).
 //!
-//! - [`docs::PYTHON_DEVIATIONS`]: where the Canonical coordinator's output is refused by a release,
-//!   and what this interface's coordinator writes instead; [`docs::markdown`] renders the releases
-//!   section of `docs/interface.md`.
+//! - [`PYTHON_DEVIATIONS`]: where the Canonical coordinator's output is refused by a release,
+//!   and what this interface's coordinator writes instead (`cargo xtask schema` renders it, with
+//!   the releases, into `docs/interface.md`).
 //!
 //! The crate does no IO. Its YAML comes through `pyroscope_cluster_model::yaml`.
 //!
@@ -41,17 +40,18 @@
 //! ```
 
 mod check;
-pub mod docs;
+mod deviations;
 mod duration;
-pub mod generate;
 mod keys;
 mod kind;
 mod member;
 mod node;
+pub mod ports;
 mod release;
 mod table;
 
 pub use check::{CheckError, ConfigProblem, ConfigRefusal, KeyProblem, check, check_value, check_yaml};
+pub use deviations::{PYTHON_DEVIATIONS, PythonDeviation};
 pub use duration::{DurationError, go_duration, go_text, prometheus_duration};
 pub use kind::KeyKind;
 pub use member::{JoinMember, MemberError};

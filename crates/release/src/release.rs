@@ -128,7 +128,7 @@ impl PyroscopeRelease {
     }
 
     /// Its position in [`Self::ALL`]: its bit in the generated key table.
-    pub(crate) fn index(self) -> usize {
+    pub fn index(self) -> usize {
         Self::ALL.iter().position(|known| *known == self).unwrap_or_default()
     }
 

@@ -3,12 +3,10 @@
 use std::fmt;
 
 use pyroscope_cluster_model::{Address, Architecture, Role, Roles};
+use pyroscope_cluster_release::ports;
 
 /// The Pyroscope program, looked up in `PATH`.
 pub const PROGRAM: &str = "pyroscope";
-
-/// The metastores' Raft port in v2 (`-metastore.raft.bind-address=:9099`).
-pub const RAFT_PORT: u16 = 9099;
 
 /// `pyroscope -config.file=<path> -target=<roles>`: how a worker runs Pyroscope.
 ///
@@ -54,9 +52,9 @@ impl Command {
             command.argv.push(format!("-architecture.storage={architecture}"));
             if roles.contains(Role::Metastore) || roles.contains(Role::All) {
                 command.argv.extend([
-                    format!("-metastore.raft.server-id={}", address.with_port(RAFT_PORT)),
-                    format!("-metastore.raft.advertise-address={}", address.with_port(RAFT_PORT)),
-                    format!("-metastore.raft.bind-address=:{RAFT_PORT}"),
+                    format!("-metastore.raft.server-id={}", address.with_port(ports::RAFT.get())),
+                    format!("-metastore.raft.advertise-address={}", address.with_port(ports::RAFT.get())),
+                    format!("-metastore.raft.bind-address=:{}", ports::RAFT),
                 ]);
             }
         }

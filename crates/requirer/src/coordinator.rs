@@ -4,13 +4,9 @@ use pyroscope_cluster_model::yaml;
 use pyroscope_cluster_model::{
     Address, DatabagModel, DecodeError, Port, ProviderAppData, RawDatabag, RemoteWriteEndpoint, StringMap,
 };
-use pyroscope_cluster_release::{ConfigRefusal, JoinMember, Node, PyroscopeRelease, check};
+use pyroscope_cluster_release::{ConfigRefusal, JoinMember, Node, PyroscopeRelease, check, ports};
 
 use crate::config::{WorkerConfig, WorkerConfigError};
-
-/// memberlist's bind port when the configuration gives none (dskit's default, and the
-/// reference's for `memberlist.bind_port`).
-pub const DEFAULT_BIND_PORT: u16 = 7946;
 
 /// What a worker checks the coordinator's configuration against: the Pyroscope release it runs
 /// (the charm knows its image) and its own address (what it publishes).
@@ -220,7 +216,7 @@ impl ClusterData {
             .get(&["memberlist", "bind_port"])
             .and_then(serde_json::Value::as_u64)
             .and_then(|port| u16::try_from(port).ok())
-            .unwrap_or(DEFAULT_BIND_PORT);
+            .unwrap_or(ports::MEMBERLIST.get());
         let members: Vec<JoinMember<'_>> =
             self.config.join_members().into_iter().filter_map(|text| JoinMember::parse(text).ok()).collect();
         let discovery = members.iter().any(|member| matches!(member, JoinMember::Discovery(_)));

@@ -136,11 +136,9 @@ mod config;
 mod coordinator;
 mod publish;
 
-pub use command::{Command, PROGRAM, RAFT_PORT};
+pub use command::{Command, PROGRAM};
 pub use config::{ConfigChange, RESTART_FREE_KEYS, RestartReason, WorkerConfig, WorkerConfigError};
-pub use coordinator::{
-    ClusterData, CoordinatorState, DEFAULT_BIND_PORT, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker,
-};
+pub use coordinator::{ClusterData, CoordinatorState, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker};
 pub use publish::{
     Announcement, AnnouncementPlan, Leadership, NotLeader, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };

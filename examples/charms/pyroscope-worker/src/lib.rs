@@ -25,22 +25,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    CLUSTER_ENDPOINT, Event, HookContext, HookTools, LogLevel, Runner, StatusName, ToolError, error_chain, private_key,
-    read_coordinator, remove_config_file, sync_ports, worker, write_config_file,
+    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
+    remove_config_file, write_config_file,
 };
-use pyroscope_cluster_model::JujuTopology;
-use pyroscope_cluster_requirer::{
-    Announcement, Command, ConfigChange, CoordinatorState, PyroscopeRelease, Seen, ThisWorker, roles_from_options,
-};
+use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
+use pyroscope_cluster_requirer::{Announcement, Command, ConfigChange, CoordinatorState, Seen, ThisWorker};
+use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordinator, sync_ports};
 
 use crate::workload::{Recording, Systemd, Workload};
 
 /// The charm's name, in the topology it publishes.
 pub const CHARM_NAME: &str = "pyroscope-worker";
-
-/// The option that names the Pyroscope release this worker runs: it checks the coordinator's
-/// configuration against that release before writing it.
-pub const RELEASE_OPTION: &str = "pyroscope_release";
 
 /// Where the charm keeps its files, and how it runs Pyroscope.
 #[derive(Debug, Clone)]
@@ -130,7 +125,7 @@ pub fn hook<R: Runner>(
         tools.log(LogLevel::Debug, &format!("hook {hook} is not one this charm knows; reconciling as on any hook"))?;
     }
     let (status, message) = reconcile(context, tools, paths, workload)?;
-    tools.status_set(false, status, &message)?;
+    tools.status_set(StatusTarget::Unit, status, &message)?;
     Ok((status, message))
 }
 
@@ -140,15 +135,7 @@ fn reconcile<R: Runner>(
     paths: &Paths,
     workload: &mut dyn Workload,
 ) -> Result<(StatusName, String), HookError> {
-    let config = tools.config()?;
-    let options = config.iter().map(|(key, value)| (key.as_str(), value.as_bool().unwrap_or(false)));
-    let roles = roles_from_options(options);
-    let release = config.get(RELEASE_OPTION).map_or(Ok(PyroscopeRelease::default()), |value| {
-        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-        text.parse::<PyroscopeRelease>()
-            .map_err(|err| format!("option {RELEASE_OPTION} = {text:?}: {}", error_chain(&err)))
-    });
-    let leader = tools.is_leader()?;
+    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&tools.config()?);
     let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
     let relations: Vec<_> =
         tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
@@ -183,9 +170,7 @@ fn reconcile<R: Runner>(
             model_uuid: None,
         },
     };
-    let (_, databag) = match worker::publish(tools, &relation, &announcement, leader)
-        .and_then(|_| read_coordinator(tools, &relation))
-    {
+    let (_, databag) = match publish(tools, &relation, &announcement).and_then(|_| read_coordinator(tools, &relation)) {
         Ok(read) => read,
         Err(err) if err.is_relation_gone() => {
             return coordinator_gone(tools, paths, workload, "the coordinator relation is gone");
@@ -195,7 +180,7 @@ fn reconcile<R: Runner>(
 
     let pyroscope = match release {
         Ok(release) => release,
-        Err(problem) => return Ok((StatusName::Blocked, problem)),
+        Err(problem) => return Ok((StatusName::Blocked, error_chain(&problem))),
     };
     let config_file = paths.config_file();
     let seen = Seen::from_config_file_exists(config_file.exists());

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pyroscope_cluster_release::generate::{KEY_TABLE_PATH, PROMETHEUS_DURATION_KEYS, key_table};
 use pyroscope_cluster_release::{KeyKind, PyroscopeRelease, go_duration, prometheus_duration};
 use serde_json::Value;
+use xtask::codegen::keys::{KEY_TABLE_PATH, PROMETHEUS_DURATION_KEYS, key_table};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    xtask::project_root()
 }
 
 fn reference_text(release: PyroscopeRelease) -> String {

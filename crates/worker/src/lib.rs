@@ -1,14 +1,41 @@
-//! The worker's hook: its databags published, the coordinator's read, the private key fetched,
-//! its ports opened.
+//! A Pyroscope worker's hook on Juju, for a worker charm: the flow that joins the requirer's
+//! decisions (`pyroscope-cluster-requirer`, no IO) to the hook tools (`pyroscope-cluster-juju`,
+//! no Pyroscope), with the fewest calls.
+//!
+//! - [`publish`]: its databags (the app databag only as leader), written only when they change;
+//! - [`read_coordinator`]: the coordinator's databag;
+//! - [`private_key`]: the TLS private key (`secret-get --refresh`);
+//! - [`sync_ports`]: the ports the coordinator asks for.
+//!
+//! ```
+//! use pyroscope_cluster_juju::RelationRef;
+//! use pyroscope_cluster_juju::testing::{Charms, HookSpec, Model, State, run_hook};
+//! use pyroscope_cluster_worker::read_coordinator;
+//!
+//! let mut model = Model::new(State::default(), Charms::default());
+//! model.deploy("pyroscope", None, 1);
+//! model.deploy("worker", None, 1);
+//! let id = model.relate("pyroscope", "pyroscope-cluster", "worker", "pyroscope-cluster");
+//! model.set_app_data(id, "pyroscope", [("worker_config".to_owned(), "\"a: 1\"".to_owned())].into());
+//! let hook = HookSpec::simple("worker/0", "update-status");
+//! let (_, calls, read) = run_hook(model.state, &hook, |_, tools| {
+//!     read_coordinator(tools, &RelationRef::new("pyroscope-cluster", id))
+//! })?;
+//! let (app, databag) = read?;
+//! assert_eq!((app.as_str(), databag["worker_config"].as_str()), ("pyroscope", "\"a: 1\""));
+//! assert_eq!(calls.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::BTreeSet;
 
+mod options;
+
+pub use options::{RELEASE_OPTION, WorkerOptions};
+
+use pyroscope_cluster_juju::{HookTools, RelationRef, Runner, SecretRevision, ToolError, relation_set_input};
 use pyroscope_cluster_model::RawDatabag;
 use pyroscope_cluster_requirer::{Announcement, Leadership, PortsToOpen};
-
-use crate::call::{RelationRef, relation_set_input};
-use crate::runner::Runner;
-use crate::tools::{HookTools, ToolError};
 
 /// What [`publish`] wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,15 +48,16 @@ pub struct Published {
 
 /// Publishes this unit's data on `relation`: reads its unit databag (and, as leader, its app
 /// databag), plans with [`Announcement::plan`], and writes each databag that must change with one
-/// `relation-set --file -`; nothing when both are up to date. A follower neither reads nor writes
-/// the app databag (Juju refuses it: cos-lib #93, operator #784). Juju's own keys
+/// `relation-set --file -`; nothing when both are up to date. Leadership is Juju's answer
+/// (`is-leader`, asked once per hook by [`HookTools`]): a follower neither reads nor writes the
+/// app databag (Juju refuses it: cos-lib #93, operator #784). Juju's own keys
 /// (`ingress-address`, `private-address`, `egress-subnets`) are kept.
 pub fn publish<R: Runner>(
     tools: &mut HookTools<R>,
     relation: &RelationRef,
     announcement: &Announcement,
-    leader: bool,
 ) -> Result<Published, ToolError> {
+    let leader = tools.is_leader()?;
     let unit = tools.unit().to_owned();
     let unit_databag = tools.unit_databag(relation, &unit)?;
     let app_databag = if leader {
@@ -45,12 +73,12 @@ pub fn publish<R: Runner>(
     let plan = announcement.plan(&unit_databag, leadership);
     let mut published = Published::default();
     if !plan.unit.is_empty() {
-        tools.relation_set(relation, false, &relation_set_input(&plan.unit))?;
+        tools.set_unit_databag(relation, &relation_set_input(&plan.unit.set, &plan.unit.delete))?;
         published.unit = true;
     }
     if let Ok(app) = &plan.app {
         if !app.is_empty() {
-            tools.relation_set(relation, true, &relation_set_input(app))?;
+            tools.set_app_databag(relation, &relation_set_input(&app.set, &app.delete))?;
             published.app = true;
         }
     }
@@ -98,8 +126,9 @@ pub enum PrivateKeyError {
 /// the first revision: cos-coordinated-workers #16, #171). `Debug` of the result is the caller's
 /// to avoid: it is a private key.
 pub fn private_key<R: Runner>(tools: &mut HookTools<R>, id: &str) -> Result<String, PrivateKeyError> {
-    let mut content =
-        tools.secret_get(id, true).map_err(|source| PrivateKeyError::Tool { id: id.to_owned(), source })?;
+    let mut content = tools
+        .secret_get(id, SecretRevision::Refresh)
+        .map_err(|source| PrivateKeyError::Tool { id: id.to_owned(), source })?;
     content.remove(PRIVATE_KEY).ok_or_else(|| PrivateKeyError::NoKey { id: id.to_owned() })
 }
 

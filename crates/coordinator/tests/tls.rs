@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use pyroscope_cluster_juju::testing::{HookSpec, Secret, State, run_hook, worker_cluster};
-use pyroscope_cluster_juju::{CLUSTER_ENDPOINT, ToolError, coordinator, private_key, read_snapshot};
+use pyroscope_cluster_coordinator::testing::worker_cluster;
+use pyroscope_cluster_coordinator::{CLUSTER_ENDPOINT, publish, read_snapshot};
+use pyroscope_cluster_juju::ToolError;
+use pyroscope_cluster_juju::testing::{HookSpec, Secret, State, run_hook};
 use pyroscope_cluster_provider::{Extras, S3Settings, Settings, Tls, reconcile};
+use pyroscope_cluster_worker::private_key;
 
 const SECRET: &str = "secret:tls";
 
@@ -23,7 +26,7 @@ fn coordinator_hook(state: State) -> (State, Vec<Vec<String>>) {
         run_hook(state, &HookSpec::simple("pyroscope/0", "update-status"), |context, tools| {
             let read = read_snapshot(tools, context, CLUSTER_ENDPOINT)?;
             let outcome = reconcile(&read.snapshot, &settings, &extras);
-            let report = coordinator::publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, Some(SECRET));
+            let report = publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, Some(SECRET));
             assert!(report.is_complete(), "{report:?}");
             Ok::<_, ToolError>(())
         })

@@ -1,21 +1,63 @@
-//! The coordinator's hook: its worker relations read into a [`Snapshot`], the publish plan carried
-//! out, the TLS private key granted, the status set.
+//! The Pyroscope coordinator's hook on Juju, for a coordinator charm: the flow that joins the
+//! provider's decisions (`pyroscope-cluster-provider`, no IO) to the hook tools
+//! (`pyroscope-cluster-juju`, no Pyroscope), with the fewest calls.
+//!
+//! - [`read_snapshot`]: the worker relations read into the provider's [`Snapshot`] (one read per
+//!   databag; departing units and broken or gone relations left out, with the reason);
+//! - [`read_s3`]: the `s3` relation, as s3-integrator publishes it;
+//! - [`publish`]: the provider's plan carried out (one `relation-set` per databag that changes,
+//!   none when nothing changed; the TLS key granted first);
+//! - [`coordinator_status`]: the status a coordinator sets.
+//!
+//! A coordinator's hook, against the in-memory Juju:
+//!
+//! ```
+//! use pyroscope_cluster_coordinator::{CLUSTER_ENDPOINT, coordinator_status, publish, read_snapshot};
+//! use pyroscope_cluster_juju::StatusTarget;
+//! use pyroscope_cluster_juju::testing::{HookSpec, State, run_hook};
+//! use pyroscope_cluster_provider::{Extras, Settings, reconcile};
+//!
+//! // A coordinator unit alone: no worker relation yet.
+//! let mut state = State::default();
+//! state.apps.insert("pyroscope".into(), Default::default());
+//! state.apps.get_mut("pyroscope").unwrap().units.insert("pyroscope/0".into(), Default::default());
+//! state.apps.get_mut("pyroscope").unwrap().leader = Some("pyroscope/0".into());
+//!
+//! let hook = HookSpec::simple("pyroscope/0", "update-status");
+//! let (state, calls, status) = run_hook(state, &hook, |context, tools| {
+//!     let read = read_snapshot(tools, context, CLUSTER_ENDPOINT)?;
+//!     let outcome = reconcile(&read.snapshot, &Settings::default(), &Extras::default());
+//!     let report = match &outcome.plan {
+//!         Some(plan) => publish(tools, plan, &read.relations, None),
+//!         None => Default::default(),
+//!     };
+//!     let (status, message) = coordinator_status(&outcome, &read.skipped, &report);
+//!     tools.status_set(StatusTarget::Unit, status, &message)?;
+//!     Ok::<_, pyroscope_cluster_juju::ToolError>(message)
+//! })?;
+//! // The settings lack S3 and no worker is related: blocked, the first of these first.
+//! assert!(status?.starts_with("S3 endpoint is not set"));
+//! assert_eq!(calls[0].argv, ["relation-ids", "pyroscope-cluster", "--format=json"]);
+//! assert_eq!(state.apps["pyroscope"].units["pyroscope/0"].status.name, "blocked");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use pyroscope_cluster_juju::{HookContext, HookTools, RelationRef, Runner, StatusName, ToolError, relation_set_input};
 use pyroscope_cluster_provider::{
     PublishPlan, Reconciliation, RelationId, Snapshot, Status, StatusLevel, WorkerRelation,
 };
 
-use crate::call::relation_set_input;
-use crate::call::{RelationRef, StatusName};
-use crate::context::HookContext;
-use crate::runner::Runner;
-use crate::tools::{HookTools, ToolError};
+mod options;
+mod s3;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-/// The endpoint of the `pyroscope_cluster` relation in the Canonical charms.
-pub const CLUSTER_ENDPOINT: &str = "pyroscope-cluster";
+pub use options::{ARCHITECTURE_OPTION, PERIOD_OPTIONS, RELEASE_OPTION, V1_ONLY_OPTIONS, settings_from_options};
+pub use pyroscope_cluster_model::CLUSTER_ENDPOINT;
+pub use s3::{S3_ENDPOINT, S3Error, read_s3};
 
 /// Why a relation is not in the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +126,7 @@ pub fn read_snapshot<R: Runner>(
         }
         match read_relation(tools, context, &relation) {
             Ok(worker) => {
-                read.relations.insert(relation.id, relation);
+                read.relations.insert(RelationId(relation.id), relation);
                 read.snapshot.relations.push(worker);
             }
             Err(ToolError::RelationGone { tool, .. }) => {
@@ -114,7 +156,7 @@ fn read_relation<R: Runner>(
     }
     let own_app = tools.app().to_owned();
     let published = tools.app_databag(relation, &own_app)?;
-    Ok(WorkerRelation { id: relation.id, app, app_data, units: databags, published })
+    Ok(WorkerRelation { id: RelationId(relation.id), app, app_data, units: databags, published })
 }
 
 /// The outcome of [`publish`]: what was written, and what was not.
@@ -158,9 +200,9 @@ pub fn publish<R: Runner>(
         // The values of one relation at a time: the configuration of a large cluster is hundreds
         // of kilobytes, and goes to every relation.
         let changes = keys.with_values(plan.databag_for(id));
-        let relation = relations.get(&id).cloned().unwrap_or_else(|| RelationRef::new("", id));
+        let relation = relations.get(&id).cloned().unwrap_or_else(|| RelationRef::new("", id.0));
         let result = grant_if_new(tools, &relation, &changes.set, private_key_secret)
-            .and_then(|()| tools.relation_set(&relation, true, &relation_set_input(&changes)));
+            .and_then(|()| tools.set_app_databag(&relation, &relation_set_input(&changes.set, &changes.delete)));
         match result {
             Ok(()) => report.written.push(relation),
             Err(ToolError::RelationGone { .. }) => report.gone.push(relation),
@@ -177,7 +219,7 @@ fn grant_if_new<R: Runner>(
     secret: Option<&str>,
 ) -> Result<(), ToolError> {
     match secret {
-        Some(secret) if set.contains_key("privkey_secret_id") => tools.secret_grant(secret, relation.id),
+        Some(secret) if set.contains_key("privkey_secret_id") => tools.secret_grant(secret, relation),
         _ => Ok(()),
     }
 }
@@ -192,7 +234,7 @@ pub fn grant_to_all<R: Runner>(
 ) -> Vec<(RelationRef, ToolError)> {
     relations
         .values()
-        .filter_map(|relation| tools.secret_grant(secret, relation.id).err().map(|err| (relation.clone(), err)))
+        .filter_map(|relation| tools.secret_grant(secret, relation).err().map(|err| (relation.clone(), err)))
         .collect()
 }
 

@@ -1,5 +1,5 @@
 //! The generator of the key table (`crates/release/src/keys.rs`) from the key references in
-//! `reference/pyroscope/`, which `cargo xtask schema` runs (and a test of this crate checks).
+//! `reference/pyroscope/`, which `cargo xtask schema` runs (and `xtask/tests/references.rs` checks).
 //!
 //! The references type a key `duration` whether Go decodes it as a `time.Duration` or as a
 //! Prometheus `model.Duration`, whose grammars differ (days, fractions, a bare `0`). Which keys
@@ -15,8 +15,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::kind::KeyKind;
-use crate::release::PyroscopeRelease;
+use pyroscope_cluster_release::{KeyKind, PyroscopeRelease};
 
 /// The keys of Go type `model.Duration` (prometheus/common), at every release here: see the
 /// module docs for where they are declared.

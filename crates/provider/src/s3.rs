@@ -1,30 +1,17 @@
-//! S3 from the coordinator's `s3` relation, as s3-integrator publishes it and the Canonical
-//! coordinator takes it.
+//! S3 from an s3-integrator databag, as s3-integrator publishes it and the Canonical coordinator
+//! takes it. Reading the `s3` relation is the coordinator flow's (`pyroscope-cluster-coordinator`).
 
 use pyroscope_cluster_model::RawDatabag;
-use pyroscope_cluster_provider::S3Settings;
 
-use crate::runner::Runner;
-use crate::tools::{HookTools, ToolError};
+use crate::S3Settings;
 
 /// The endpoint of the S3 relation in the Canonical coordinator (`coordinator/charmcraft.yaml`).
 pub const S3_ENDPOINT: &str = "s3";
 
-/// Why there is no S3 connection.
+/// Why an s3-integrator databag gives no S3 connection.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum S3Error {
-    /// No `s3` relation.
-    #[error(
-        "no S3 relation: relate the coordinator to an S3 provider, e.g. `juju integrate <coordinator>:s3 s3-integrator`"
-    )]
-    NotRelated,
-    /// More than one `s3` relation (the endpoint has `limit: 1`).
-    #[error("{count} S3 relations; the coordinator uses one: remove the others")]
-    TooMany {
-        /// How many.
-        count: usize,
-    },
+pub enum S3DatabagError {
     /// A key the connection needs is not in the S3 provider's databag yet.
     #[error("the S3 provider {app} has not published `{key}` yet")]
     Missing {
@@ -39,13 +26,9 @@ pub enum S3Error {
         /// The S3 provider application.
         app: String,
     },
-    /// A hook tool failed.
-    #[error("reading the S3 relation failed")]
-    Tool(#[source] ToolError),
 }
 
-/// Reads the S3 settings from the relation on `endpoint` (three calls: `relation-ids`, the
-/// remote app, its databag).
+/// The S3 settings in the s3-integrator databag of the application `app`.
 ///
 /// The databag is s3-integrator's (data-platform-libs `charms/data_platform_libs/v0/s3.py`): plain
 /// string values for `bucket`, `endpoint`, `access-key`, `secret-key` and `region`, and
@@ -56,23 +39,10 @@ pub enum S3Error {
 /// required; `insecure` is `not (tls_ca_chain or scheme == "https")`, given explicitly, so that an
 /// endpoint without a scheme is plain HTTP as there; an empty region is none; the CA chain's
 /// certificates are joined with a blank line. The endpoint is passed on as published: the
-/// provider strips its scheme (and refuses a path, with the reason).
-pub fn read_s3<R: Runner>(tools: &mut HookTools<R>, endpoint: &str) -> Result<S3Settings, S3Error> {
-    let relations = tools.relation_ids(endpoint).map_err(S3Error::Tool)?;
-    let relation = match relations.as_slice() {
-        [] => return Err(S3Error::NotRelated),
-        [relation] => relation,
-        _ => return Err(S3Error::TooMany { count: relations.len() }),
-    };
-    let app = tools.relation_app(relation).map_err(S3Error::Tool)?;
-    let databag = tools.app_databag(relation, &app).map_err(S3Error::Tool)?;
-    s3_settings(&app, &databag)
-}
-
-/// The S3 settings in an s3-integrator databag; see [`read_s3`].
-pub fn s3_settings(app: &str, databag: &RawDatabag) -> Result<S3Settings, S3Error> {
+/// config strips its scheme (and refuses a path, with the reason).
+pub fn s3_settings(app: &str, databag: &RawDatabag) -> Result<S3Settings, S3DatabagError> {
     let value = |key: &str| databag.get(key).map(|raw| loaded(raw));
-    let required = |key: &'static str| value(key).ok_or(S3Error::Missing { app: app.to_owned(), key });
+    let required = |key: &'static str| value(key).ok_or(S3DatabagError::Missing { app: app.to_owned(), key });
     let raw_endpoint = required("endpoint")?;
     let bucket_name = required("bucket")?;
     let access_key_id = required("access-key")?;
@@ -81,7 +51,7 @@ pub fn s3_settings(app: &str, databag: &RawDatabag) -> Result<S3Settings, S3Erro
         None => None,
         Some(raw) => {
             let chain: Vec<String> =
-                serde_json::from_str(raw).map_err(|_| S3Error::TlsCaChain { app: app.to_owned() })?;
+                serde_json::from_str(raw).map_err(|_| S3DatabagError::TlsCaChain { app: app.to_owned() })?;
             (!chain.is_empty()).then(|| chain.join("\n\n"))
         }
     };

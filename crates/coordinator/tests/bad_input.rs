@@ -4,10 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use pyroscope_cluster_juju::testing::{Fault, FaultAction, HookSpec, JUJU_4_0, State, run_hook, worker_cluster};
+use pyroscope_cluster_coordinator::testing::worker_cluster;
+use pyroscope_cluster_coordinator::{CLUSTER_ENDPOINT, SkipReason, coordinator_status, publish, read_snapshot};
+use pyroscope_cluster_juju::testing::{Fault, FaultAction, HookSpec, JUJU_4_0, State, run_hook};
 use pyroscope_cluster_juju::{
-    CLUSTER_ENDPOINT, Call, ContextError, Event, HookContext, HookTools, RelationEventKind, SkipReason, Subprocess,
-    ToolError, coordinator, coordinator_status, read_snapshot,
+    Call, ContextError, Event, HookContext, HookTools, RelationEventKind, Subprocess, ToolError,
 };
 use pyroscope_cluster_provider::{Extras, S3Settings, Settings, reconcile};
 
@@ -24,7 +25,7 @@ fn coordinator_hook(state: State) -> (State, Vec<String>, Vec<String>, Vec<Strin
     let (state, _, result) = run_hook(state, &hook, |context, tools| {
         let read = read_snapshot(tools, context, CLUSTER_ENDPOINT)?;
         let outcome = reconcile(&read.snapshot, &settings(), &Extras::default());
-        let report = coordinator::publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, None);
+        let report = publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, None);
         let (_, message) = coordinator_status(&outcome, &read.skipped, &report);
         let written = report.written.iter().map(ToString::to_string).collect();
         let failed = report.failed.iter().map(|(relation, err)| format!("{relation}: {err}")).collect();
@@ -136,7 +137,10 @@ fn a_follower_on_its_own_app_databag_is_not_leader_and_a_missing_secret_is_typed
     let hook = HookSpec::simple("a/1", "update-status");
     let (_, calls, (read, secret)) = run_hook(state, &hook, |_, tools| {
         let relation = pyroscope_cluster_juju::RelationRef::new(CLUSTER_ENDPOINT, 1);
-        (tools.app_databag(&relation, "a").unwrap_err(), tools.secret_get("secret:nope", true).unwrap_err())
+        (
+            tools.app_databag(&relation, "a").unwrap_err(),
+            tools.secret_get("secret:nope", pyroscope_cluster_juju::SecretRevision::Refresh).unwrap_err(),
+        )
     })
     .unwrap();
     assert!(matches!(read, ToolError::NotLeader { tool: "relation-get" }), "{read}");

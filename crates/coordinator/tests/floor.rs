@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use pyroscope_cluster_juju::testing::{HookSpec, LoggedCall, State, run_hook, worker_cluster};
-use pyroscope_cluster_juju::{CLUSTER_ENDPOINT, ToolError, coordinator, read_snapshot};
+use pyroscope_cluster_coordinator::testing::worker_cluster;
+use pyroscope_cluster_coordinator::{CLUSTER_ENDPOINT, publish, read_snapshot};
+use pyroscope_cluster_juju::ToolError;
+use pyroscope_cluster_juju::testing::{HookSpec, LoggedCall, State, run_hook};
 use pyroscope_cluster_provider::{Extras, S3Settings, Settings, reconcile};
 
 fn hook(state: State) -> (State, Vec<LoggedCall>) {
@@ -18,7 +20,7 @@ fn hook(state: State) -> (State, Vec<LoggedCall>) {
     let (state, calls, result) = run_hook(state, &spec, |context, tools| {
         let read = read_snapshot(tools, context, CLUSTER_ENDPOINT)?;
         let outcome = reconcile(&read.snapshot, &settings, &Extras::default());
-        let report = coordinator::publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, None);
+        let report = publish(tools, outcome.plan.as_ref().unwrap(), &read.relations, None);
         assert!(report.is_complete());
         Ok::<_, ToolError>(())
     })
