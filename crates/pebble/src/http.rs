@@ -106,6 +106,24 @@ impl<T: Transport + ?Sized> Transport for &T {
     }
 }
 
+impl<T: Transport + ?Sized> Transport for std::rc::Rc<T> {
+    fn round_trip(&self, request: &Request) -> Result<Response, Error> {
+        (**self).round_trip(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn round_trip(&self, request: &Request) -> Result<Response, Error> {
+        (**self).round_trip(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn round_trip(&self, request: &Request) -> Result<Response, Error> {
+        (**self).round_trip(request)
+    }
+}
+
 /// Pebble's unix socket: in a charm container, `/charm/containers/<container>/pebble.socket`
 /// (Juju's layout, as ops's `Container` builds the path); for `pebble run`, `$PEBBLE/.pebble.socket`.
 #[derive(Debug, Clone, PartialEq, Eq)]

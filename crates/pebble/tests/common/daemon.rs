@@ -19,8 +19,11 @@ pub const VERSION: &str = "v1.32.1";
 /// The Go package of the daemon.
 const PACKAGE: &str = "github.com/canonical/pebble/cmd/pebble";
 
+/// The workspace's root: the nearest directory above this package with a `Cargo.lock` (this
+/// file is shared by the tests of other packages, at other depths).
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    package.ancestors().find(|dir| dir.join("Cargo.lock").is_file()).unwrap_or(package).to_owned()
 }
 
 /// The daemon's binary: `PEBBLE_BIN`, `target/live/bin/pebble`, or built there.
@@ -88,11 +91,42 @@ pub struct Daemon {
     child: Child,
 }
 
+/// A temporary `PEBBLE` directory whose daemon has not started yet: its socket is absent, as
+/// a container's is before the container is up.
+pub struct Stopped {
+    dir: tempfile::TempDir,
+}
+
+impl Stopped {
+    /// A new directory.
+    pub fn new() -> Stopped {
+        Stopped { dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// Where the socket will be.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join(".pebble.socket")
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts the daemon here.
+    pub fn start(self) -> Daemon {
+        Daemon::start_in(self.dir)
+    }
+}
+
 impl Daemon {
     /// Starts `pebble run --create-dirs` in a new temporary directory and waits until its API
     /// answers.
     pub fn start() -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
+        Daemon::start_in(tempfile::tempdir().unwrap())
+    }
+
+    fn start_in(dir: tempfile::TempDir) -> Daemon {
         let log = std::fs::File::create(dir.path().join("pebble.log")).unwrap();
         let child = Command::new(binary())
             .args(["run", "--create-dirs"])
