@@ -24,7 +24,7 @@
 //! Python worker does.
 //!
 //! The environment redirects the charm, so that it runs under the fake Juju with a real Pebble
-//! in a temporary directory ([`Settings::from_env`]):
+//! in a temporary directory ([`ContainerSettings::from_env`]):
 //!
 //! | variable | default | what |
 //! | --- | --- | --- |
@@ -73,7 +73,7 @@ pub const CHANGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6
 
 /// Where the charm finds Pebble and the container's files.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct ContainerSettings {
     /// Pebble's socket.
     pub socket: String,
     /// Prefixed to every path in the container (empty in a real deployment).
@@ -82,7 +82,7 @@ pub struct Settings {
     pub fqdn: String,
 }
 
-impl Settings {
+impl ContainerSettings {
     /// The settings from the environment (see the crate docs), with a real deployment's defaults.
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
@@ -116,34 +116,34 @@ fn host_fqdn() -> String {
 /// Why a hook failed as a whole (Juju retries it).
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum HookError {
+pub enum K8sHookError {
     /// A hook tool failed.
     Tool(ToolError),
     /// Pebble failed (other than not being up, which is a status).
     Pebble(String, Box<PebbleError>),
 }
 
-impl std::fmt::Display for HookError {
+impl std::fmt::Display for K8sHookError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HookError::Tool(_) => f.write_str("a hook tool failed"),
-            HookError::Pebble(what, _) => write!(f, "{what} failed"),
+            K8sHookError::Tool(_) => f.write_str("a hook tool failed"),
+            K8sHookError::Pebble(what, _) => write!(f, "{what} failed"),
         }
     }
 }
 
-impl std::error::Error for HookError {
+impl std::error::Error for K8sHookError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HookError::Tool(err) => Some(err),
-            HookError::Pebble(_, err) => Some(err.as_ref()),
+            K8sHookError::Tool(err) => Some(err),
+            K8sHookError::Pebble(_, err) => Some(err.as_ref()),
         }
     }
 }
 
-impl From<ToolError> for HookError {
+impl From<ToolError> for K8sHookError {
     fn from(err: ToolError) -> Self {
-        HookError::Tool(err)
+        K8sHookError::Tool(err)
     }
 }
 
@@ -154,11 +154,11 @@ enum Outcome {
 }
 
 /// `result`, with Pebble not being up turned into [`Outcome::NotReady`] for the caller to return.
-fn outcome_of<T>(what: &str, result: Result<T, PebbleError>) -> Result<Result<T, Outcome>, HookError> {
+fn outcome_of<T>(what: &str, result: Result<T, PebbleError>) -> Result<Result<T, Outcome>, K8sHookError> {
     match result {
         Ok(value) => Ok(Ok(value)),
         Err(err) if err.is_not_ready() => Ok(Err(Outcome::NotReady)),
-        Err(err) => Err(HookError::Pebble(what.to_owned(), Box::new(err))),
+        Err(err) => Err(K8sHookError::Pebble(what.to_owned(), Box::new(err))),
     }
 }
 
@@ -177,8 +177,8 @@ pub fn hook<R: Runner, T: Transport>(
     context: &HookContext,
     tools: &mut HookTools<R>,
     pebble: &Client<T>,
-    settings: &Settings,
-) -> Result<(StatusName, String), HookError> {
+    settings: &ContainerSettings,
+) -> Result<(StatusName, String), K8sHookError> {
     if let Event::Unknown { hook } = &context.event
         && hook != &format!("{CONTAINER}-pebble-ready")
     {
@@ -198,8 +198,8 @@ fn reconcile<R: Runner, T: Transport>(
     context: &HookContext,
     tools: &mut HookTools<R>,
     pebble: &Client<T>,
-    settings: &Settings,
-) -> Result<Outcome, HookError> {
+    settings: &ContainerSettings,
+) -> Result<Outcome, K8sHookError> {
     let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&tools.config()?);
     let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
     let relations: Vec<_> =
@@ -357,7 +357,7 @@ fn wait<T: Transport>(
 /// `worker.py`'s `_add_readiness_check`), with this crate's command (the requirer's: the v2
 /// flags where the coordinator runs v2).
 pub fn layer(
-    settings: &Settings,
+    settings: &ContainerSettings,
     command: &Command,
     tracing: Option<&pyroscope_cluster_model::StringMap>,
     context: &HookContext,
@@ -446,9 +446,9 @@ fn stop_service<T: Transport>(pebble: &Client<T>) -> Result<bool, PebbleError> {
 fn coordinator_gone<R: Runner, T: Transport>(
     tools: &mut HookTools<R>,
     pebble: &Client<T>,
-    settings: &Settings,
+    settings: &ContainerSettings,
     why: &str,
-) -> Result<Outcome, HookError> {
+) -> Result<Outcome, K8sHookError> {
     let blocked = Outcome::Status(StatusName::Blocked, why.to_owned());
     let config_file = settings.path(CONFIG_FILE);
     let Ok(Some(_)) = outcome_of("reading the config file", pull_if_there(pebble, &config_file))? else {
@@ -466,7 +466,7 @@ fn coordinator_gone<R: Runner, T: Transport>(
 
 /// The charm's entry point inside Juju.
 pub fn main() -> ExitCode {
-    let settings = Settings::from_env();
+    let settings = ContainerSettings::from_env();
     let pebble = Client::new(&settings.socket);
     pyroscope_cluster_juju::dispatch(CHARM_NAME, |context, tools| hook(context, tools, &pebble, &settings).map(drop))
 }
@@ -517,7 +517,7 @@ mod tests {
     #[test]
     fn the_layer_is_shaped_like_canonicals() {
         let settings =
-            Settings { socket: String::new(), container_root: String::new(), fqdn: "w-0.w-endpoints".into() };
+            ContainerSettings { socket: String::new(), container_root: String::new(), fqdn: "w-0.w-endpoints".into() };
         let roles: pyroscope_cluster_model::Roles = "querier,ingester".parse().unwrap();
         let address: pyroscope_cluster_model::Address = "10.1.0.7".parse().unwrap();
         let command = Command::for_worker(CONFIG_FILE, &roles, pyroscope_cluster_model::Architecture::V1, &address);

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use common::daemon::Stopped;
 use pyroscope_cluster_pebble::testing::{PebbleRecording, Recorder};
 use pyroscope_cluster_pebble::{Client, UnixSocket};
-use pyroscope_worker_k8s::Settings;
+use pyroscope_worker_k8s::ContainerSettings;
 
 const RECORDING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/recordings/scenario.json");
 
@@ -20,7 +20,8 @@ const RECORDING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/recordings/s
 fn the_scenario_against_a_real_pebble_matches_the_recording() {
     let stopped = Stopped::new();
     let root = stopped.dir().join("root").to_str().unwrap().to_owned();
-    let settings = Settings { socket: String::new(), container_root: root.clone(), fqdn: "worker-0.test".into() };
+    let settings =
+        ContainerSettings { socket: String::new(), container_root: root.clone(), fqdn: "worker-0.test".into() };
     let recorder = Rc::new(Recorder::new(UnixSocket::new(stopped.socket())));
     let (transport, count) = common::counted(Box::new(recorder.clone()));
     let pebble = Rc::new(Client::with_transport(transport));

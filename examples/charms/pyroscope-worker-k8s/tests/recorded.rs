@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use pyroscope_cluster_pebble::Client;
 use pyroscope_cluster_pebble::testing::{PebbleRecording, ROOT, Replay};
-use pyroscope_worker_k8s::Settings;
+use pyroscope_worker_k8s::ContainerSettings;
 
 #[test]
 fn the_scenario_replays_from_the_recording() {
@@ -17,7 +17,8 @@ fn the_scenario_replays_from_the_recording() {
     let replay = Rc::new(Replay::new(&recording, ROOT));
     let (transport, count) = common::counted(Box::new(replay.clone()));
     let pebble = Rc::new(Client::with_transport(transport));
-    let settings = Settings { socket: String::new(), container_root: ROOT.into(), fqdn: "worker-0.test".into() };
+    let settings =
+        ContainerSettings { socket: String::new(), container_root: ROOT.into(), fqdn: "worker-0.test".into() };
     let dir = tempfile::tempdir().unwrap();
     let measured = common::run(&pebble, &settings, &count, dir.path().join("absent.socket"), || {});
     assert_eq!(measured.pebble_calls, 3);

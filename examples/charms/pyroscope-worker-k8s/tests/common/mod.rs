@@ -16,7 +16,7 @@ use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, Role};
 use pyroscope_cluster_pebble::{
     ChangeSelect, Client, FileType, ListFilesOptions, PebbleError, ServiceStatus, Transport, UnixSocket,
 };
-use pyroscope_worker_k8s::{CONFIG_FILE, READY_CHECK, SERVICE, Settings};
+use pyroscope_worker_k8s::{CONFIG_FILE, ContainerSettings, READY_CHECK, SERVICE};
 use serde_json::Value;
 
 pub const COORDINATOR_YAML: &str = include_str!("../../../pyroscope-coordinator/charmcraft.yaml");
@@ -52,7 +52,7 @@ impl Transport for Counted {
 
 /// The charms: the example coordinator, and the k8s worker with `worker/0`'s Pebble at
 /// `settings`; the other units' containers never come up.
-pub fn charms(pebble: Pebble, settings: Settings, absent: std::path::PathBuf) -> Charms {
+pub fn charms(pebble: Pebble, settings: ContainerSettings, absent: std::path::PathBuf) -> Charms {
     let mut charms = Charms::default();
     charms.insert("pyroscope-coordinator", |context, tools| {
         pyroscope_coordinator::hook(context, tools)?;
@@ -63,7 +63,7 @@ pub fn charms(pebble: Pebble, settings: Settings, absent: std::path::PathBuf) ->
         if context.unit == "worker/0" {
             pyroscope_worker_k8s::hook(context, tools, &*pebble, &settings)?;
         } else {
-            let settings = Settings { fqdn: context.unit.replace('/', "-"), ..settings.clone() };
+            let settings = ContainerSettings { fqdn: context.unit.replace('/', "-"), ..settings.clone() };
             pyroscope_worker_k8s::hook(context, tools, &others, &settings)?;
         }
         Ok(())
@@ -112,7 +112,7 @@ fn pulled<T: Transport>(pebble: &Client<T>, path: &str) -> Option<String> {
 /// daemon and puts the stand-in Pyroscope in place; the recorded one does nothing).
 pub fn run(
     pebble: &Pebble,
-    settings: &Settings,
+    settings: &ContainerSettings,
     count: &Rc<RefCell<usize>>,
     absent: std::path::PathBuf,
     start_pebble: impl FnOnce(),
