@@ -6,6 +6,8 @@
 //! message saying how to get the binary: a Pebble client whose calls were not run against Pebble
 //! has not been tested, so skipping silently would pass for what it is not.
 
+#![allow(dead_code, unreachable_pub)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
