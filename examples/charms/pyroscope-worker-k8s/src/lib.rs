@@ -20,7 +20,7 @@
 //! Before the container is up (Pebble's socket absent or refusing), the unit waits, saying so;
 //! `pyroscope-pebble-ready` then runs the same reconciliation. A configuration the worker's
 //! release refuses is not pushed (blocked, saying why). When the coordinator goes, the service
-//! is stopped and the files are removed. A `ready` check that is down blocks the unit, as the
+//! is stopped and the files are removed; so they are while no role is set. A `ready` check that is down blocks the unit, as the
 //! Python worker does.
 //!
 //! The environment redirects the charm, so that it runs under the fake Juju with a real Pebble
@@ -206,12 +206,7 @@ fn reconcile<R: Runner, T: Transport>(
         tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
     let relation = match relations.as_slice() {
         [] => {
-            return coordinator_gone(
-                tools,
-                pebble,
-                settings,
-                "no coordinator: relate this worker to a Pyroscope coordinator",
-            );
+            return teardown(tools, pebble, settings, "no coordinator: relate this worker to a Pyroscope coordinator");
         }
         [relation] => relation.clone(),
         _ => {
@@ -239,7 +234,7 @@ fn reconcile<R: Runner, T: Transport>(
     let (_, databag) = match publish(tools, &relation, &announcement).and_then(|_| read_coordinator(tools, &relation)) {
         Ok(read) => read,
         Err(err) if err.is_relation_gone() => {
-            return coordinator_gone(tools, pebble, settings, "the coordinator relation is gone");
+            return teardown(tools, pebble, settings, "the coordinator relation is gone");
         }
         Err(err) => return Err(err.into()),
     };
@@ -259,7 +254,7 @@ fn reconcile<R: Runner, T: Transport>(
             return Ok(Outcome::Status(StatusName::Waiting, message));
         }
         CoordinatorState::Removed => {
-            return coordinator_gone(tools, pebble, settings, "the coordinator withdrew the configuration");
+            return teardown(tools, pebble, settings, "the coordinator withdrew the configuration");
         }
         CoordinatorState::Invalid(why) => {
             let line =
@@ -271,10 +266,9 @@ fn reconcile<R: Runner, T: Transport>(
     };
     let roles = match roles {
         Ok(roles) => roles,
-        Err(err) => {
-            up!("stopping Pyroscope", stop_service(pebble));
-            return Ok(Outcome::Status(StatusName::Blocked, error_chain(&err)));
-        }
+        // As coordinated-workers does when a worker has no role: stop, and remove the files, so
+        // that the roles' return pushes them again and starts Pyroscope.
+        Err(err) => return teardown(tools, pebble, settings, &error_chain(&err)),
     };
 
     // The files.
@@ -441,9 +435,10 @@ fn stop_service<T: Transport>(pebble: &Client<T>) -> Result<bool, PebbleError> {
     Ok(true)
 }
 
-/// The coordinator is gone: if the container is up and holds a configuration, stop Pyroscope
-/// and remove the files (coordinated-workers `_wipe_configs` and `stop`).
-fn coordinator_gone<R: Runner, T: Transport>(
+/// The worker cannot run (no coordinator, or no role): if the container is up and holds a
+/// configuration, stop Pyroscope and remove the files (coordinated-workers `_wipe_configs` and
+/// `stop`, which its `_reconcile` runs whenever the worker is not ready). Blocked, saying `why`.
+fn teardown<R: Runner, T: Transport>(
     tools: &mut HookTools<R>,
     pebble: &Client<T>,
     settings: &ContainerSettings,

@@ -195,14 +195,31 @@ pub fn run(
     assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart"]);
     assert_eq!(status(&model, "worker/0"), ("active".into(), "querier ready.".into()));
 
+    // No role: stopped, the files removed; a role again: pushed and started.
+    let none: Vec<(String, Value)> =
+        Role::KNOWN.iter().map(|role| (format!("role-{}", role.as_str()), Value::Bool(false))).collect();
+    let none: Vec<(&str, Value)> = none.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
+    model.set_config("worker", &none);
+    model.settle().unwrap();
+    assert_eq!(status(&model, "worker/0").0, "blocked");
+    assert_eq!(pulled(&**pebble, &config_file), None);
+    assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Inactive);
+    model.set_config("worker", &roles);
+    model.settle().unwrap();
+    assert_eq!(status(&model, "worker/0"), ("active".into(), "querier ready.".into()));
+    let fifth = published(&model.state, id);
+    assert_eq!(pulled(&**pebble, &config_file).as_deref(), Some(fifth.as_str()));
+    assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Active);
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart"]);
+
     // A configuration this worker's release refuses: blocked, nothing pushed, nothing restarted.
     model.set_config("pyroscope", &[("pyroscope_release", Value::from("2.2"))]);
     model.settle().unwrap();
     let (name, message) = status(&model, "worker/0");
     assert_eq!(name, "blocked", "{message}");
     assert!(message.contains("Pyroscope keeps running as it was"), "{message}");
-    assert_eq!(pulled(&**pebble, &config_file).as_deref(), Some(fourth.as_str()));
-    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart"]);
+    assert_eq!(pulled(&**pebble, &config_file).as_deref(), Some(fifth.as_str()));
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart"]);
     assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Active);
 
     // The coordinator goes: the service stopped, the files removed.
@@ -212,7 +229,7 @@ pub fn run(
     assert_eq!(name, "blocked", "{message}");
     assert_eq!(pulled(&**pebble, &config_file), None);
     assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Inactive);
-    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop"]);
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart", "stop"]);
     measured
 }
 
