@@ -11,12 +11,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use pyroscope_cluster_fake_juju::config_defaults;
-use pyroscope_cluster_juju::testing::{Charms, HookSpec, Model, State};
+use pyroscope_cluster_juju::testing::{Charms, HookSpec, Model, Secret, State};
 use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, Role};
 use pyroscope_cluster_pebble::{
     ChangeSelect, Client, FileType, ListFilesOptions, PebbleError, ServiceStatus, Transport, UnixSocket,
 };
-use pyroscope_worker_k8s::{CONFIG_FILE, ContainerSettings, READY_CHECK, SERVICE};
+use pyroscope_worker_k8s::{CONFIG_FILE, ContainerSettings, READY_CHECK, SERVICE, TLS_FILES};
 use serde_json::Value;
 
 pub const COORDINATOR_YAML: &str = include_str!("../../../pyroscope-coordinator/charmcraft.yaml");
@@ -212,6 +212,34 @@ pub fn run(
     assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Active);
     assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart"]);
 
+    // TLS: the coordinator's data names a CA, a server certificate and the secret of the key;
+    // the files go where coordinated-workers puts them (the key owner-only), and Pyroscope is
+    // restarted for them.
+    let mut tls = model.state.relations[&id].app_data["pyroscope"].clone();
+    for (key, value) in [("ca_cert", "CA PEM"), ("server_cert", "CERT PEM"), ("privkey_secret_id", "secret:tls")] {
+        tls.insert(key.to_owned(), serde_json::to_string(value).unwrap());
+    }
+    model.state.secrets.insert(
+        "secret:tls".into(),
+        Secret {
+            owner: "pyroscope".into(),
+            label: None,
+            revisions: vec![[("private-key".to_owned(), "KEY PEM".to_owned())].into()],
+            grants: ["worker".to_owned()].into(),
+            tracked: Default::default(),
+        },
+    );
+    model.set_app_data(id, "pyroscope", tls);
+    model.settle().unwrap();
+    assert_eq!(status(&model, "worker/0"), ("active".into(), "querier ready.".into()));
+    let [ca, cert, key, root_ca] = TLS_FILES.map(|path| settings.path(path));
+    for (path, text) in [(&ca, "CA PEM"), (&cert, "CERT PEM"), (&key, "KEY PEM"), (&root_ca, "CA PEM")] {
+        assert_eq!(pulled(&**pebble, path).as_deref(), Some(text), "{path}");
+    }
+    assert_eq!(pebble.list_files(&key, &ListFilesOptions::default()).unwrap()[0].permissions, 0o600);
+    assert_eq!(pebble.list_files(&cert, &ListFilesOptions::default()).unwrap()[0].permissions, 0o644);
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart", "restart"]);
+
     // A configuration this worker's release refuses: blocked, nothing pushed, nothing restarted.
     model.set_config("pyroscope", &[("pyroscope_release", Value::from("2.2"))]);
     model.settle().unwrap();
@@ -219,7 +247,7 @@ pub fn run(
     assert_eq!(name, "blocked", "{message}");
     assert!(message.contains("Pyroscope keeps running as it was"), "{message}");
     assert_eq!(pulled(&**pebble, &config_file).as_deref(), Some(fifth.as_str()));
-    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart"]);
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart", "restart"]);
     assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Active);
 
     // The coordinator goes: the service stopped, the files removed.
@@ -229,7 +257,10 @@ pub fn run(
     assert_eq!(name, "blocked", "{message}");
     assert_eq!(pulled(&**pebble, &config_file), None);
     assert_eq!(pebble.services(&[SERVICE]).unwrap()[0].current, ServiceStatus::Inactive);
-    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart", "stop"]);
+    assert_eq!(kinds(&**pebble), ["replan", "restart", "replan", "restart", "stop", "restart", "restart", "stop"]);
+    for path in [&ca, &cert, &key, &root_ca] {
+        assert_eq!(pulled(&**pebble, path), None, "{path} removed");
+    }
     measured
 }
 
