@@ -9,7 +9,8 @@
 //! [`start`](Client::start), [`stop`](Client::stop), [`restart`](Client::restart) and
 //! [`replan`](Client::replan) (each returning a change), [`wait_change`](Client::wait_change)
 //! with a timeout, [`changes`](Client::changes) and [`checks`](Client::checks) with their status.
-//! Layers and plans are types ([`Layer`], [`Plan`]); errors are a [`PebbleError`] a charm can
+//! Layers and plans are types ([`Layer`], [`Plan`]; [`Plan::includes`] says whether a layer
+//! would change the plan, a charm's "restart?" question); errors are a [`PebbleError`] a charm can
 //! act on: [`NotReady`](PebbleError::NotReady) when the container is not up yet (wait for
 //! `pebble-ready`), [`Api`](PebbleError::Api) with Pebble's message, kind and status code,
 //! [`ChangeFailed`](PebbleError::ChangeFailed) with the change's error and log,
