@@ -1,19 +1,28 @@
-//! `cargo xtask interop`: the real Python peer, live, against this workspace.
+//! `cargo xtask interop`: the real Python peers, live, against this workspace.
 //!
-//! 1. A virtual environment under `target/interop-venv`, made with `python3 -m venv` and filled
-//!    from `tests/interop/requirements.txt` (coordinated-workers 4.1.4, ops 3.9.0 and what they
-//!    pull in, every version pinned); it is reused while the file's hash ([`requirements_hash`])
-//!    matches the one it was made from.
+//! Every step runs against each peer of [`PEERS`], in turn: coordinated-workers 4.1.4 (the newest)
+//! and 4.0.1 with the versions Canonical's charms lock (canonical/pyroscope-operators 4cf2294,
+//! `coordinator/uv.lock` and `worker/uv.lock`: cosl 1.9.1, ops 3.7.1, pydantic 2.13.4, PyYAML 6.0.3).
+//!
+//! 1. A virtual environment per peer under `target/` ([`Peer::venv`]), made with
+//!    `python3 -m venv` and filled from the peer's pinned requirements (every version pinned); it
+//!    is reused while the file's hash ([`requirements_hash`]) matches the one it was made from.
 //! 2. The Python vectors: `crates/model/tests/python/gen_vectors.py` runs in the venv, and its
 //!    output must equal `crates/model/tests/fixtures/python-vectors.json` ([`diff_vectors`] names
-//!    the first vector that differs).
-//! 3. The YAML emitter against PyYAML: [`emitter_cases`] writes configurations with hostile
-//!    strings in every position through `yaml::to_string_pyyaml`; `tests/interop/pyyaml_check.py`
-//!    loads each text with `yaml.safe_load` and dumps the result with `yaml.dump`;
-//!    [`compare_emitter`] wants the same values and the same bytes.
+//!    the first vector that differs), written by [`VECTORS_PEER`]; another peer's output must
+//!    equal it but for the line naming the library ([`other_peer_vectors`]).
+//! 3. The YAML emitter against the peer's PyYAML: [`emitter_cases`] writes configurations with
+//!    hostile strings in every position through `yaml::to_string_pyyaml`;
+//!    `tests/interop/pyyaml_check.py` loads each text with `yaml.safe_load` and dumps the result
+//!    with `yaml.dump`; [`compare_emitter`] wants the same values and the same bytes.
 //! 4. The speed harness, `tests/interop/speed.py`, runs once on 200 units against a debug build of
 //!    the CLI: a smoke run that keeps it working (its timings are for a release build, by hand).
-//! 5. Mixed clusters: the `interop-clusters` binary of `pyroscope-cluster-tests` runs the Rust
+//! 5. Where the peers write otherwise: `tests/interop/peer_cases.py` writes, with the library's own
+//!    classes, an unsorted role list, a private key's secret ID without certificates, and Loki
+//!    endpoints in two key orders; the output must be the committed `tests/interop/peers/<version>.json`
+//!    (so the difference between the peers is recorded there), and this workspace's CLI must read
+//!    each as the same cluster ([`check_peer_cases`]).
+//! 6. Mixed clusters: the `interop-clusters` binary of `pyroscope-cluster-tests` runs the Rust
 //!    example charms and the Python test charms of `tests/interop/` together under the fake Juju,
 //!    both ways.
 //!
@@ -28,46 +37,130 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-/// The pinned requirements, relative to the workspace root.
+/// The pinned requirements of the newest peer (4.1.4), relative to the workspace root.
 pub const REQUIREMENTS: &str = "tests/interop/requirements.txt";
 /// The committed vectors.
 pub const VECTORS: &str = "crates/model/tests/fixtures/python-vectors.json";
 /// Their generator.
 pub const VECTORS_GENERATOR: &str = "crates/model/tests/python/gen_vectors.py";
+/// The generator of the cases where the peers differ.
+pub const PEER_CASES: &str = "tests/interop/peer_cases.py";
 /// How many generated configurations the emitter check writes (besides one per odd string and
 /// position).
 pub const CONFIGS: usize = 2_000;
 
-const NEEDS: &str = "cargo xtask interop needs `python3` (3.8 or newer, with its `venv` module) on PATH, and \
-                     network access to PyPI to install tests/interop/requirements.txt into target/interop-venv; \
-                     `cargo test` needs neither";
+/// A Python peer: a coordinated-workers release and everything it pulls in, pinned, in a venv of
+/// its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// coordinated-workers' version.
+    pub version: &'static str,
+    /// Its pinned requirements, relative to the workspace root.
+    pub requirements: &'static str,
+    /// Its venv, relative to the workspace root.
+    pub venv: &'static str,
+    /// Why it is checked.
+    pub why: &'static str,
+}
 
-/// Runs every step (without the mixed clusters unless `clusters`); prints what it checked.
+impl Peer {
+    /// The committed output of [`PEER_CASES`] for this peer.
+    pub fn cases_file(&self) -> String {
+        format!("tests/interop/peers/{}.json", self.version)
+    }
+}
+
+/// Every peer `cargo xtask interop` checks against, the one that wrote the committed vectors
+/// first.
+pub const PEERS: [Peer; 2] = [
+    Peer { version: "4.1.4", requirements: REQUIREMENTS, venv: "target/interop-venv", why: "the newest release" },
+    Peer {
+        version: "4.0.1",
+        requirements: "tests/interop/requirements-4.0.1.txt",
+        venv: "target/interop-venv-4.0.1",
+        why: "what the Canonical charms lock (canonical/pyroscope-operators 4cf2294, coordinator/uv.lock and \
+              worker/uv.lock)",
+    },
+];
+
+/// The peer whose output the committed vectors are (their `library` line names it).
+pub const VECTORS_PEER: &str = "4.1.4";
+
+const NEEDS: &str = "cargo xtask interop needs `python3` (3.8 or newer, with its `venv` module) on PATH, and \
+                     network access to PyPI to install each peer's pinned requirements \
+                     (tests/interop/requirements*.txt) into a venv under target/; `cargo test` needs neither";
+
+/// Runs every step against every peer (without the mixed clusters unless `clusters`); prints what
+/// it checked, and what the peers write otherwise.
 pub fn run(root: &Path, clusters: bool) -> Result<()> {
     let start = Instant::now();
-    let python = ensure_venv(root)?;
+    let cli = cli_executable(root)?;
+    if clusters {
+        let status = Command::new(cargo())
+            .current_dir(root)
+            .args(["build", "-q", "-p", "pyroscope-cluster-tests", "--bins"])
+            .status()
+            .context("running cargo build")?;
+        if !status.success() {
+            bail!("building the charms and the fake Juju failed ({status})");
+        }
+    }
+    for peer in &PEERS {
+        run_peer(root, peer, &cli, clusters)
+            .with_context(|| format!("against coordinated-workers {}", peer.version))?;
+    }
+    let [newest, locked] = &PEERS;
+    let differences = peer_differences(
+        (locked.version, &read(&root.join(locked.cases_file()))?),
+        (newest.version, &read(&root.join(newest.cases_file()))?),
+    )
+    .map_err(|why| anyhow::anyhow!("{why}"))?;
+    println!(
+        "== where coordinated-workers {} and {} write otherwise (tests/interop/peers/): {}",
+        locked.version,
+        newest.version,
+        if differences.is_empty() { "nowhere".to_owned() } else { differences.join("; ") }
+    );
+    println!(
+        "== interop passed against coordinated-workers {} in {:.0} s",
+        PEERS.iter().map(|peer| peer.version).collect::<Vec<_>>().join(" and "),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_peer(root: &Path, peer: &Peer, cli: &Path, clusters: bool) -> Result<()> {
+    let python = ensure_venv(root, peer)?;
     let versions = output(Command::new(&python).args([
         "-c",
         "from importlib.metadata import version as v; import sys; \
              print(f\"Python {sys.version.split()[0]}, coordinated-workers {v('coordinated-workers')}, \
              ops {v('ops')}, cosl {v('cosl')}, pydantic {v('pydantic')}, PyYAML {v('PyYAML')}\")",
     ]))?;
-    println!("== interop against {}", versions.trim());
+    println!("== interop against {} ({})", versions.trim(), peer.why);
 
-    let scratch = root.join("target/interop");
-    std::fs::create_dir_all(&scratch).context("creating target/interop")?;
+    let scratch = root.join("target/interop").join(peer.version);
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
     let fresh = scratch.join("python-vectors.json");
     output(Command::new(&python).arg(root.join(VECTORS_GENERATOR)).arg(&fresh))?;
     let committed = read(&root.join(VECTORS))?;
-    let count =
-        diff_vectors(&committed, &read(&fresh)?).map_err(|why| anyhow::anyhow!("{why}")).with_context(|| {
-            format!(
-                "{VECTORS} is not what the pinned coordinated-workers writes (regenerated into {})",
-                fresh.display()
-            )
-        })?;
+    let fresh_text = read(&fresh)?;
+    let (compared, note) = if peer.version == VECTORS_PEER {
+        (fresh_text, String::new())
+    } else {
+        let (text, library) = other_peer_vectors(&committed, &fresh_text).map_err(|why| anyhow::anyhow!("{why}"))?;
+        (text, format!(" but for the library it names ({library})"))
+    };
+    let count = diff_vectors(&committed, &compared).map_err(|why| anyhow::anyhow!("{why}")).with_context(|| {
+        format!(
+            "{VECTORS} is not what coordinated-workers {} writes (regenerated into {})",
+            peer.version,
+            fresh.display()
+        )
+    })?;
     println!(
-        "== vectors: {VECTORS_GENERATOR} regenerated {count} vectors with the real library; identical to {VECTORS}"
+        "== vectors: {VECTORS_GENERATOR} regenerated {count} vectors with the real library; \
+         identical to {VECTORS}{note}"
     );
 
     let cases = emitter_cases(CONFIGS, 0x5eed);
@@ -83,11 +176,10 @@ pub fn run(root: &Path, clusters: bool) -> Result<()> {
          yaml.dump writes the same bytes"
     );
 
-    let cli = cli_executable(root)?;
     let figures = output(
         Command::new(&python)
             .arg(root.join("tests/interop/speed.py"))
-            .arg(&cli)
+            .arg(cli)
             .args(["--units", "200", "--rounds", "1", "--json"]),
     )?;
     let figures: Value = serde_json::from_str(&figures).context("reading speed.py's figures")?;
@@ -101,19 +193,33 @@ pub fn run(root: &Path, clusters: bool) -> Result<()> {
         figures["rust_median_s"].as_f64().unwrap_or_default()
     );
 
+    let fresh = scratch.join("peer-cases.json");
+    output(Command::new(&python).arg(root.join(PEER_CASES)).arg(&fresh))?;
+    let fresh_text = read(&fresh)?;
+    let committed_file = peer.cases_file();
+    let committed = read(&root.join(&committed_file)).with_context(|| {
+        format!("no committed cases for this peer: review {} and copy it to {committed_file}", fresh.display())
+    })?;
+    if committed != fresh_text {
+        bail!(
+            "{PEER_CASES} writes otherwise than {committed_file} with coordinated-workers {} (regenerated into {}): \
+             review the difference, and commit it if the peer changed",
+            peer.version,
+            fresh.display()
+        );
+    }
+    let cases: Value = serde_json::from_str(&fresh_text).context("reading the peer cases")?;
+    for line in check_peer_cases(&|args, input| run_cli(cli, &scratch, args, input), &cases)
+        .map_err(|why| anyhow::anyhow!("{why}"))?
+    {
+        println!("== {line}");
+    }
+
     if !clusters {
         println!("== mixed clusters skipped (--no-clusters)");
         return Ok(());
     }
     println!("== mixed clusters through the fake Juju");
-    let status = Command::new(cargo())
-        .current_dir(root)
-        .args(["build", "-q", "-p", "pyroscope-cluster-tests", "--bins"])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building the charms and the fake Juju failed ({status})");
-    }
     let status = Command::new(cargo())
         .current_dir(root)
         .args(["run", "-q", "-p", "pyroscope-cluster-tests", "--bin", "interop-clusters", "--", "--python"])
@@ -123,8 +229,18 @@ pub fn run(root: &Path, clusters: bool) -> Result<()> {
     if !status.success() {
         bail!("the mixed clusters failed ({status})");
     }
-    println!("== interop passed in {:.0} s", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Runs the CLI with `args` and `input` (a file of the scratch directory) as its last argument;
+/// its standard output parsed as JSON, or why not.
+fn run_cli(cli: &Path, scratch: &Path, args: &[&str], input: &Value) -> Result<Value, String> {
+    let file = scratch.join("cli-input.json");
+    std::fs::write(&file, input.to_string()).map_err(|err| format!("writing {}: {err}", file.display()))?;
+    let mut command = Command::new(cli);
+    command.args(args).arg(&file);
+    let text = output(&mut command).map_err(|err| format!("{err:#}"))?;
+    serde_json::from_str(&text).map_err(|err| format!("pyroscope-cluster {} printed no JSON: {err}", args.join(" ")))
 }
 
 fn cargo() -> PathBuf {
@@ -173,15 +289,16 @@ pub fn requirements_hash(text: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// The venv's python, made (or remade) from [`REQUIREMENTS`] unless the one there was made from
-/// the same file.
-pub fn ensure_venv(root: &Path) -> Result<PathBuf> {
-    let venv = root.join("target/interop-venv");
+/// The peer's venv python, made (or remade) from its requirements unless the one there was made
+/// from the same file.
+pub fn ensure_venv(root: &Path, peer: &Peer) -> Result<PathBuf> {
+    let venv = root.join(peer.venv);
     let python = venv.join("bin/python");
     let stamp = venv.join("requirements.hash");
-    let hash = requirements_hash(&read(&root.join(REQUIREMENTS))?);
+    let requirements = peer.requirements;
+    let hash = requirements_hash(&read(&root.join(requirements))?);
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(hash.as_str()) {
-        println!("== venv {} (reused: made from this {REQUIREMENTS})", venv.display());
+        println!("== venv {} (reused: made from this {requirements})", venv.display());
         return Ok(python);
     }
     match Command::new("python3").arg("--version").output() {
@@ -191,18 +308,189 @@ pub fn ensure_venv(root: &Path) -> Result<PathBuf> {
     if venv.exists() {
         std::fs::remove_dir_all(&venv).with_context(|| format!("removing the stale {}", venv.display()))?;
     }
-    println!("== venv {}: python3 -m venv, then pip install -r {REQUIREMENTS}", venv.display());
+    println!("== venv {}: python3 -m venv, then pip install -r {requirements}", venv.display());
     output(Command::new("python3").args(["-m", "venv"]).arg(&venv)).context(NEEDS)?;
     let status = Command::new(&python)
         .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "-r"])
-        .arg(root.join(REQUIREMENTS))
+        .arg(root.join(requirements))
         .status()
         .context("running pip")?;
     if !status.success() {
-        bail!("pip install -r {REQUIREMENTS} failed ({status}); {NEEDS}");
+        bail!("pip install -r {requirements} failed ({status}); {NEEDS}");
     }
     std::fs::write(&stamp, &hash).context("writing the venv's stamp")?;
     Ok(python)
+}
+
+/// Another peer's vectors made comparable with the committed ones: its text with its `"library"`
+/// line replaced by the committed one, and the library it names. Any other difference is left for
+/// [`diff_vectors`] to name.
+pub fn other_peer_vectors(committed: &str, fresh: &str) -> Result<(String, String), String> {
+    fn library_line(text: &str, which: &str) -> Result<String, String> {
+        let mut lines = text.lines().filter(|line| line.trim_start().starts_with("\"library\":"));
+        match (lines.next(), lines.next()) {
+            (Some(line), None) => Ok(line.to_owned()),
+            _ => Err(format!("the {which} vectors have no single `\"library\"` line")),
+        }
+    }
+    let (ours, theirs) = (library_line(committed, "committed")?, library_line(fresh, "regenerated")?);
+    let library: Value = serde_json::from_str(&format!("{{{}}}", theirs.trim().trim_end_matches(',')))
+        .map_err(|err| format!("the regenerated vectors' library line is not JSON: {err}"))?;
+    let library = library["library"].as_str().unwrap_or_default().to_owned();
+    Ok((fresh.replacen(&theirs, &ours, 1), library))
+}
+
+/// What two peers' committed cases ([`PEER_CASES`]) differ in, by JSON path, each peer's value
+/// named (`roles.requirer_app.role: "\"querier,ingester,all\"" (4.0.1), "\"all,ingester,querier\""
+/// (4.1.4)`); the `library` line aside.
+pub fn peer_differences(one: (&str, &str), other: (&str, &str)) -> Result<Vec<String>, String> {
+    fn walk(path: &str, a: &Value, b: &Value, names: (&str, &str), out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(a), Value::Object(b)) => {
+                for key in a.keys().chain(b.keys().filter(|key| !a.contains_key(*key))) {
+                    let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(&path, a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), names, out);
+                }
+            }
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                for (i, (a, b)) in a.iter().zip(b).enumerate() {
+                    walk(&format!("{path}[{i}]"), a, b, names, out);
+                }
+            }
+            _ if a != b && path != "library" => out.push(format!("{path}: {a} ({}), {b} ({})", names.0, names.1)),
+            _ => {}
+        }
+    }
+    let parse = |text: &str| serde_json::from_str::<Value>(text).map_err(|err| format!("peer cases: {err}"));
+    let mut out = Vec::new();
+    walk("", &parse(one.1)?, &parse(other.1)?, (one.0, other.0), &mut out);
+    Ok(out)
+}
+
+/// Runs the CLI: `(args, input)` to its JSON output.
+pub type Cli<'a> = dyn Fn(&[&str], &Value) -> Result<Value, String> + 'a;
+
+/// Checks that this workspace reads what a peer wrote in [`PEER_CASES`] as it reads the other
+/// peer's: the coordinator (`reconcile`) sees the unsorted role list as the sorted one; the worker
+/// (`worker`) runs with a private key's ID and no certificates as without it, and does not rewrite
+/// or restart; it reads Loki endpoints in either key order alike. Returns what it checked.
+pub fn check_peer_cases(cli: &Cli<'_>, cases: &Value) -> Result<Vec<String>, String> {
+    let mut done = Vec::new();
+    let library = cases["library"].as_str().unwrap_or("?");
+
+    // The role list, as the peer wrote it and sorted.
+    let given = cases["roles"]["requirer_app"]["role"].as_str().ok_or("peer cases: no roles.requirer_app.role")?;
+    let roles: Vec<String> = serde_json::from_str::<String>(given)
+        .map_err(|err| format!("peer cases: the role value {given:?} is not a JSON string: {err}"))?
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let mut sorted = roles.clone();
+    sorted.sort();
+    let sorted_value = Value::String(sorted.join(",")).to_string();
+    let as_given = cli(&["reconcile"], &reconcile_input(given))?;
+    let as_sorted = cli(&["reconcile"], &reconcile_input(&sorted_value))?;
+    if as_given["publish"].get("7").is_none() || as_given["not_ready"] != json!({}) {
+        return Err(format!(
+            "reconcile does not publish to a worker app with the role {given} as {library} writes it: {}",
+            as_given["not_ready"]
+        ));
+    }
+    if as_given != as_sorted {
+        return Err(format!("reconcile reads the role {given} ({library}) otherwise than {sorted_value}"));
+    }
+    done.push(format!(
+        "roles: {library} writes `role: {given}` for {}; reconcile reads it as {sorted_value}, the same output",
+        cases["roles"]["given"]
+    ));
+
+    // A private key's secret ID without certificates.
+    let address = "pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local";
+    let worker = |data: &Value, current: Option<&str>| -> Result<Value, String> {
+        let mut args = vec!["worker", "--address", address];
+        let path;
+        if let Some(text) = current {
+            path = std::env::temp_dir().join(format!("pyroscope-interop-current-{}.yaml", std::process::id()));
+            std::fs::write(&path, text).map_err(|err| format!("writing {}: {err}", path.display()))?;
+            args.extend(["--current", path.to_str().unwrap_or_default()]);
+            let out = cli(&args, data);
+            let _ = std::fs::remove_file(&path);
+            return out;
+        }
+        cli(&args, data)
+    };
+    let with_key = &cases["privkey_without_certificates"];
+    let without = &cases["without_privkey"];
+    if with_key.get("privkey_secret_id").is_none() || with_key.get("ca_cert").is_some() {
+        return Err("peer cases: privkey_without_certificates is not a key without certificates".into());
+    }
+    let (keyed, plain) = (worker(with_key, None)?, worker(without, None)?);
+    if keyed["state"] != "ready" {
+        return Err(format!(
+            "the worker does not run with a private key's ID and no certificates ({library}): {} {}",
+            keyed["state"], keyed["problems"]
+        ));
+    }
+    for field in ["command", "config_file", "ports"] {
+        if keyed[field] != plain[field] {
+            return Err(format!("with a private key's ID and no certificates, the worker's {field} changes"));
+        }
+    }
+    let content = plain["config_file"]["content"].as_str().ok_or("worker printed no config_file.content")?;
+    let change = &worker(with_key, Some(content))?["change"];
+    if change["write"] != false || change["restart"] != false {
+        return Err(format!("a private key's ID without certificates makes the worker rewrite or restart: {change}"));
+    }
+    done.push(format!(
+        "privkey_secret_id without certificates ({library}): the worker runs as without it, and neither rewrites nor \
+         restarts ({})",
+        change["reason"]
+    ));
+
+    // Loki endpoints in two key orders.
+    let [first, second] = cases["loki_endpoints"].as_array().map(Vec::as_slice).unwrap_or_default() else {
+        return Err("peer cases: loki_endpoints is not two databags".into());
+    };
+    if first["loki_endpoints"] == second["loki_endpoints"] {
+        return Err("peer cases: the two loki_endpoints databags are the same bytes".into());
+    }
+    let (one, two) = (worker(first, None)?, worker(second, None)?);
+    if one["state"] != "ready" || one != two {
+        return Err(format!("the worker reads loki_endpoints in another key order otherwise ({library})"));
+    }
+    let content = one["config_file"]["content"].as_str().ok_or("worker printed no config_file.content")?;
+    let change = &worker(second, Some(content))?["change"];
+    if change["write"] != false || change["restart"] != false {
+        return Err(format!("loki_endpoints in another key order makes the worker rewrite or restart: {change}"));
+    }
+    let decoded: Vec<Value> =
+        [first, second].into_iter().map(|data| cli(&["decode", "provider-app"], data)).collect::<Result<_, _>>()?;
+    if decoded[0] != decoded[1] {
+        return Err(format!("decode reads loki_endpoints in another key order as another value ({library})"));
+    }
+    done.push(format!(
+        "loki_endpoints in two key orders ({library}): decoded alike, the worker runs alike and does not restart"
+    ));
+    Ok(done)
+}
+
+/// A reconcile input: S3 settings, and one worker app (relation 7) of one unit whose app
+/// databag's `role` is `role`, raw.
+fn reconcile_input(role: &str) -> Value {
+    json!({
+        "settings": {"s3": {"endpoint": "minio.cos.svc.cluster.local:9000", "bucket_name": "pyroscope",
+                            "access_key_id": "pyroscope", "secret_access_key": "not-a-secret", "insecure": true}},
+        "relations": [{
+            "id": "pyroscope-cluster:7",
+            "app": "pyroscope-worker",
+            "app_data": {"role": role},
+            "units": {"pyroscope-worker/0": {
+                "juju_topology": "{\"application\": \"pyroscope-worker\", \"unit\": \"pyroscope-worker/0\", \
+                                  \"charm_name\": \"pyroscope-worker-k8s\"}",
+                "address": "\"pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local\"",
+            }},
+        }],
+    })
 }
 
 /// Compares the committed vectors with freshly generated ones: how many vectors there are, or the
@@ -572,4 +860,92 @@ pub fn compare_emitter(cases: &[EmitterCase], results: &[PyYamlResult]) -> Resul
         }
     }
     Ok(cases.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NEWEST: &str = include_str!("../../tests/interop/peers/4.1.4.json");
+    const LOCKED: &str = include_str!("../../tests/interop/peers/4.0.1.json");
+
+    #[test]
+    fn the_recorded_difference_between_the_peers_is_the_role_order() {
+        let differences = peer_differences(("4.0.1", LOCKED), ("4.1.4", NEWEST)).unwrap();
+        assert_eq!(
+            differences,
+            [r#"roles.requirer_app.role: "\"querier,ingester,all\"" (4.0.1), "\"all,ingester,querier\"" (4.1.4)"#]
+        );
+        assert_eq!(peer_differences(("a", NEWEST), ("b", NEWEST)).unwrap(), Vec::<String>::new());
+        let changed = NEWEST.replace(r#""worker_ports": "[7946, 4040]""#, r#""worker_ports": "[4040, 7946]""#);
+        assert_eq!(peer_differences(("a", NEWEST), ("b", &changed)).unwrap().len(), 4, "every databag that has it");
+        assert!(peer_differences(("a", "{"), ("b", NEWEST)).is_err());
+    }
+
+    #[test]
+    fn another_peers_vectors_differ_only_in_their_library_line() {
+        let committed =
+            "{\n \"generated_by\": \"x\",\n \"library\": \"coordinated-workers 4.1.4\",\n \"encode\": []\n}\n";
+        let fresh = committed.replace("4.1.4", "4.0.1");
+        let (text, library) = other_peer_vectors(committed, &fresh).unwrap();
+        assert_eq!((text.as_str(), library.as_str()), (committed, "coordinated-workers 4.0.1"));
+        // Anything else is still a difference for diff_vectors to name.
+        let (text, _) = other_peer_vectors(committed, &fresh.replace("[]", "[1]")).unwrap();
+        assert!(diff_vectors(committed, &text).is_err());
+        assert!(other_peer_vectors(committed, "{}").unwrap_err().contains("regenerated"));
+    }
+
+    /// A stand-in for the CLI: the coordinator reads roles as a set unless `ordered_roles`; the
+    /// worker restarts on a private key's ID when `restart_on_key`.
+    fn fake_cli(ordered_roles: bool, restart_on_key: bool) -> impl Fn(&[&str], &Value) -> Result<Value, String> {
+        move |args, input| match args[0] {
+            "reconcile" => {
+                let raw = input["relations"][0]["app_data"]["role"].as_str().unwrap();
+                let text: String = serde_json::from_str(raw).unwrap();
+                let mut roles: Vec<&str> = text.split(',').collect();
+                if !ordered_roles {
+                    roles.sort_unstable();
+                }
+                Ok(json!({"publish": {"7": {"roles": roles}}, "not_ready": {}}))
+            }
+            "worker" => {
+                let mut out = json!({"state": "ready", "command": ["pyroscope"], "config_file": {"content": "a: 1\n"},
+                                     "ports": null});
+                if args.contains(&"--current") {
+                    let restart = restart_on_key && input.get("privkey_secret_id").is_some();
+                    out["change"] = json!({"write": false, "restart": restart, "reason": "configuration unchanged"});
+                }
+                Ok(out)
+            }
+            "decode" => {
+                let loki: Value = serde_json::from_str(input["loki_endpoints"].as_str().unwrap()).unwrap();
+                Ok(json!({ "loki_endpoints": loki }))
+            }
+            other => Err(format!("no verb {other}")),
+        }
+    }
+
+    #[test]
+    fn peer_cases_are_checked_through_the_cli() {
+        for committed in [LOCKED, NEWEST] {
+            let cases: Value = serde_json::from_str(committed).unwrap();
+            let done = check_peer_cases(&fake_cli(false, false), &cases).unwrap();
+            assert_eq!(done.len(), 3, "{done:?}");
+            assert!(done[0].contains("reconcile reads it as \"all,ingester,querier\""), "{}", done[0]);
+        }
+        let locked: Value = serde_json::from_str(LOCKED).unwrap();
+        let why = check_peer_cases(&fake_cli(true, false), &locked).unwrap_err();
+        assert!(why.starts_with("reconcile reads the role \"querier,ingester,all\""), "{why}");
+        // 4.1.4 writes them sorted: a reader that keeps the order sees no difference there.
+        assert!(check_peer_cases(&fake_cli(true, false), &serde_json::from_str(NEWEST).unwrap()).is_ok());
+        let why = check_peer_cases(&fake_cli(false, true), &locked).unwrap_err();
+        assert!(
+            why.starts_with("a private key's ID without certificates makes the worker rewrite or restart"),
+            "{why}"
+        );
+        let mut same_order = locked.clone();
+        same_order["loki_endpoints"][1] = same_order["loki_endpoints"][0].clone();
+        let why = check_peer_cases(&fake_cli(false, false), &same_order).unwrap_err();
+        assert!(why.contains("the same bytes"), "{why}");
+    }
 }

@@ -334,6 +334,7 @@ pub fn crate_graph(metadata: &serde_json::Value) -> CrateGraph {
 pub const CRATE_GRAPH_RULES: &[(&str, &[&str])] = &[
     // A worker charm compiles no coordinator code, and a coordinator charm no worker code.
     ("pyroscope-worker", &["pyroscope-cluster-provider", "pyroscope-cluster-coordinator"]),
+    ("pyroscope-worker-k8s", &["pyroscope-cluster-provider", "pyroscope-cluster-coordinator"]),
     ("pyroscope-cluster-worker", &["pyroscope-cluster-provider", "pyroscope-cluster-coordinator"]),
     ("pyroscope-coordinator", &["pyroscope-cluster-requirer", "pyroscope-cluster-worker"]),
     ("pyroscope-cluster-coordinator", &["pyroscope-cluster-requirer", "pyroscope-cluster-worker"]),

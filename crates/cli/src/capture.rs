@@ -8,6 +8,9 @@ use pyroscope_cluster_model::RawDatabag;
 use pyroscope_cluster_provider::{RelationId, S3_ENDPOINT, S3Settings, WorkerRelation, s3_settings};
 use serde_json::{Map, Value};
 
+/// What a relation ID is, for an error.
+const RELATION_ID: &str = "a whole number from 0 to 4294967295, or `<endpoint>:<number>`";
+
 /// What a capture holds for `reconcile`.
 pub(crate) struct Capture {
     /// The captured unit, e.g. `pyroscope/0`.
@@ -63,7 +66,7 @@ pub(crate) fn read(units: &Map<String, Value>, endpoint: &str) -> Result<Capture
     for relation in relation_info {
         let id = relation.get("relation-id").ok_or_else(|| format!("{unit}: a relation without `relation-id`"))?;
         let id: RelationId = serde_json::from_value(id.clone())
-            .map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID"))?;
+            .map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID ({RELATION_ID})"))?;
         let at = |what: &str| format!("{unit} relation {id} {what}");
         let app_data =
             databag(relation.get("application-data")).map_err(|err| format!("{}: {err}", at("application-data")))?;
@@ -149,8 +152,8 @@ pub(crate) fn read_worker(units: &Map<String, Value>, endpoint: &str) -> Result<
         many => return Err(format!("{unit}: {} relations on the endpoint `{endpoint}`; a worker has one", many.len())),
     };
     let id = relation.get("relation-id").ok_or_else(|| format!("{unit}: a relation without `relation-id`"))?;
-    let id: RelationId =
-        serde_json::from_value(id.clone()).map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID"))?;
+    let id: RelationId = serde_json::from_value(id.clone())
+        .map_err(|_| format!("{unit}: `relation-id` {id} is not a relation ID ({RELATION_ID})"))?;
     let at = |what: &str| format!("{unit} relation {id} {what}");
     let coordinator =
         databag(relation.get("application-data")).map_err(|err| format!("{}: {err}", at("application-data")))?;

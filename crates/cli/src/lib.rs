@@ -7,8 +7,11 @@
 //! verbs in process ([`reconcile_json`]). It is not an API: use the workspace's crates.
 
 mod capture;
+mod hints;
 mod input;
+mod published;
 mod reconcile;
+mod redact;
 mod validate;
 mod wire;
 mod worker;
@@ -18,14 +21,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pyroscope_cluster_model::{Roles, hide_config_secrets, yaml};
+use pyroscope_cluster_model::{Roles, yaml};
 use pyroscope_cluster_release::PyroscopeRelease;
 
 use crate::input::Source;
 
 /// Inspect, validate and simulate the Juju `pyroscope_cluster` relation.
 ///
-/// Every verb reads FILE, or standard input when FILE is `-` or not given.
+/// Every verb reads FILE, or standard input when FILE is `-` or not given: at most 64 MiB (no
+/// capture comes near it), and text only (input whose first bytes show binary data is refused
+/// before the rest is read); either is invalid input.
 /// Exit status: 0 success, 1 invalid input (or output that cannot be written), 2 usage error
 /// (including an unreadable FILE), 3 `reconcile --check` on a status that is not active, or
 /// `worker --check` on data the worker would not run with.
@@ -36,6 +41,10 @@ struct Cli {
     command: Command,
 }
 
+/// What every verb that reads input says under `--help`.
+const INPUT_HELP: &str = "Input: YAML or JSON text, at most 64 MiB (no capture comes near it); larger input, and \
+                          input whose first bytes show binary data (refused before the rest is read), exit 1.";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decode a raw databag (a JSON object of string to string, as `relation-get --format=json`
@@ -43,6 +52,7 @@ enum Command {
     ///
     /// Unknown keys (Juju's `ingress-address`, ...) are dropped; absent optional fields are
     /// omitted. An invalid databag exits 1, naming the key, the value and the reason.
+    #[command(after_help = INPUT_HELP)]
     Decode {
         /// Which databag the input is.
         databag: DatabagArg,
@@ -52,9 +62,14 @@ enum Command {
         /// as the YAML it holds.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Show secret values (S3 keys, and any value whose key or shape says it is a secret),
+        /// which every format otherwise shows as `<N bytes, not shown>`.
+        #[arg(long)]
+        show_secrets: bool,
     },
     /// Encode what `decode` prints back into a raw databag, each value written byte for byte as
     /// the Python peer (`coordinated-workers`) writes it.
+    #[command(after_help = INPUT_HELP)]
     Encode {
         /// Which databag the input is.
         databag: DatabagArg,
@@ -71,6 +86,7 @@ enum Command {
     /// `compactor_deletion_delay`, `data_path`, `ports`), `extras` (optional: `coordinator_app`,
     /// `worker_ports`, `tls`, `loki_endpoints`, ...) and `relations`: a list of `{id, app, app_data,
     /// units: {unit-name: databag}, published}` with raw databags.
+    #[command(after_help = INPUT_HELP)]
     Reconcile {
         /// The input file (`-` or nothing for standard input): a reconcile input, or the output
         /// of `juju show-unit <coordinator leader> --format yaml` (several files: several units,
@@ -92,6 +108,10 @@ enum Command {
         /// Exit 3 (after printing) when the coordinator's status would not be `active`.
         #[arg(long)]
         check: bool,
+        /// Show secret values (S3 keys, and any value whose key or shape says it is a secret),
+        /// which every format otherwise shows as `<N bytes, not shown>`.
+        #[arg(long)]
+        show_secrets: bool,
     },
     /// A worker's view of the coordinator's data: the checks the worker makes (its Pyroscope
     /// release must take `worker_config`, which must list the worker in
@@ -106,7 +126,9 @@ enum Command {
     /// `not_published`, `invalid`, `removed`), `problems` (`[{path, reason}]`),
     /// `membership_checked`, and when ready `architecture`, `command` (argv), `config_file`
     /// (`{path, content}`), `ports` (`null`: none sent), and with `--current` `change`
-    /// (`{write, restart, reason}`). The text form does not show secret values (S3 keys).
+    /// (`{write, restart, reason}`). Secret values show as `<N bytes, not shown>` unless
+    /// `--show-secrets`.
+    #[command(after_help = INPUT_HELP)]
     Worker {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
@@ -137,6 +159,10 @@ enum Command {
         /// `ready`).
         #[arg(long)]
         check: bool,
+        /// Show secret values (S3 keys, and any value whose key or shape says it is a secret),
+        /// which every format otherwise shows as `<N bytes, not shown>`.
+        #[arg(long)]
+        show_secrets: bool,
     },
     /// Validate a whole relation state, or every `pyroscope_cluster` databag in the output of
     /// `juju show-unit <unit> --format yaml` (of a coordinator or a worker unit).
@@ -147,6 +173,7 @@ enum Command {
     /// every key and value against the Pyroscope release (`--pyroscope`), and the worker's own
     /// address in `memberlist.join_members` when the state or capture has the worker's unit
     /// databag. Every problem is printed with where it is; exit 1 if there is any.
+    #[command(after_help = INPUT_HELP)]
     Validate {
         /// The input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
@@ -245,15 +272,15 @@ enum Printed {
 
 fn run(cli: Cli) -> Result<Printed, Failure> {
     let printed = match cli.command {
-        Command::Decode { databag, file, format } => {
+        Command::Decode { databag, file, format, show_secrets } => {
             let source = Source::from_arg(file.as_deref());
-            wire::decode(databag, &source, &source.read()?, format)
+            wire::decode(databag, &source, &source.read()?, format, Secrets::from_flag(show_secrets))
         }
         Command::Encode { databag, file } => {
             let source = Source::from_arg(file.as_deref());
             wire::encode(databag, &source, &source.read()?)
         }
-        Command::Reconcile { files, settings, endpoint, format, pyroscope, check } => {
+        Command::Reconcile { files, settings, endpoint, format, pyroscope, check, show_secrets } => {
             let sources: Vec<Source> = match files.as_slice() {
                 [] => vec![Source::Stdin],
                 files => files.iter().map(|file| Source::from_arg(Some(file))).collect(),
@@ -269,7 +296,8 @@ fn run(cli: Cli) -> Result<Printed, Failure> {
                 }
                 None => None,
             };
-            let options = reconcile::Options { format, pyroscope, settings, endpoint, exits_after: true };
+            let secrets = Secrets::from_flag(show_secrets);
+            let options = reconcile::Options { format, pyroscope, settings, endpoint, exits_after: true, secrets };
             let names: Vec<String> = inputs.iter().map(|(source, _)| source.name()).collect();
             let active = with_stdout(|stdout| reconcile::run(inputs, &options, stdout))?;
             if check && !active {
@@ -277,7 +305,18 @@ fn run(cli: Cli) -> Result<Printed, Failure> {
             }
             return Ok(Printed::Done);
         }
-        Command::Worker { file, roles, pyroscope, address, config_file, current, endpoint, format, check } => {
+        Command::Worker {
+            file,
+            roles,
+            pyroscope,
+            address,
+            config_file,
+            current,
+            endpoint,
+            format,
+            check,
+            show_secrets,
+        } => {
             let source = Source::from_arg(file.as_deref());
             let current = match current {
                 Some(path) => {
@@ -286,7 +325,9 @@ fn run(cli: Cli) -> Result<Printed, Failure> {
                 }
                 None => None,
             };
-            let options = worker::Options { format, roles, pyroscope, address, config_file, current, endpoint };
+            let secrets = Secrets::from_flag(show_secrets);
+            let options =
+                worker::Options { format, roles, pyroscope, address, config_file, current, endpoint, secrets };
             let (output, ready) = worker::run(&source, &source.read()?, &options)?;
             if check && !ready {
                 write_stdout(&output)?;
@@ -314,16 +355,41 @@ fn run(cli: Cli) -> Result<Printed, Failure> {
     printed.map(Printed::Output)
 }
 
-/// A Pyroscope configuration as a person may see it: the YAML with every secret value (S3 keys)
-/// shown as its size only (`hide_config_secrets`, the model's one redaction), re-emitted in block
-/// style. Text that is not YAML shows as its size.
-pub(crate) fn readable_config(text: &str) -> String {
+/// A Pyroscope configuration as a person may see it: the YAML re-emitted in block style, with
+/// every secret value shown as its size only (see `redact.rs`), unless secrets are shown. Text
+/// that is not YAML shows as its size.
+pub(crate) fn readable_config(text: &str, secrets: Secrets) -> String {
     let mut tree: serde_json::Value = match yaml::from_str(text) {
         Ok(tree) => tree,
+        Err(_) if secrets == Secrets::Show => return text.to_owned(),
         Err(_) => return format!("<{} bytes, not YAML, not shown>", text.len()),
     };
-    hide_config_secrets(&mut tree);
+    if secrets == Secrets::Hide {
+        redact::redact_tree(&mut tree);
+    }
     yaml::to_string(&tree).unwrap_or_else(|_| format!("<{} bytes, not shown>", text.len()))
+}
+
+/// Whether an output shows secret values (`--show-secrets`) or redacts them (the default; see
+/// `redact.rs` for what is secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Secrets {
+    Hide,
+    Show,
+}
+
+impl Secrets {
+    fn from_flag(show: bool) -> Self {
+        if show { Secrets::Show } else { Secrets::Hide }
+    }
+
+    /// A configuration's text as an output gives it: redacted, unless secrets are shown.
+    pub(crate) fn config_text(self, text: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Secrets::Show => text.into(),
+            Secrets::Hide => redact::redact_config(text).map_or(text.into(), Into::into),
+        }
+    }
 }
 
 /// Writes `output` and a newline to standard output, flushed. A write that fails (`/dev/full`, a
@@ -356,7 +422,8 @@ pub fn main() -> ExitCode {
     match printed {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {}", failure.message);
+            let message = hints::with_look_alikes(failure.message);
+            let _ = writeln!(std::io::stderr().lock(), "pyroscope-cluster: {message}");
             ExitCode::from(failure.code)
         }
     }
@@ -371,6 +438,7 @@ pub fn reconcile_json(text: &str) -> Result<String, String> {
         settings: None,
         endpoint: "pyroscope-cluster".to_owned(),
         exits_after: false,
+        secrets: Secrets::Hide,
     };
     let inputs = vec![(Source::Stdin, text.to_owned())];
     let mut output = Vec::new();

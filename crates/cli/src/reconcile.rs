@@ -8,16 +8,17 @@ use pyroscope_cluster_model::{
     Address, Architecture, ChangedKeys, DatabagModel, ErrorChain, ProviderAppData, RawDatabag, Role,
 };
 use pyroscope_cluster_provider::{
-    DecodedRelation, Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot,
-    StatusLevel, WorkerPorts, minimal_deployment, recommended_deployment, reconcile, reconcile_decoded,
+    Extras, PyroscopeRelease, ReconcileInput, Reconciliation, RelationId, Settings, Snapshot, StatusLevel, WorkerPorts,
+    minimal_deployment, recommended_deployment, reconcile,
 };
-use pyroscope_cluster_requirer::{ConfigChange, WorkerConfig};
+use pyroscope_cluster_requirer::{ConfigChange, RestartReason, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::input::Source;
-use crate::{Failure, Format, capture};
+use crate::published::{self, DEFAULT, Sources};
+use crate::{Failure, Format, Secrets, capture};
 
 /// The input: [`ReconcileInput`], the provider's, so that its fields are declared once.
 type Input = ReconcileInput;
@@ -51,6 +52,12 @@ struct Output<'a> {
     /// What is likely a mistake in the input, though it is not invalid (contradicting ports, a
     /// capture's S3 relation that lacks a key).
     warnings: Vec<String>,
+    /// For captures: each setting (`settings.s3`, `extras.loki_endpoints`, ...) -> where its
+    /// value comes from: `--settings`, `the capture's s3 relation`, `published on relation 7`
+    /// (read back from the configuration the coordinator published, when `--settings` is not
+    /// given), or `default`. Absent for a reconcile input, which gives its own.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    settings_from: Sources,
     /// What-if: relation ID -> what this reconciliation changes in the coordinator's app databag
     /// there, against what it holds now (`published`; from a capture, the worker units'
     /// captures). Only relations whose current databag is known (not empty) are listed.
@@ -75,6 +82,10 @@ struct WhatIf {
     restart: bool,
     /// Why, or why not: the requirer's decision.
     reason: String,
+    /// Of the keys above (databag keys, and the configuration keys of a restart), those whose
+    /// change comes only from a setting left to its default (`settings_from`): a change the
+    /// capture does not show, which giving `--settings` may remove.
+    from_defaults: Vec<String>,
 }
 
 fn is_v1(architecture: &Architecture) -> bool {
@@ -84,7 +95,10 @@ fn is_v1(architecture: &Architecture) -> bool {
 #[derive(Debug, Serialize)]
 struct Status {
     level: &'static str,
+    /// The message the charm sets: at most Juju's 120 characters, cut when longer.
     message: String,
+    /// The whole message, never cut: every part the charm's message has or would have.
+    whole_message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +129,8 @@ pub(crate) struct Options {
     pub(crate) endpoint: String,
     /// The process exits once the output is written: what it holds need not be freed.
     pub(crate) exits_after: bool,
+    /// Whether secret values show (`--show-secrets`).
+    pub(crate) secrets: Secrets,
 }
 
 /// Reconciles one reconcile input, or the `juju show-unit` captures of the coordinator's leader
@@ -122,69 +138,51 @@ pub(crate) struct Options {
 /// the status is active. Nothing is written when the input is wrong.
 pub(crate) fn run(inputs: Vec<(Source, String)>, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
     let mut warnings = Vec::new();
-    let large = match (inputs.as_slice(), &options.settings) {
-        ([(_, text)], None) => crate::input::parse_large_reconcile_input(text),
-        _ => None,
-    };
-    let read = match large {
-        Some(input) => Read::from(input),
-        None => Read::from(read(&inputs, options, &mut warnings)?),
-    };
+    let mut sources = Sources::new();
+    let input = read(&inputs, options, &mut warnings, &mut sources)?;
     // The text is read: its memory goes back for what comes (a large input is megabytes).
     drop(inputs);
-    reconcile_read(read, warnings, options, out)
+    reconcile_input(input, Found { warnings, sources }, options, out)
 }
 
-/// A reconcile input as read.
-struct Read {
-    settings: Settings,
-    extras: Extras,
-    relations: Relations,
-}
-
-impl From<Input> for Read {
-    fn from(ReconcileInput { settings, extras, relations }: Input) -> Self {
-        Self { settings, extras, relations: Relations::Raw(Snapshot::from_iter(relations)) }
-    }
-}
-
-impl From<ReconcileInput<DecodedRelation>> for Read {
-    fn from(ReconcileInput { settings, extras, relations }: ReconcileInput<DecodedRelation>) -> Self {
-        Self { settings, extras, relations: Relations::Decoded(relations) }
-    }
+/// What reading the input found besides the input: warnings, and where each setting comes from.
+struct Found {
+    warnings: Vec<String>,
+    sources: Sources,
 }
 
 /// [`run`] once its input is read.
-fn reconcile_read(
-    read: Read,
-    mut warnings: Vec<String>,
-    options: &Options,
-    out: &mut dyn Write,
-) -> Result<bool, Failure> {
-    let Read { mut settings, extras, mut relations } = read;
+fn reconcile_input(input: Input, found: Found, options: &Options, out: &mut dyn Write) -> Result<bool, Failure> {
+    let ReconcileInput { mut settings, extras, relations } = input;
+    let Found { mut warnings, sources } = found;
     if let Some(release) = options.pyroscope {
         settings.pyroscope = release;
     }
     warnings.extend(port_contradiction(&settings, &extras));
-    let outcome = match &mut relations {
-        Relations::Raw(snapshot) => reconcile(snapshot, &settings, &extras),
-        Relations::Decoded(relations) => reconcile_decoded(relations, &settings, &extras),
-    };
+    let snapshot = Snapshot::from_iter(relations);
+    let outcome = reconcile(&snapshot, &settings, &extras);
     let release = settings.pyroscope;
     let status = outcome.status();
     let active = status.level == StatusLevel::Active;
-    let what_if = what_if(&relations.current(), &outcome);
+    let current: Vec<Current<'_>> = snapshot
+        .relations
+        .iter()
+        .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
+        .collect();
+    let what_if = what_if(&current, &outcome, &sources);
     let printed = match options.format {
         Format::Json => {
-            let databags = PrettyDatabags::of(&outcome).map_err(|err| Failure::internal(err.to_string()))?;
-            let output = output(&outcome, status, &databags, release, warnings, what_if);
+            let databags =
+                PrettyDatabags::of(&outcome, options.secrets).map_err(|err| Failure::internal(err.to_string()))?;
+            let mut output = output(&outcome, status, &databags, release, warnings, what_if);
+            output.settings_from = sources;
             serde_json::to_writer_pretty(out, &output).map_err(|err| match err.io_error_kind() {
                 Some(_) => crate::write_failure(err.into()),
                 None => Failure::internal(err.to_string()),
             })
         }
         Format::Text => {
-            let text = text_report(&outcome, release, &warnings, &what_if);
+            let text = text_report(&outcome, release, &warnings, &sources, &what_if, options.secrets);
             out.write_all(text.as_bytes()).map_err(crate::write_failure)
         }
     };
@@ -192,15 +190,9 @@ fn reconcile_read(
         // The process ends once this is printed, and the system takes its memory back at once:
         // freeing a large snapshot and its view allocation by allocation would be a tenth of the
         // run.
-        std::mem::forget((relations, outcome));
+        std::mem::forget((snapshot, outcome));
     }
     printed.map(|()| active)
-}
-
-/// The relations of a reconcile input, as read: raw, or for a large input, decoded as read.
-enum Relations {
-    Raw(Snapshot),
-    Decoded(Vec<DecodedRelation>),
 }
 
 /// What the coordinator's app databag holds now on one relation, to compare the reconciliation
@@ -211,26 +203,14 @@ struct Current<'a> {
     published: &'a RawDatabag,
 }
 
-impl Relations {
-    /// Every relation's current databag.
-    fn current(&self) -> Vec<Current<'_>> {
-        match self {
-            Relations::Raw(snapshot) => snapshot
-                .relations
-                .iter()
-                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
-                .collect(),
-            Relations::Decoded(relations) => relations
-                .iter()
-                .map(|relation| Current { id: relation.id, app: &relation.app, published: &relation.published })
-                .collect(),
-        }
-    }
-}
-
 /// A reconcile input (one file), or the `juju show-unit` captures of the coordinator's leader
 /// (one file or several).
-fn read(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+fn read(
+    inputs: &[(Source, String)],
+    options: &Options,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
     Ok(match inputs {
         [(source, text)] => match crate::input::parse_reconcile_input(text) {
             Ok(input) if options.settings.is_none() => input,
@@ -241,17 +221,24 @@ fn read(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<Strin
                 )));
             }
             Err(err) => match crate::input::parse_yaml_or_json::<Value>(text) {
-                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, warnings)?,
+                Ok(document) if capture::is_show_unit(&document) => from_captures(inputs, options, warnings, sources)?,
                 _ => return Err(Failure::invalid(format!("{}: not a valid reconcile input: {err}", source.name()))),
             },
         },
-        _ => from_captures(inputs, options, warnings)?,
+        _ => from_captures(inputs, options, warnings, sources)?,
     })
 }
 
 /// The reconcile input that `juju show-unit` captures give: the leader's worker relations, S3
-/// from its `s3` relation (as the coordinator reads it), the rest from `--settings`.
-fn from_captures(inputs: &[(Source, String)], options: &Options, warnings: &mut Vec<String>) -> Result<Input, Failure> {
+/// from its `s3` relation (as the coordinator reads it), the rest from `--settings`; without
+/// `--settings`, from the configuration the coordinator published, when a worker's capture shows
+/// it. `sources` gets where each setting comes from.
+fn from_captures(
+    inputs: &[(Source, String)],
+    options: &Options,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
     let mut units = serde_json::Map::new();
     for (source, text) in inputs {
         let document: Value = crate::input::parse_yaml_or_json(text)
@@ -271,15 +258,81 @@ fn from_captures(inputs: &[(Source, String)], options: &Options, warnings: &mut 
     }
     let name = inputs.iter().map(|(source, _)| source.name()).collect::<Vec<_>>().join(", ");
     let capture = capture::read(&units, &options.endpoint).map_err(|err| Failure::invalid(format!("{name}: {err}")))?;
-    let SettingsFile { mut settings, mut extras } = match &options.settings {
-        None => SettingsFile::default(),
-        Some((source, text)) => crate::input::parse_yaml_or_json(text)
-            .map_err(|err| Failure::invalid(format!("{}: not a valid settings file: {err}", source.name())))?,
+    let extras_names = ["loki_endpoints", "charm_tracing_receivers", "workload_tracing_receivers", "worker_labels"];
+    let (settings, extras) = match &options.settings {
+        Some((source, text)) => {
+            let invalid = |err| Failure::invalid(format!("{}: not a valid settings file: {err}", source.name()));
+            let SettingsFile { settings, extras } = crate::input::parse_yaml_or_json(text).map_err(invalid)?;
+            let document: Value = crate::input::parse_yaml_or_json(text).map_err(invalid)?;
+            let given = |section: &str, key: &str| document.get(section).and_then(|map| map.get(key)).is_some();
+            for key in published::SETTINGS {
+                let from = if given("settings", key) { "--settings" } else { DEFAULT };
+                sources.insert(format!("settings.{key}"), from.to_owned());
+            }
+            for key in extras_names {
+                let from = if given("extras", key) { "--settings" } else { DEFAULT };
+                sources.insert(format!("extras.{key}"), from.to_owned());
+            }
+            (settings, extras)
+        }
+        None => {
+            let published =
+                published::read(capture.relations.iter().map(|relation| (relation.id, &relation.published)));
+            let Some(published) = published else {
+                for key in published::SETTINGS {
+                    sources.insert(format!("settings.{key}"), DEFAULT.to_owned());
+                }
+                for key in extras_names {
+                    sources.insert(format!("extras.{key}"), DEFAULT.to_owned());
+                }
+                return finish(capture, Settings::default(), Extras::default(), warnings, sources);
+            };
+            let there = format!("published on relation {}", published.relation);
+            for key in published::SETTINGS {
+                let from = if published.settings.contains_key(*key) { there.as_str() } else { DEFAULT };
+                sources.insert(format!("settings.{key}"), from.to_owned());
+            }
+            for key in extras_names {
+                let from = if published.extras_given.contains(&key) { there.as_str() } else { DEFAULT };
+                sources.insert(format!("extras.{key}"), from.to_owned());
+            }
+            warnings.extend(published.unreadable.iter().map(|why| format!("relation {}: {why}", published.relation)));
+            let settings = serde_json::from_value(Value::Object(published.settings))
+                .map_err(|err| Failure::internal(format!("settings read back from a configuration: {err}")))?;
+            (settings, published.extras)
+        }
     };
+    finish(capture, settings, extras, warnings, sources)
+}
+
+/// The reconcile input of a capture, once its settings and extras are known: S3 from the
+/// capture's `s3` relation, as the coordinator reads it, when it has one (which wins over any
+/// other; a warning says so when `--settings` gives S3 too).
+fn finish(
+    capture: capture::Capture,
+    mut settings: Settings,
+    mut extras: Extras,
+    warnings: &mut Vec<String>,
+    sources: &mut Sources,
+) -> Result<Input, Failure> {
+    let s3_from = sources.entry("settings.s3".to_owned()).or_insert_with(|| DEFAULT.to_owned());
     match capture.s3 {
-        Some(Ok(s3)) => settings.s3 = s3,
+        Some(Ok(s3)) => {
+            if s3_from == "--settings" {
+                warnings.push(format!(
+                    "settings.s3 of --settings is not used: {}'s s3 relation is, as the coordinator reads it",
+                    capture.unit
+                ));
+            }
+            settings.s3 = s3;
+            *s3_from = "the capture's s3 relation".to_owned();
+        }
         Some(Err(err)) => warnings.push(format!("{}'s s3 relation: {err}", capture.unit)),
-        None => warnings.push(format!("{} has no s3 relation in the capture", capture.unit)),
+        None if s3_from == DEFAULT => warnings.push(format!(
+            "{} has no s3 relation in the capture, and no S3 is given (--settings) or published",
+            capture.unit
+        )),
+        None => {}
     }
     if extras.coordinator_app.is_none() {
         extras.coordinator_app = capture.unit.split_once('/').map(|(app, _)| app.to_owned());
@@ -308,7 +361,7 @@ fn port_contradiction(settings: &Settings, extras: &Extras) -> Option<String> {
 /// Per relation whose current databag is known: which keys the reconciliation sets, deletes or
 /// changes, and whether its workers would restart (the requirer's rule on the current
 /// `worker_config` against the new one).
-fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<String, WhatIf> {
+fn what_if(relations: &[Current<'_>], outcome: &Reconciliation, sources: &Sources) -> BTreeMap<String, WhatIf> {
     if relations.iter().all(|relation| relation.published.is_empty()) {
         // Nothing to compare with; and the new configuration is not parsed for nothing.
         return BTreeMap::new();
@@ -320,12 +373,22 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
     for relation in relations.iter().filter(|relation| !relation.published.is_empty()) {
         let entry = match (writes.get(&relation.id), &new_config) {
             (Some(changes), Some(new_config)) => {
-                let (changed, added) =
+                let (changed, added): (Vec<String>, Vec<String>) =
                     changes.set.iter().cloned().partition(|key| relation.published.contains_key(key));
                 // Read by the model's decoder, as a worker reads it; a published databag that
                 // does not decode is no configuration a worker runs.
                 let current = worker_config(relation.published);
                 let decision = ConfigChange::decide(current.as_deref(), new_config);
+                let mut from_defaults: Vec<String> =
+                    added.iter().chain(&changed).filter(|key| databag_key_defaulted(key, sources)).cloned().collect();
+                if let ConfigChange::RewriteAndRestart { reason: RestartReason::Changed { keys } } = &decision {
+                    let defaulted = |key: &&String| {
+                        published::setting_of(key).is_some_and(|setting| {
+                            sources.get(&format!("settings.{setting}")).is_some_and(|from| from == DEFAULT)
+                        })
+                    };
+                    from_defaults.extend(keys.iter().filter(defaulted).cloned());
+                }
                 WhatIf {
                     app: relation.app.to_owned(),
                     write: !changes.is_empty(),
@@ -334,6 +397,7 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
                     changed,
                     restart: decision.needs_restart(),
                     reason: decision.to_string(),
+                    from_defaults,
                 }
             }
             (ready, _) => WhatIf {
@@ -343,6 +407,7 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
                 removed: Vec::new(),
                 changed: Vec::new(),
                 restart: false,
+                from_defaults: Vec::new(),
                 reason: match ready {
                     None => "not ready: nothing is written, the workers keep what they run",
                     Some(_) => "no configuration: nothing is written, the workers keep what they run",
@@ -353,6 +418,11 @@ fn what_if(relations: &[Current<'_>], outcome: &Reconciliation) -> BTreeMap<Stri
         what_if.insert(relation.id.to_string(), entry);
     }
     what_if
+}
+
+/// Whether a databag key the coordinator writes comes from an extra left to its default.
+fn databag_key_defaulted(key: &str, sources: &Sources) -> bool {
+    sources.get(&format!("extras.{key}")).is_some_and(|from| from == DEFAULT)
 }
 
 fn output<'a>(
@@ -366,13 +436,18 @@ fn output<'a>(
     let view = &outcome.view;
     let mut not_ready: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for problem in view.problems() {
-        not_ready.entry(problem.relation.to_string()).or_default().push(ErrorChain(&problem.reason).to_string());
+        let reason = crate::hints::with_look_alikes(ErrorChain(&problem.reason).to_string());
+        not_ready.entry(problem.relation.to_string()).or_default().push(reason);
     }
     let roles = view.architecture().roles().iter().map(|&role| (role, view.units_with(role))).collect();
     Output {
         pyroscope,
         architecture: view.architecture(),
-        status: Status { level: level(status.level), message: status.message },
+        status: Status {
+            level: level(status.level),
+            message: status.message,
+            whole_message: outcome.whole_status().message,
+        },
         publish: databags.publish(),
         not_ready,
         config_error: outcome.config.as_ref().err().map(|err| ErrorChain(err).to_string()),
@@ -391,6 +466,7 @@ fn output<'a>(
         missing_roles: outcome.coherence.missing.iter().map(|shortfall| shortfall.role).collect(),
         coherent: outcome.coherence.is_coherent(),
         warnings,
+        settings_from: Sources::new(),
         what_if,
         below_recommended: outcome
             .coherence
@@ -420,7 +496,7 @@ impl PrettyDatabags {
     /// How deep `publish`'s databags are in the output: `{"publish": {"<id>": {...}}}`.
     const DEPTH: usize = 2;
 
-    fn of(outcome: &Reconciliation) -> Result<Self, serde_json::Error> {
+    fn of(outcome: &Reconciliation, secrets: Secrets) -> Result<Self, serde_json::Error> {
         let mut distinct: Vec<&RawDatabag> = Vec::new();
         let mut written = Vec::new();
         let mut relations = Vec::new();
@@ -431,7 +507,7 @@ impl PrettyDatabags {
                     Some(index) => index,
                     None => {
                         distinct.push(databag);
-                        written.push(Self::write(databag)?);
+                        written.push(Self::write(databag, secrets)?);
                         written.len() - 1
                     }
                 };
@@ -443,7 +519,7 @@ impl PrettyDatabags {
 
     /// `databag` as `serde_json::to_string_pretty` writes it at depth [`Self::DEPTH`]: one key
     /// a line, indented two spaces a level, `{}` when empty.
-    fn write(databag: &RawDatabag) -> Result<Box<RawValue>, serde_json::Error> {
+    fn write(databag: &RawDatabag, secrets: Secrets) -> Result<Box<RawValue>, serde_json::Error> {
         if databag.is_empty() {
             return RawValue::from_string("{}".to_owned());
         }
@@ -457,7 +533,10 @@ impl PrettyDatabags {
             json.extend_from_slice(b"  ");
             serde_json::to_writer(&mut json, key)?;
             json.extend_from_slice(b": ");
-            serde_json::to_writer(&mut json, value)?;
+            match (key.as_str(), secrets) {
+                ("worker_config", Secrets::Hide) => serde_json::to_writer(&mut json, &redacted_config(value))?,
+                _ => serde_json::to_writer(&mut json, value)?,
+            }
         }
         json.push(b'\n');
         json.extend_from_slice(indent.as_bytes());
@@ -472,19 +551,57 @@ impl PrettyDatabags {
     }
 }
 
+/// `worker_config`'s raw value (JSON text of a string) with the configuration's secrets redacted;
+/// a value that is not JSON text as its size.
+fn redacted_config(raw: &str) -> std::borrow::Cow<'_, str> {
+    match serde_json::from_str::<String>(raw) {
+        Ok(text) => match crate::redact::redact_config(&text) {
+            Some(redacted) => {
+                serde_json::to_string(&redacted).unwrap_or_else(|_| crate::redact::not_shown(raw.len())).into()
+            }
+            None => raw.into(),
+        },
+        Err(_) => crate::redact::not_shown(raw.len()).into(),
+    }
+}
+
 /// A summary for a person: the status, a table of roles, and every reason.
 fn text_report(
     outcome: &Reconciliation,
     pyroscope: PyroscopeRelease,
     warnings: &[String],
+    sources: &Sources,
     what_if: &BTreeMap<String, WhatIf>,
+    secrets: Secrets,
 ) -> String {
     let view = &outcome.view;
-    let status = outcome.status();
+    // Whole: a person reads it here, not in `juju status`'s one line.
+    let status = outcome.whole_status();
     let mut out = String::new();
     let _ = writeln!(out, "status: {status}");
     for warning in warnings {
         let _ = writeln!(out, "warning: {warning}");
+    }
+    if !sources.is_empty() {
+        let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (setting, from) in sources {
+            by_source.entry(from.as_str()).or_default().push(setting.as_str());
+        }
+        let _ = writeln!(out, "settings:");
+        // The defaults last: what the capture does not say.
+        let defaults = by_source.remove(DEFAULT);
+        for (from, settings) in by_source
+            .iter()
+            .map(|(from, settings)| (*from, settings))
+            .chain(defaults.as_ref().map(|settings| (DEFAULT, settings)))
+        {
+            let from = match from {
+                DEFAULT => "defaults (the capture does not show them; give --settings)",
+                "--settings" => "from --settings",
+                other => other,
+            };
+            let _ = writeln!(out, "- {from}: {}", settings.join(", "));
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<18} {:>5} {:>8} {:>12}", "role", "have", "minimal", "recommended");
@@ -504,10 +621,24 @@ fn text_report(
         let _ = writeln!(out, "{:<18} {have:>5} {minimal:>8} {recommended:>12}{mark}", role.as_str());
     }
     let _ = writeln!(out);
-    let ready: Vec<String> = view.ready_relations().map(|report| format!("{} ({})", report.id, report.app)).collect();
-    let _ = writeln!(out, "ready relations: {}", if ready.is_empty() { "none".into() } else { ready.join(", ") });
+    let ready: Vec<String> =
+        view.ready_relations().map(|report| format!("relation {} ({})", report.id, report.app)).collect();
+    let ready = if ready.is_empty() { "none".to_owned() } else { ready.join(", ") };
+    match &outcome.config {
+        Ok(_) => writeln!(out, "published to: {ready}"),
+        // Ready data, and nothing to publish: say what is missing, not "ready".
+        Err(err) => {
+            writeln!(
+                out,
+                "published to: none: no configuration ({}); relations whose data is ready: {ready}",
+                ErrorChain(err)
+            )
+        }
+    }
+    .ok();
     let _ = writeln!(out, "gossip members: {}", view.addresses().len());
-    let problems: Vec<String> = view.problems().map(|p| ErrorChain(p).to_string()).collect();
+    let problems: Vec<String> =
+        view.problems().map(|p| crate::hints::with_look_alikes(ErrorChain(p).to_string())).collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\nnot ready:");
         for problem in problems {
@@ -529,7 +660,15 @@ fn text_report(
                 .filter(|(_, keys)| !keys.is_empty())
                 .map(|(what, keys)| format!("{what} {}", keys.join(", ")))
                 .collect();
-            let _ = writeln!(out, "{}; workers: {}", keys.join("; "), change.reason);
+            let _ = write!(out, "{}; workers: {}", keys.join("; "), change.reason);
+            if !change.from_defaults.is_empty() {
+                let _ = write!(
+                    out,
+                    " (from defaults only, not from the capture: {}; give --settings)",
+                    change.from_defaults.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+            let _ = writeln!(out);
         }
         let _ = writeln!(out);
     }
@@ -550,8 +689,9 @@ fn text_report(
             format!("relations {}", to.join(", "))
         };
         if let Some(config) = worker_config(plan.databag()) {
-            let _ = writeln!(out, "\nworker_config (to {to}; secret values not shown):");
-            for line in crate::readable_config(&config).lines() {
+            let shown = if secrets == Secrets::Show { "secret values shown" } else { "secret values not shown" };
+            let _ = writeln!(out, "\nworker_config (to {to}; {shown}):");
+            for line in crate::readable_config(&config, secrets).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
@@ -613,7 +753,7 @@ mod tests {
         for entries in databags {
             let databag: RawDatabag = entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
             let placed = BTreeMap::from([("publish", BTreeMap::from([("3", &databag)]))]);
-            let written = PrettyDatabags::write(&databag).unwrap();
+            let written = PrettyDatabags::write(&databag, Secrets::Show).unwrap();
             let raw = BTreeMap::from([("publish", BTreeMap::from([("3", &*written)]))]);
             assert_eq!(
                 serde_json::to_string_pretty(&raw).unwrap(),
@@ -623,57 +763,32 @@ mod tests {
         }
     }
 
-    /// A large input (read as decoded relations, on two threads) gives the output its snapshot
-    /// gives (read whole), in JSON and in text: with invalid units, a relation without units,
-    /// and what-if against published databags.
+    /// A large input, with invalid units, a relation without units and published databags: what
+    /// `run` prints, in JSON and in text; `--settings` refused with it.
     #[test]
-    fn a_large_input_reconciles_as_its_snapshot() {
+    fn a_large_input_reconciles() {
         let text = large_input();
         assert!(text.len() >= 1 << 20, "{}", text.len());
-        for format in [Format::Json, Format::Text] {
-            let options = Options {
-                format,
-                pyroscope: None,
-                settings: None,
-                endpoint: "pyroscope-cluster".into(),
-                exits_after: false,
-            };
-            let decoded = Read::from(crate::input::parse_large_reconcile_input(&text).expect("read as a large input"));
-            let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            let active = reconcile_read(decoded, Vec::new(), &options, &mut a).unwrap();
-            assert_eq!(reconcile_read(whole, Vec::new(), &options, &mut b).unwrap(), active);
-            assert!(!active, "a relation has invalid units");
-            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
-            assert_eq!(a, b);
-            if format == Format::Json {
-                let value: Value = serde_json::from_str(&a).unwrap();
-                assert_eq!(value["what_if"].as_object().map(|map| map.len()), Some(2), "{}", value["what_if"]);
-                assert_eq!(value["not_ready"].as_object().map(|map| map.len()), Some(2), "{}", value["not_ready"]);
-                assert_eq!(value["addresses"].as_array().map(Vec::len), Some(8 * 120 - 2));
-            }
-        }
-    }
-
-    /// `run` reads a large input as decoded relations, and still refuses `--settings` with it.
-    #[test]
-    fn a_large_input_runs_as_it_reconciles() {
-        let text = large_input();
-        let options = |settings| Options {
-            format: Format::Json,
+        let options = |format, settings| Options {
+            format,
             pyroscope: None,
             settings,
             endpoint: "pyroscope-cluster".into(),
             exits_after: false,
+            secrets: Secrets::Hide,
         };
-        let whole = Read::from(crate::input::parse_reconcile_input(&text).unwrap());
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert!(!run(vec![(Source::Stdin, text.clone())], &options(None), &mut a).unwrap());
-        assert!(!reconcile_read(whole, Vec::new(), &options(None), &mut b).unwrap());
-        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        let mut json = Vec::new();
+        assert!(!run(vec![(Source::Stdin, text.clone())], &options(Format::Json, None), &mut json).unwrap());
+        let value: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["what_if"].as_object().map(|map| map.len()), Some(2), "{}", value["what_if"]);
+        assert_eq!(value["not_ready"].as_object().map(|map| map.len()), Some(2), "{}", value["not_ready"]);
+        assert_eq!(value["addresses"].as_array().map(Vec::len), Some(8 * 120 - 2));
+        let mut text_out = Vec::new();
+        assert!(!run(vec![(Source::Stdin, text.clone())], &options(Format::Text, None), &mut text_out).unwrap());
+        assert!(String::from_utf8(text_out).unwrap().starts_with("status: "));
         let settings = Some((Source::Stdin, "settings: {}".to_owned()));
         let mut out = Vec::new();
-        let refused = run(vec![(Source::Stdin, text)], &options(settings), &mut out).unwrap_err();
+        let refused = run(vec![(Source::Stdin, text)], &options(Format::Json, settings), &mut out).unwrap_err();
         assert_eq!(refused.code, 2, "{}", refused.message);
         assert!(refused.message.contains("--settings is for `juju show-unit` captures"), "{}", refused.message);
         assert!(out.is_empty());

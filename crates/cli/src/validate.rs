@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use pyroscope_cluster_model::{Address, DatabagModel, ErrorChain, ProviderAppData, RawDatabag};
-use pyroscope_cluster_release::{CheckError, PyroscopeRelease, check_yaml};
+use pyroscope_cluster_release::{CheckError, KeyProblem, PyroscopeRelease, check_yaml};
 use pyroscope_cluster_requirer::{ClusterData, InvalidData, ThisWorker};
 use pyroscope_cluster_schema::{Form, Issue, RelationDatabag, Side, validate_databag, validate_relation_state};
 use serde_json::{Map, Value};
@@ -58,13 +58,21 @@ pub(crate) fn invalid_data_issues(invalid: &InvalidData) -> Vec<(String, String)
         InvalidData::Refused(refusal) => refusal
             .problems
             .iter()
-            .map(|problem| (problem.path.clone(), problem.reason(refusal.release).to_string()))
+            .map(|problem| {
+                let mut reason = problem.reason(refusal.release).to_string();
+                if let KeyProblem::UnknownKey { .. } = problem.problem
+                    && let Some(near) = crate::hints::nearest_key(refusal.release, &problem.path)
+                {
+                    reason.push_str(&format!("; did you mean `{near}`?"));
+                }
+                (problem.path.clone(), crate::hints::with_look_alikes(reason))
+            })
             .collect(),
         InvalidData::NotListed { member } => vec![(
             "memberlist.join_members".to_owned(),
             format!("does not list this worker ({member}): the coordinator has not counted it"),
         )],
-        other => vec![(String::new(), ErrorChain(other).to_string())],
+        other => vec![(String::new(), crate::hints::with_look_alikes(ErrorChain(other).to_string()))],
     }
 }
 
@@ -96,7 +104,8 @@ pub(crate) fn run(source: &Source, text: &str, wire: bool, options: &ShowUnitOpt
             let address = address.and_then(|text| text.parse::<Address>().ok());
             issues.extend(worker_config_issues(&config, options.pyroscope, address.as_ref()));
         }
-        let text = issues.iter().map(|issue| format!("{issue}\n")).collect::<String>();
+        let text =
+            issues.iter().map(|issue| crate::hints::with_look_alikes(format!("{issue}")) + "\n").collect::<String>();
         let summary = format!("relation state ({} values)", if wire { "wire" } else { "decoded" });
         return Ok(report(text, issues.len(), &summary));
     }
@@ -151,7 +160,7 @@ fn show_unit(source: &Source, units: &Map<String, Value>, options: &ShowUnitOpti
                     Err(issue) => vec![Issue { path: databag.path().to_owned(), message: issue }],
                 };
                 for issue in &issues {
-                    let _ = writeln!(text, "{place}: {issue}");
+                    let _ = writeln!(text, "{}", crate::hints::with_look_alikes(format!("{place}: {issue}")));
                 }
                 problems += issues.len();
             };

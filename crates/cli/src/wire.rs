@@ -6,11 +6,17 @@ use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag, Require
 use serde_json::value::RawValue;
 
 use crate::input::Source;
-use crate::{DatabagArg, Failure, Format};
+use crate::{DatabagArg, Failure, Format, Secrets};
 
 /// The databag of `kind` in `text` (a JSON object of string to string), decoded: one JSON object of
 /// the known keys present, each with its JSON value, in the order the model declares them.
-pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str, format: Format) -> Result<String, Failure> {
+pub(crate) fn decode(
+    kind: DatabagArg,
+    source: &Source,
+    text: &str,
+    format: Format,
+    secrets: Secrets,
+) -> Result<String, Failure> {
     let databag: RawDatabag = serde_json::from_str(text).map_err(|err| {
         Failure::invalid(format!("{}: not a raw databag (a JSON object of string to string): {err}", source.name()))
     })?;
@@ -22,26 +28,44 @@ pub(crate) fn decode(kind: DatabagArg, source: &Source, text: &str, format: Form
     let mut out = Vec::new();
     for key in keys {
         if let Some(raw) = encoded.get(*key) {
-            let value = RawValue::from_string(raw.clone()).map_err(|err| Failure::internal(err.to_string()))?;
+            let raw = match (*key, format, secrets) {
+                // JSON: the configuration with its secrets redacted, unless they are shown; text
+                // redacts as it shows it.
+                ("worker_config", Format::Json, Secrets::Hide) => redacted_config(raw)?,
+                _ => raw.clone(),
+            };
+            let value = RawValue::from_string(raw).map_err(|err| Failure::internal(err.to_string()))?;
             out.push((*key, value));
         }
     }
     Ok(match format {
         Format::Json => to_json_object(&out),
-        Format::Text => to_text(&out),
+        Format::Text => to_text(&out, secrets),
     })
+}
+
+/// `worker_config`'s value (JSON text of a string) with the configuration's secrets redacted.
+fn redacted_config(raw: &str) -> Result<String, Failure> {
+    let text: String = serde_json::from_str(raw).map_err(|err| Failure::internal(err.to_string()))?;
+    match crate::redact::redact_config(&text) {
+        Some(redacted) => serde_json::to_string(&redacted).map_err(|err| Failure::internal(err.to_string())),
+        None => Ok(raw.to_owned()),
+    }
 }
 
 /// For a person: `key: value` lines (JSON values), and `worker_config` as the YAML it holds,
 /// indented under its key, secret values not shown.
-fn to_text(entries: &[(&str, Box<RawValue>)]) -> String {
+fn to_text(entries: &[(&str, Box<RawValue>)], secrets: Secrets) -> String {
     let mut lines = Vec::new();
     for (key, value) in entries {
         match serde_json::from_str::<String>(value.get()) {
             Ok(yaml) if *key == "worker_config" => {
-                lines.push(format!("{key}: |  # secret values not shown"));
+                let shown = if secrets == Secrets::Show { "shown" } else { "not shown" };
+                lines.push(format!("{key}: |  # secret values {shown}"));
                 lines.extend(
-                    crate::readable_config(&yaml).lines().map(|line| format!("  {line}").trim_end().to_owned()),
+                    crate::readable_config(&yaml, secrets)
+                        .lines()
+                        .map(|line| format!("  {line}").trim_end().to_owned()),
                 );
             }
             _ => lines.push(format!("{key}: {}", value.get())),

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::input::Source;
-use crate::{Failure, Format, capture};
+use crate::{Failure, Format, Secrets, capture};
 
 /// The Python worker's config file (coordinated-workers 4.1.4, `worker.py`, `CONFIG_FILE`).
 pub(crate) const DEFAULT_CONFIG_FILE: &str = "/etc/worker/config.yaml";
@@ -34,6 +34,8 @@ pub(crate) struct Options {
     pub(crate) current: Option<(Source, String)>,
     /// For captures: the endpoint of the relation to the coordinator.
     pub(crate) endpoint: String,
+    /// Whether secret values show (`--show-secrets`).
+    pub(crate) secrets: Secrets,
 }
 
 /// The output, as JSON. Fields are added, never renamed or removed.
@@ -59,7 +61,8 @@ struct Output {
     /// When `ready`: the command line (program and arguments).
     #[serde(skip_serializing_if = "Option::is_none")]
     command: Option<Vec<String>>,
-    /// When `ready`: the config file it writes, `{path, content}` (the content holds S3 keys).
+    /// When `ready`: the config file it writes, `{path, content}`; the content's secret values
+    /// (S3 keys) redacted unless `--show-secrets`.
     #[serde(skip_serializing_if = "Option::is_none")]
     config_file: Option<ConfigFile>,
     /// When `ready`: the ports it opens; `null` when the coordinator sent no list (left as they are).
@@ -146,8 +149,8 @@ pub(crate) fn run(source: &Source, text: &str, options: &Options) -> Result<(Str
                 None => Command::new(&options.config_file, &options.roles),
             };
             output.command = Some(command.argv().to_vec());
-            output.config_file =
-                Some(ConfigFile { path: options.config_file.clone(), content: data.config().text().to_owned() });
+            let content = options.secrets.config_text(data.config().text()).into_owned();
+            output.config_file = Some(ConfigFile { path: options.config_file.clone(), content });
             output.ports = Some(match data.worker_ports() {
                 PortsToOpen::NotGiven => None,
                 PortsToOpen::Exactly(ports) => Some(ports.iter().map(|port| port.get()).collect()),
@@ -167,7 +170,7 @@ pub(crate) fn run(source: &Source, text: &str, options: &Options) -> Result<(Str
     let ready = output.state == "ready";
     let printed = match options.format {
         Format::Json => serde_json::to_string_pretty(&output).map_err(|err| Failure::internal(err.to_string()))?,
-        Format::Text => text_report(&output, command_line.as_deref(), current_name.as_deref()),
+        Format::Text => text_report(&output, command_line.as_deref(), current_name.as_deref(), options.secrets),
     };
     Ok((printed, ready))
 }
@@ -222,7 +225,7 @@ fn coordinator_databag(source: &Source, text: &str, endpoint: &str) -> Result<(R
 
 /// For a person: the state, every problem, the command, the config file (S3 keys not shown), the
 /// change decision.
-fn text_report(output: &Output, command: Option<&str>, current: Option<&str>) -> String {
+fn text_report(output: &Output, command: Option<&str>, current: Option<&str>, secrets: Secrets) -> String {
     let mut out = String::new();
     let roles = &output.roles;
     let _ = writeln!(out, "worker: Pyroscope {}, roles {roles}", output.pyroscope);
@@ -261,8 +264,9 @@ fn text_report(output: &Output, command: Option<&str>, current: Option<&str>) ->
             }
             .ok();
         }
-        let _ = writeln!(out, "\nconfig file {} (secret values not shown):", file.path);
-        for line in crate::readable_config(&file.content).lines() {
+        let shown = if secrets == Secrets::Show { "secret values shown" } else { "secret values not shown" };
+        let _ = writeln!(out, "\nconfig file {} ({shown}):", file.path);
+        for line in crate::readable_config(&file.content, secrets).lines() {
             let _ = writeln!(out, "  {line}");
         }
     }

@@ -62,7 +62,7 @@ fn decode_and_encode_round_trip_what_python_wrote() {
     for vector in vectors["encode"].as_array().expect("encode vectors") {
         let kind = vector["databag_kind"].as_str().expect("kind");
         let databag = serde_json::to_string(&vector["databag"]).expect("JSON");
-        let decoded = check(&["decode", kind], &databag, 0, "");
+        let decoded = check(&["decode", kind, "--show-secrets"], &databag, 0, "");
         let encoded = check(&["encode", kind, "-"], &decoded.stdout, 0, "");
         let back: Value = serde_json::from_str(&encoded.stdout).expect("encode prints JSON");
         assert_eq!(back, vector["databag"], "decode | encode must give back what Python wrote");
@@ -230,7 +230,7 @@ fn validate_the_examples() {
         &["validate", "--pyroscope", "1.17", "examples/show-unit-worker-healthy.yaml"],
         "",
         2,
-        "known releases: 1.18.2",
+        "known releases: 1.18.1, 1.18.2",
     );
     let unlisted =
         worker.replace("pyroscope-worker-0.pyroscope-worker-endpoints.cos.svc.cluster.local:7946", "w-9:7946");
@@ -329,6 +329,12 @@ fn the_readme_commands_work() {
             (input, code) = (out.stdout, out.code);
         }
         assert_eq!(code, expect, "README: {line}");
+        // `lists 6 problems`, `lists 2`: the count the output ends with.
+        if let Some((_, count)) = comment.split_once("lists ") {
+            let count: String = count.chars().take_while(char::is_ascii_digit).collect();
+            let said = input.lines().last().unwrap_or_default();
+            assert!(said.starts_with(&format!("{count} problem")), "README: {line}: {said}");
+        }
     }
 }
 
@@ -431,7 +437,10 @@ fn reconcile_a_capture_of_a_stuck_cluster() {
     check(&["reconcile", follower.to_str().unwrap(), follower.to_str().unwrap()], "", 1, "");
     let no_s3 = healthy_text.replace("endpoint: s3\n", "endpoint: s4\n");
     let out = json(&["reconcile"], &no_s3);
-    assert_eq!(out["warnings"][0], "pyroscope/0 has no s3 relation in the capture");
+    assert_eq!(
+        out["warnings"][0],
+        "pyroscope/0 has no s3 relation in the capture, and no S3 is given (--settings) or published"
+    );
     check(&["reconcile", "examples/reconcile-recommended.yaml", "--settings", settings], "", 2, "--settings is for");
 }
 
@@ -530,7 +539,10 @@ fn worker_sees_the_coordinators_data() {
     let json =
         |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
     let from_raw = json(&["worker", raw, "--roles", "querier,ingester"], "");
-    assert!(from_raw["config_file"]["content"].as_str().unwrap().contains("not-a-real-secret"), "JSON is whole");
+    let content = from_raw["config_file"]["content"].as_str().unwrap();
+    assert!(content.contains("secret_access_key: <17 bytes, not shown>"), "JSON is redacted too: {content}");
+    let shown = json(&["worker", raw, "--roles", "querier,ingester", "--show-secrets"], "");
+    assert!(shown["config_file"]["content"].as_str().unwrap().contains("not-a-real-secret"), "unless asked");
     assert_eq!(from_raw["membership_checked"], false, "no address");
     // A decoded databag (what `decode` prints) is read as the raw one.
     let decoded = check(&["decode", "provider-app", raw], "", 0, "").stdout;
@@ -588,7 +600,8 @@ fn worker_sees_the_coordinators_data() {
     // The change decision against the file on disk, by the requirer's restart rule.
     let dir = tempfile::tempdir().unwrap();
     let current = dir.path().join("config.yaml");
-    let content = json(&["worker", healthy], "")["config_file"]["content"].as_str().unwrap().to_owned();
+    let content =
+        json(&["worker", healthy, "--show-secrets"], "")["config_file"]["content"].as_str().unwrap().to_owned();
     let member_1 = "  - pyroscope-worker-1.pyroscope-worker-endpoints.cos.svc.cluster.local:7946\n";
     for (on_disk, write, restart, reason) in [
         (content.clone(), false, false, "configuration unchanged"),
@@ -645,7 +658,7 @@ fn reconcile_previews_what_would_change() {
     }
     let keys = |write: bool, added: &[&str], removed: &[&str], changed: &[&str], restart: bool| {
         serde_json::json!({"app": "pyroscope-worker", "write": write, "added": added, "removed": removed,
-            "changed": changed, "restart": restart})
+            "changed": changed, "restart": restart, "from_defaults": []})
     };
     what_if(&input, keys(true, &[], &[], &["worker_config"], false), "no restart: only `memberlist.join_members`");
     let retention = input.replace("\n  retention_period: 30d\n", "\n  retention_period: 7d\n");
@@ -673,7 +686,273 @@ fn reconcile_previews_what_would_change() {
     let what_if = out["what_if"].as_object().unwrap();
     assert_eq!(what_if.keys().collect::<Vec<_>>(), ["7"], "the worker's relation only");
     assert_eq!(what_if["7"]["app"], "pyroscope-worker");
-    assert!(what_if["7"]["changed"].as_array().unwrap().contains(&"worker_config".into()), "{}", what_if["7"]);
+}
+
+/// Captures without `--settings`: the settings are read back from the configuration the
+/// coordinator published (a worker's capture shows it), each named with where it comes from;
+/// a change that only a default makes is marked. The two example captures are of one cluster:
+/// nothing would change. (Before, the 14 keys that the CLI's defaults changed were announced as
+/// a restart: `api.base-url`, `storage.s3.*`, the retention, ...)
+#[test]
+fn captures_without_settings_predict_from_what_was_published() {
+    let coordinator = "examples/show-unit-coordinator-healthy.yaml";
+    let worker = "examples/show-unit-worker-healthy.yaml";
+    let json =
+        |args: &[&str], stdin: &str| -> Value { serde_json::from_str(&check(args, stdin, 0, "").stdout).unwrap() };
+    let out = json(&["reconcile", coordinator, worker, "--show-secrets"], "");
+    let unchanged = serde_json::json!({"app": "pyroscope-worker", "write": false, "added": [], "removed": [],
+        "changed": [], "restart": false, "reason": "configuration unchanged", "from_defaults": []});
+    assert_eq!(out["what_if"]["7"], unchanged, "{}", out["what_if"]);
+    let from = &out["settings_from"];
+    assert_eq!(from["settings.retention_period"], "published on relation 7", "{from}");
+    assert_eq!(from["settings.external_url"], "published on relation 7", "{from}");
+    assert_eq!(from["extras.loki_endpoints"], "published on relation 7", "{from}");
+    assert_eq!(from["settings.s3"], "the capture's s3 relation", "{from}");
+    assert_eq!(out["warnings"], serde_json::json!([]));
+    // The captures agree: the worker shows, byte for byte, what the coordinator publishes there.
+    let capture = yaml(&std::fs::read_to_string(root().join(worker)).unwrap());
+    let published = &capture["pyroscope-worker/0"]["relation-info"][0]["application-data"];
+    assert_eq!(&out["publish"]["7"], published);
+    let text = check(&["reconcile", coordinator, worker, "--format", "text"], "", 0, "").stdout;
+    assert!(text.contains("\n- published on relation 7: extras.charm_tracing_receivers, "), "{text}");
+    assert!(text.contains("- 7 (pyroscope-worker): configuration unchanged\n"), "{text}");
+    // A key the published configuration does not show is left to its default, and its change is
+    // marked as coming from it.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("worker.yaml");
+    let worker_text = std::fs::read_to_string(root().join(worker)).unwrap();
+    let without = worker_text.replace("pyroscopedb:\\n  data_path: /pyroscope-data\\n", "");
+    assert_ne!(without, worker_text);
+    let without = without.replace("deletion_delay: 12h", "deletion_delay: 6h");
+    std::fs::write(&edited, without).unwrap();
+    let out = json(&["reconcile", coordinator, edited.to_str().unwrap()], "");
+    assert_eq!(out["settings_from"]["settings.data_path"], "default");
+    assert_eq!(out["what_if"]["7"]["restart"], true);
+    assert_eq!(
+        out["what_if"]["7"]["from_defaults"],
+        serde_json::json!(["pyroscopedb.data_path"]),
+        "{}",
+        out["what_if"]
+    );
+    let text = check(&["reconcile", coordinator, edited.to_str().unwrap(), "--format", "text"], "", 0, "").stdout;
+    assert!(
+        text.contains("(from defaults only, not from the capture: `pyroscopedb.data_path`; give --settings)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- defaults (the capture does not show them; give --settings): settings.data_path"),
+        "{text}"
+    );
+}
+
+/// A capture's YAML, as JSON.
+fn yaml(text: &str) -> Value {
+    pyroscope_cluster_model::yaml::from_str(text).expect("YAML")
+}
+
+/// Runs the binary with `args` under a 1 GiB address-space limit (`ulimit -v`), through `sh -c
+/// script`: `script` runs it as `"$0" "$@"`.
+fn run_bounded(script: &str, args: &[&str]) -> Run {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 1048576; {script}"))
+        .arg(env!("CARGO_BIN_EXE_pyroscope-cluster"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh starts");
+    Run {
+        code: output.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Endless input, binary or text, from a file or standard input, is refused (exit 1) in bounded
+/// memory: binary data by its first bytes, text once it passes 64 MiB. (Before, every verb read
+/// until memory ran out: here, until the 1 GiB limit, `cannot read: out of memory`, exit 2.)
+#[test]
+fn endless_input_is_refused_in_bounded_memory() {
+    let binary = "binary data, not YAML or JSON text";
+    for (args, refused) in [
+        (&["reconcile", "/dev/zero"][..], "/dev/zero: binary data, not YAML or JSON text (a NUL byte at byte 0"),
+        (&["worker", "/dev/urandom"], binary),
+        (&["validate", "/dev/zero"], binary),
+        (&["decode", "provider-app", "/dev/zero"], binary),
+        (&["encode", "requirer-app", "/dev/urandom"], binary),
+        (&["worker", "--current", "/dev/zero", "examples/show-unit-worker-healthy.yaml"], binary),
+        (&["reconcile", "examples/show-unit-coordinator-healthy.yaml", "--settings", "/dev/zero"], binary),
+    ] {
+        let out = run_bounded(r#"exec "$0" "$@""#, args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(refused), "{args:?}: {}", out.stderr);
+    }
+    let out = run_bounded(r#"exec "$0" "$@" < /dev/zero"#, &["reconcile"]);
+    assert_eq!((out.code, out.stderr.contains("<stdin>: binary data")), (1, true), "{}", out.stderr);
+    let out = run_bounded(r#"yes 'a: b' | "$0" "$@""#, &["validate"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>: larger than 64 MiB, the most read from one input"), "{}", out.stderr);
+    let help = check(&["reconcile", "--help"], "", 0, "");
+    assert!(help.stdout.contains("at most 64 MiB"), "{}", help.stdout);
+}
+
+/// The status is printed whole, not cut at the charm's 120 characters: in text, and in JSON as
+/// `whole_message` beside the charm's `message`. (Before, both were cut: `unit pyroscope-…`.)
+#[test]
+fn the_status_is_printed_whole() {
+    let broken = "examples/show-unit-coordinator-broken.yaml";
+    let text = check(&["reconcile", broken, "--format", "text"], "", 0, "").stdout;
+    let first = text.lines().next().unwrap();
+    assert!(!first.contains('…'), "{first}");
+    assert!(first.ends_with("give the bare host name or IP; below recommended: querier 1/3, query-frontend 1/2, query-scheduler 1/2, +4 more"), "{first}");
+    let out: Value = serde_json::from_str(&check(&["reconcile", broken], "", 0, "").stdout).unwrap();
+    let (message, whole) =
+        (out["status"]["message"].as_str().unwrap(), out["status"]["whole_message"].as_str().unwrap());
+    assert_eq!(message.chars().count(), 120, "the charm's, as it was: {message}");
+    assert!(whole.starts_with(message.trim_end_matches('…')), "{whole}");
+    assert_eq!(first, format!("status: blocked: {whole}"));
+}
+
+/// Words that say what they mean: relations by their ID (`relation 7`, not `7` beside a count);
+/// no "ready" while nothing is published, but what is missing; S3 from `--settings` without a
+/// warning that there is no s3 relation; and, when both give S3, which one is used.
+#[test]
+fn the_text_says_what_is_published_and_which_s3_is_used() {
+    let text = check(&["reconcile", "examples/reconcile-recommended.yaml", "--format", "text"], "", 0, "").stdout;
+    assert!(!text.contains("ready relations"), "{text}");
+    assert!(text.contains("\npublished to: relation 10 (pyroscope-querier), relation 11 ("), "{text}");
+    let input = std::fs::read_to_string(root().join("examples/reconcile-recommended.yaml")).unwrap();
+    let input: Value = pyroscope_cluster_model::yaml::from_str(&input).unwrap();
+    let mut no_s3 = input.clone();
+    no_s3["settings"].as_object_mut().unwrap().remove("s3");
+    let text = check(&["reconcile", "--format", "text"], &no_s3.to_string(), 0, "").stdout;
+    assert!(
+        text.contains("\npublished to: none: no configuration (S3 endpoint is not set: relate the coordinator"),
+        "{text}"
+    );
+    assert!(text.contains("; relations whose data is ready: relation 10 (pyroscope-querier), "), "{text}");
+    // A capture without an s3 relation, S3 from --settings: no warning, and where it comes from.
+    let dir = tempfile::tempdir().unwrap();
+    let capture = std::fs::read_to_string(root().join("examples/show-unit-coordinator-healthy.yaml")).unwrap();
+    let without_s3 = dir.path().join("without-s3.yaml");
+    std::fs::write(&without_s3, capture.replace("endpoint: s3\n", "endpoint: s4\n")).unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(&settings, "settings: {s3: {endpoint: 'https://s3.example', bucket_name: b}}\n").unwrap();
+    let json = |args: &[&str]| -> Value { serde_json::from_str(&check(args, "", 0, "").stdout).unwrap() };
+    let (without_s3, settings) = (without_s3.to_str().unwrap(), settings.to_str().unwrap());
+    let out = json(&["reconcile", without_s3, "--settings", settings]);
+    assert_eq!(out["warnings"], serde_json::json!([]));
+    assert_eq!(out["settings_from"]["settings.s3"], "--settings");
+    // Both give S3: the capture's relation is used, as the coordinator reads it, and said.
+    let out = json(&["reconcile", "examples/show-unit-coordinator-healthy.yaml", "--settings", settings]);
+    assert_eq!(
+        out["warnings"],
+        serde_json::json!([
+            "settings.s3 of --settings is not used: pyroscope/0's s3 relation is, as the coordinator reads it"
+        ])
+    );
+    assert_eq!(out["settings_from"]["settings.s3"], "the capture's s3 relation");
+}
+
+/// Errors say which format the input was read as and what it looks like, name letters that only
+/// look like ASCII, and suggest the nearest known key. (Before: a JSON parser's "expected value at
+/// line 1 column 2" for TOML, "invalid type: integer ... as u128" for a 40-digit relation ID,
+/// `unknown role "quеry-frontend"` alone, and no "did you mean" for `replication_facter`.)
+#[test]
+fn errors_name_the_format_look_alikes_and_the_nearest_key() {
+    let toml = check(&["reconcile"], "[settings]\nretention_period = \"7d\"\n", 1, "");
+    assert!(
+        toml.stderr.contains(
+            "read as JSON (it starts with `[`): expected value at line 1 column 2; it looks like TOML or INI \
+             (`[section]`, `key = value`), which is not read: give YAML or JSON"
+        ),
+        "{}",
+        toml.stderr
+    );
+    let id = "1234567890123456789012345678901234567890";
+    let huge = check(&["reconcile"], &format!("relations: [{{id: {id}, app: a, app_data: {{}}, units: {{}}}}]"), 1, "");
+    assert!(!huge.stderr.contains("u128"), "{}", huge.stderr);
+    assert!(huge.stderr.contains("read as YAML: relations[0]"), "{}", huge.stderr);
+    let capture = std::fs::read_to_string(root().join("examples/show-unit-worker-healthy.yaml")).unwrap();
+    let huge = check(&["worker"], &capture.replace("relation-id: 7", &format!("relation-id: {id}")), 1, "");
+    assert!(huge.stderr.contains("is not a relation ID (a whole number from 0 to 4294967295, or"), "{}", huge.stderr);
+    // 23 digits: more than 64 bits, fewer than 128.
+    let id = "12345678901234567890123";
+    let huge = check(&["worker"], &capture.replace("relation-id: 7", &format!("relation-id: {id}")), 1, "");
+    assert!(!huge.stderr.contains("u128"), "{}", huge.stderr);
+    assert!(
+        huge.stderr.contains(&format!("the integer {id} is too large: no value here is more than 64 bits")),
+        "{}",
+        huge.stderr
+    );
+    let role = check(&["decode", "requirer-app"], "{\"role\": \"\\\"qu\u{435}ry-frontend\\\"\"}", 1, "unknown role");
+    assert!(
+        role.stderr.contains(
+            "(note: not ASCII: Cyrillic \"\u{435}\" U+0435 at character 3 of \"qu\u{435}ry-frontend\", which looks \
+             like \"e\")"
+        ),
+        "{}",
+        role.stderr
+    );
+    let typo = capture.replace("replication_factor: 1", "replication_facter: 1");
+    assert_ne!(typo, capture);
+    let near = "did you mean `ingester.lifecycler.ring.replication_factor`?";
+    let out = check(&["validate"], &typo, 1, "");
+    assert!(out.stdout.contains(near), "{}", out.stdout);
+    let out: Value = serde_json::from_str(&check(&["worker"], &typo, 0, "").stdout).unwrap();
+    assert!(out["problems"][0]["reason"].as_str().unwrap().ends_with(near), "{}", out["problems"]);
+}
+
+/// Secrets are out of every output by default, in JSON and in text: by the secret-key table, in
+/// a list, under a misspelt key, by shape (an AWS key ID, a URL with credentials); all of them
+/// with `--show-secrets`. (Before, `decode` and `worker` JSON and `reconcile`'s `publish` had
+/// them, and text missed the list and the misspelt key.)
+#[test]
+fn secrets_are_redacted_in_every_format_unless_asked() {
+    let secrets = ["hunter2", "listed-secret", "typo-secret", "AKIAIOSFODNN7EXAMPLE", "user:pw@"];
+    let config = "memberlist:\n  bind_port: 7946\n  join_members:\n  - a:7946\nserver:\n  http_listen_port: 4040\n\
+                  storage:\n  backend: s3\n  s3:\n    access_key_id: AKIAIOSFODNN7EXAMPLE\n    bucket_name: b\n    \
+                  endpoint: minio:9000\n    secret_access_key: [hunter2, listed-secret]\n    \
+                  secret_acess_key: typo-secret\n    region: https://user:pw@proxy\n";
+    let databag = serde_json::json!({ "worker_config": serde_json::to_string(config).unwrap() }).to_string();
+    // What a worker takes (a list and a misspelt key it refuses, and then shows nothing of).
+    let valid = config
+        .replace("secret_access_key: [hunter2, listed-secret]", "secret_access_key: hunter2")
+        .replace("    secret_acess_key: typo-secret\n", "");
+    let valid = serde_json::json!({ "worker_config": serde_json::to_string(&valid).unwrap() }).to_string();
+    let valid_secrets = ["hunter2", "AKIAIOSFODNN7EXAMPLE", "user:pw@"];
+    let s3 = serde_json::json!({"endpoint": "minio:9000", "bucket_name": "b", "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "secret_access_key": "hunter2"});
+    let input = std::fs::read_to_string(root().join("examples/reconcile-recommended.yaml")).unwrap();
+    let mut input: Value = pyroscope_cluster_model::yaml::from_str(&input).unwrap();
+    input["settings"]["s3"] = s3;
+    let input = input.to_string();
+    let runs: [(&[&str], &str, &[&str]); 6] = [
+        (&["decode", "provider-app"], &databag, &secrets),
+        (&["decode", "provider-app", "--format", "text"], &databag, &secrets),
+        (&["worker", "--address", "a"], &valid, &valid_secrets),
+        (&["worker", "--address", "a", "--format", "text"], &valid, &valid_secrets),
+        (&["reconcile"], &input, &secrets[..1]),
+        (&["reconcile", "--format", "text"], &input, &secrets[..1]),
+    ];
+    for (args, stdin, secrets) in runs {
+        let out = run(args, stdin.as_bytes());
+        assert!(matches!(out.code, 0 | 3), "{args:?}: {}", out.stderr);
+        for secret in secrets.iter().chain(["AKIAIOSFODNN7EXAMPLE"].iter()) {
+            assert!(!out.stdout.contains(secret), "{args:?} shows {secret}: {}", out.stdout);
+        }
+        assert!(out.stdout.contains("bytes, not shown>"), "{args:?}: {}", out.stdout);
+        let shown = run(&[args, &["--show-secrets"]].concat(), stdin.as_bytes());
+        for secret in secrets {
+            let secret = if args.contains(&"text") || args[0] == "worker" {
+                secret.to_string()
+            } else {
+                secret.replace('"', "\\\"")
+            };
+            assert!(shown.stdout.contains(&secret), "{args:?} --show-secrets lacks {secret}: {}", shown.stdout);
+        }
+    }
 }
 
 /// A key from the coordinator with ESC or a newline in it reaches the text output escaped, and a

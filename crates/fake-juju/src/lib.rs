@@ -12,15 +12,22 @@
 //!   binaries hook after hook in Juju's order. Each unit has its own charm directory, as each Juju
 //!   unit agent has (ops keeps its state there, in `.unit-state.db`).
 //!
+//! - [`cli`] is the `fake-juju` command line: a model in a directory, driven from a shell
+//!   (`init`, `deploy`, `relate`, `config`, `run`, `show`). The state file's layout is in
+//!   `STATE.md`, beside this crate's manifest.
+//!
 //! The tools do not lock the state file: the model runs one hook at a time, and a hook's tool
 //! calls one after another, as charms make them.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod cli;
 
 use pyroscope_cluster_juju::testing::{Answer, Caller, Executor, HookSpec, LoggedCall, State};
 use pyroscope_cluster_juju::{Call, RelationRef};
@@ -73,7 +80,8 @@ pub fn tool_main() -> ExitCode {
         logged_argv[0] = tool;
         let entry = LoggedCall { unit, argv: logged_argv, stdin: (!stdin.is_empty()).then_some(stdin), code };
         let line = serde_json::to_string(&entry).expect("a call is JSON") + "\n";
-        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(path) {
+        // Owner-only: the log holds `relation-set` input (a coordinator's configuration, with keys).
+        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path) {
             let _ = file.write_all(line.as_bytes());
         }
     }
@@ -125,15 +133,44 @@ fn answer(state_path: &Path, caller: &Caller, argv: &[String], stdin: &str) -> (
     }
 }
 
-/// Reads a state file.
+/// The version of the state file's layout (`STATE.md`), written under [`STATE_VERSION_KEY`].
+pub const STATE_VERSION: u64 = 1;
+/// The key of the state file that holds its layout's version.
+pub const STATE_VERSION_KEY: &str = "fake_juju_state_version";
+
+/// Reads a state file (the layout of `STATE.md`). A file without a version is read as version 1
+/// (files written before the layout had one); a newer version than [`STATE_VERSION`] is refused.
 pub fn read_state(path: &Path) -> io::Result<State> {
-    serde_json::from_slice(&fs::read(path)?).map_err(io::Error::other)
+    let mut value: serde_json::Value = serde_json::from_slice(&fs::read(path)?).map_err(io::Error::other)?;
+    if let Some(map) = value.as_object_mut()
+        && let Some(version) = map.remove(STATE_VERSION_KEY)
+    {
+        match version.as_u64() {
+            Some(version) if version <= STATE_VERSION => {}
+            _ => {
+                return Err(io::Error::other(format!(
+                    "{STATE_VERSION_KEY} is {version}, which this fake Juju does not read (it reads up to \
+                     {STATE_VERSION})"
+                )));
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(io::Error::other)
 }
 
-/// Writes a state file atomically.
+/// Writes a state file atomically, readable by its owner only (mode 0600): it holds the
+/// databags, secrets among them.
 pub fn write_state(path: &Path, state: &State) -> io::Result<()> {
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&temporary, serde_json::to_vec(state).map_err(io::Error::other)?)?;
+    let mut value = serde_json::to_value(state).map_err(io::Error::other)?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert(STATE_VERSION_KEY.to_owned(), STATE_VERSION.into());
+    }
+    let bytes = serde_json::to_vec(&value).map_err(io::Error::other)?;
+    let _ = fs::remove_file(&temporary);
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
+    file.write_all(&bytes)?;
+    drop(file);
     fs::rename(temporary, path)
 }
 

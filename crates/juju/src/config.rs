@@ -7,6 +7,12 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
+/// The option of the charms on this crate that sets [`HookTools::refresh_cache_every`]
+/// (`hook-cache-full-read-every`, an `int`).
+///
+/// [`HookTools::refresh_cache_every`]: crate::HookTools::refresh_cache_every
+pub const CACHE_REFRESH_OPTION: &str = "hook-cache-full-read-every";
+
 /// A charm's options as `config-get --format=json` gives them: every option that is set or has a
 /// default. Read each with [`parse`](Self::parse) or [`flag`](Self::flag): a bad value is an
 /// [`OptionError`] that names the option and its value.

@@ -39,6 +39,7 @@
 
 use std::collections::BTreeMap;
 
+mod cache;
 mod call;
 mod config;
 mod context;
@@ -48,11 +49,12 @@ mod runner;
 pub mod testing;
 mod tools;
 
+pub use cache::{CACHE_FILE, CACHE_FORMAT, CacheFile, CacheStore, CachedRelation, FullRead, HookCache, run_with_cache};
 pub use call::{
     Call, LogLevel, ParseError, RelationRef, RelationRefError, StatusName, StatusTarget, apply_relation_set,
     relation_set_input,
 };
-pub use config::{CharmConfig, OptionError};
+pub use config::{CACHE_REFRESH_OPTION, CharmConfig, OptionError};
 pub use context::{ContextError, Event, HookContext, RelationEventKind};
 pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, remove_config_file, write_config_file};
 pub use runner::{DEFAULT_TIMEOUT, RunError, Runner, Subprocess, TIMEOUT_VARIABLE};
@@ -68,9 +70,11 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 /// A charm's `main` inside Juju: reads the hook from the environment, runs `hook` with the hook
-/// tools as processes ([`Subprocess::from_env`]), and exits non-zero (Juju retries the hook) when
-/// the context is not a hook's or `hook` fails, after saying why on standard error (which Juju
-/// logs) and with `juju-log`.
+/// tools as processes ([`Subprocess::from_env`]) reading through the hook cache
+/// ([`HookCache`], in [`CACHE_FILE`] in the charm's directory, committed only when the hook
+/// succeeds: [`run_with_cache`]), and exits non-zero (Juju retries the hook) when the context is
+/// not a hook's or `hook` fails, after saying why on standard error (which Juju logs) and with
+/// `juju-log`.
 pub fn dispatch<E: std::error::Error>(
     charm: &str,
     hook: impl FnOnce(&HookContext, &mut HookTools<Subprocess>) -> Result<(), E>,
@@ -82,14 +86,46 @@ pub fn dispatch<E: std::error::Error>(
             return std::process::ExitCode::FAILURE;
         }
     };
-    let mut tools = HookTools::new(Subprocess::from_env(), context.unit.clone());
-    match hook(&context, &mut tools) {
+    let directory = context.charm_dir.clone().map_or_else(|| std::path::PathBuf::from("."), Into::into);
+    let mut store = CacheFile(directory.join(CACHE_FILE));
+    // The charm Juju deployed (`.juju-charm` holds its URL with the revision, rewritten on every
+    // deploy and upgrade: juju/juju `charm/manifest_deployer.go`) and the binary itself.
+    let deployed = std::fs::read_to_string(directory.join(".juju-charm")).unwrap_or_default();
+    let identity = format!("{charm} {} {}", deployed.trim(), binary_identity());
+    let mut failed = None;
+    let (result, full_read) =
+        run_with_cache(&mut store, &context, &identity, Subprocess::from_env(), |context, tools| {
+            hook(context, tools).map_err(|err| {
+                let line = format!("hook {} failed: {}", context.event, error_chain(&err));
+                let _ = tools.log(LogLevel::Error, &line);
+                failed = Some(line);
+            })
+        });
+    if let Some(why) = full_read {
+        // Standard output goes to Juju's log at DEBUG: no hook-tool call for it.
+        println!("{charm}: reading everything: {why}");
+    }
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            let line = format!("hook {} failed: {}", context.event, error_chain(&err));
-            eprintln!("{charm}: {line}");
-            let _ = tools.log(LogLevel::Error, &line);
+        Err(()) => {
+            eprintln!("{charm}: {}", failed.unwrap_or_default());
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// The running binary's size and modification time: a new charm revision is a new binary.
+fn binary_identity() -> String {
+    let metadata = std::env::current_exe().and_then(std::fs::metadata);
+    match metadata {
+        Ok(metadata) => {
+            let modified = metadata
+                .modified()
+                .ok()
+                .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |since| since.as_nanos());
+            format!("{}:{modified}", metadata.len())
+        }
+        Err(_) => String::new(),
     }
 }

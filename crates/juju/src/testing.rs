@@ -81,6 +81,11 @@ pub struct Unit {
     pub status: WorkloadStatus,
     /// Its open ports, `port/protocol`.
     pub opened_ports: BTreeSet<String>,
+    /// What its charm keeps between hooks in its charm directory: the hook cache
+    /// ([`crate::HookCache`]) as saved, for [`Charms`] (which run charms through
+    /// [`crate::run_with_cache`], as `dispatch` does). A test may delete or corrupt it.
+    #[serde(default)]
+    pub hook_cache: Option<String>,
 }
 
 /// One application.
@@ -315,7 +320,8 @@ impl State {
         self.apps.get(app)?.units.get(name)
     }
 
-    fn unit_mut(&mut self, name: &str) -> Option<&mut Unit> {
+    /// The unit of `name`, to change it (a test deletes or corrupts its hook cache).
+    pub fn unit_mut(&mut self, name: &str) -> Option<&mut Unit> {
         let app = name.split_once('/').map_or(name, |(app, _)| app);
         self.apps.get_mut(app)?.units.get_mut(name)
     }
@@ -751,14 +757,42 @@ impl Executor for Charms {
         let Some(code) = self.charms.get_mut(charm) else {
             return (runner.state, Vec::new(), Err(format!("no charm {charm:?}")));
         };
+        let stored = runner.state.unit(&hook.unit).and_then(|unit| unit.hook_cache.clone());
+        let mut store = MemoryStore { text: stored };
         let result = match HookContext::from_vars(|name| env.get(name).cloned()) {
             Ok(context) => {
-                let mut tools = HookTools::new(&mut runner, hook.unit.clone());
-                code(&context, &mut tools).map_err(|err| err.to_string())
+                let (result, _) = crate::run_with_cache(&mut store, &context, charm, &mut runner, |context, tools| {
+                    code(context, tools).map_err(|err| err.to_string())
+                });
+                result
             }
             Err(err) => Err(err.to_string()),
         };
+        if let Some(unit) = runner.state.unit_mut(&hook.unit) {
+            unit.hook_cache = store.text;
+        }
         (runner.state, runner.log, result)
+    }
+}
+
+/// The hook cache of a unit of the in-memory Juju.
+struct MemoryStore {
+    text: Option<String>,
+}
+
+impl crate::CacheStore for MemoryStore {
+    fn load(&mut self) -> Option<String> {
+        self.text.clone()
+    }
+
+    fn save(&mut self, text: &str) -> std::io::Result<()> {
+        self.text = Some(text.to_owned());
+        Ok(())
+    }
+
+    fn remove(&mut self) -> std::io::Result<()> {
+        self.text = None;
+        Ok(())
     }
 }
 

@@ -1,12 +1,13 @@
 //! [`HookTools`]: the hook tools as typed calls, and what their failures mean ([`ToolError`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use crate::Databag;
-use crate::call::{Call, LogLevel, RelationRef, StatusName, StatusTarget};
+use crate::cache::{CachedRelation, HookCache};
+use crate::call::{Call, LogLevel, RelationRef, StatusName, StatusTarget, apply_relation_set};
 use crate::config::CharmConfig;
 use crate::runner::{RunError, Runner};
 
@@ -125,12 +126,53 @@ pub struct HookTools<R> {
     unit: String,
     leader: Option<bool>,
     calls: BTreeMap<&'static str, u32>,
+    cache: Option<HookCache>,
 }
 
 impl<R: Runner> HookTools<R> {
     /// The tools of `unit` (`pyroscope-worker/0`), run by `runner`.
     pub fn new(runner: R, unit: impl Into<String>) -> Self {
-        Self { runner, unit: unit.into(), leader: None, calls: BTreeMap::new() }
+        Self { runner, unit: unit.into(), leader: None, calls: BTreeMap::new(), cache: None }
+    }
+
+    /// The tools of `unit`, reading through `cache` ([`HookCache`]): a read it holds makes no
+    /// call, and every read and write keeps it up to date. Take it back with
+    /// [`take_cache`](Self::take_cache) once the hook has succeeded, to save it.
+    pub fn with_cache(runner: R, unit: impl Into<String>, cache: HookCache) -> Self {
+        Self { cache: Some(cache), ..Self::new(runner, unit) }
+    }
+
+    /// The cache, as this hook has left it so far (with the leadership it saw).
+    pub fn take_cache(&mut self) -> Option<HookCache> {
+        let mut cache = self.cache.take()?;
+        if self.leader.is_some() {
+            cache.leader = self.leader;
+        }
+        Some(cache)
+    }
+
+    /// On every `k`-th `update-status` (counted in the cache), forgets what the cache knows of
+    /// the relations, so that this hook reads them all: a safety net under the cache. Returns
+    /// whether it did. `k` = 0 never does.
+    pub fn refresh_cache_every(&mut self, k: u32) -> bool {
+        match &mut self.cache {
+            Some(cache) if k > 0 && cache.update_status_runs >= k => {
+                cache.forget_relations();
+                cache.update_status_runs = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn cached_relation(&mut self, relation: &RelationRef) -> Option<&mut CachedRelation> {
+        let cache = self.cache.as_mut()?;
+        Some(
+            cache
+                .relations
+                .entry(relation.id)
+                .or_insert_with(|| CachedRelation { endpoint: relation.endpoint.clone(), ..CachedRelation::default() }),
+        )
     }
 
     /// The unit the tools run for.
@@ -222,8 +264,18 @@ impl<R: Runner> HookTools<R> {
         serde_json::from_str(&stdout).map_err(|source| ToolError::NotJson { tool: call.tool(), source })
     }
 
-    /// `relation-ids <endpoint> --format=json`: the relations on `endpoint`.
+    /// `relation-ids <endpoint> --format=json`: the relations on `endpoint`. Always asked (one
+    /// call): a cache forgets the relations of the endpoint that are no longer listed.
     pub fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationRef>, ToolError> {
+        let relations = self.read_relation_ids(endpoint)?;
+        if let Some(cache) = &mut self.cache {
+            let listed: BTreeSet<u32> = relations.iter().map(|relation| relation.id).collect();
+            cache.relations.retain(|id, cached| cached.endpoint != endpoint || listed.contains(id));
+        }
+        Ok(relations)
+    }
+
+    fn read_relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationRef>, ToolError> {
         let call = Call::RelationIds { endpoint: endpoint.to_owned() };
         let ids: Vec<String> = self.json(&call)?;
         ids.iter()
@@ -244,12 +296,26 @@ impl<R: Runner> HookTools<R> {
 
     /// `relation-list --format=json -r <ref>`: the remote units that have joined.
     pub fn relation_units(&mut self, relation: &RelationRef) -> Result<Vec<String>, ToolError> {
-        self.json(&Call::RelationList { relation: relation.clone(), app: false })
+        if let Some(units) = self.cached_relation(relation).and_then(|cached| cached.units.clone()) {
+            return Ok(units.into_iter().collect());
+        }
+        let units: Vec<String> = self.json(&Call::RelationList { relation: relation.clone(), app: false })?;
+        if let Some(cached) = self.cached_relation(relation) {
+            cached.units = Some(units.iter().cloned().collect());
+        }
+        Ok(units)
     }
 
     /// `relation-list --format=json --app -r <ref>`: the remote application.
     pub fn relation_app(&mut self, relation: &RelationRef) -> Result<String, ToolError> {
-        self.json(&Call::RelationList { relation: relation.clone(), app: true })
+        if let Some(app) = self.cached_relation(relation).and_then(|cached| cached.remote_app.clone()) {
+            return Ok(app);
+        }
+        let app: String = self.json(&Call::RelationList { relation: relation.clone(), app: true })?;
+        if let Some(cached) = self.cached_relation(relation) {
+            cached.remote_app = Some(app.clone());
+        }
+        Ok(app)
     }
 
     /// `relation-get --format=json -r <ref> - <unit>`: a unit's databag.
@@ -264,10 +330,34 @@ impl<R: Runner> HookTools<R> {
     }
 
     fn databag(&mut self, relation: &RelationRef, member: &str, app: bool) -> Result<Databag, ToolError> {
+        let whose = self.whose(member, app);
+        // This unit's application databag is the leader's to know: trusted only when the cache
+        // was written by the leader and this unit still is (is-leader, asked once per hook).
+        let own_app_trusted = whose != Whose::OwnApp
+            || (self.cache.as_ref().is_some_and(|cache| cache.leader == Some(true)) && self.leader == Some(true));
+        if own_app_trusted {
+            let cached = self.cached_relation(relation).and_then(|cached| whose.cached(cached, member));
+            if let Some(databag) = cached {
+                return Ok(databag);
+            }
+        }
         let call = Call::RelationGet { relation: relation.clone(), member: member.to_owned(), app, key: None };
         // Juju prints `null`... for nothing on some versions; an empty databag either way.
         let databag: Option<Databag> = self.json(&call)?;
-        Ok(databag.unwrap_or_default())
+        let databag = databag.unwrap_or_default();
+        if let Some(cached) = self.cached_relation(relation) {
+            whose.keep(cached, member, databag.clone());
+        }
+        Ok(databag)
+    }
+
+    fn whose(&self, member: &str, app: bool) -> Whose {
+        match (app, member == self.unit, member == self.app()) {
+            (false, true, _) => Whose::OwnUnit,
+            (true, _, true) => Whose::OwnApp,
+            (false, _, _) => Whose::RemoteUnit,
+            (true, _, _) => Whose::RemoteApp,
+        }
     }
 
     /// `relation-set -r <ref> --file -` with `data` on standard input (`""` deletes a key): this
@@ -286,7 +376,15 @@ impl<R: Runner> HookTools<R> {
         if data.is_empty() {
             return Ok(());
         }
-        self.run(&Call::RelationSet { relation: relation.clone(), app, data: data.clone() }).map(drop)
+        self.run(&Call::RelationSet { relation: relation.clone(), app, data: data.clone() })?;
+        // What was written is known only on top of what was known before it.
+        if let Some(cached) = self.cached_relation(relation) {
+            let slot = if app { &mut cached.own_app_data } else { &mut cached.own_unit_data };
+            if let Some(databag) = slot {
+                apply_relation_set(databag, data);
+            }
+        }
+        Ok(())
     }
 
     /// `is-leader --format=json`, asked once per hook.
@@ -333,9 +431,21 @@ impl<R: Runner> HookTools<R> {
     /// [`StatusTarget::App`] the application's (leader only). The message is cut to
     /// [`STATUS_MESSAGE_LIMIT`] characters (ending in `…`): whatever a charm puts in it (a
     /// refusal quoting a remote databag), the call cannot fail for its length.
+    /// With a cache, a status already set is not set again.
     pub fn status_set(&mut self, target: StatusTarget, status: StatusName, message: &str) -> Result<(), ToolError> {
         let app = target == StatusTarget::App;
-        self.run(&Call::StatusSet { app, status, message: fit_status(message) }).map(drop)
+        let wanted = Some((status, fit_status(message)));
+        if let Some(cache) = &self.cache {
+            let last = if app { &cache.app_status } else { &cache.unit_status };
+            if *last == wanted {
+                return Ok(());
+            }
+        }
+        self.run(&Call::StatusSet { app, status, message: fit_status(message) })?;
+        if let Some(cache) = &mut self.cache {
+            *(if app { &mut cache.app_status } else { &mut cache.unit_status }) = wanted;
+        }
+        Ok(())
     }
 
     /// `application-version-set -- <version>`.
@@ -359,18 +469,67 @@ impl<R: Runner> HookTools<R> {
 
     /// `opened-ports --format=json`: the TCP ports this unit has open.
     pub fn opened_ports(&mut self) -> Result<Vec<u16>, ToolError> {
+        if let Some(ports) = self.cache.as_ref().and_then(|cache| cache.opened_ports.clone()) {
+            return Ok(ports.into_iter().collect());
+        }
         let ports: Vec<String> = self.json(&Call::OpenedPorts)?;
-        Ok(ports.iter().filter_map(|port| port.strip_suffix("/tcp").unwrap_or(port).parse().ok()).collect())
+        let ports: Vec<u16> =
+            ports.iter().filter_map(|port| port.strip_suffix("/tcp").unwrap_or(port).parse().ok()).collect();
+        if let Some(cache) = &mut self.cache {
+            cache.opened_ports = Some(ports.iter().copied().collect());
+        }
+        Ok(ports)
     }
 
     /// `open-port <port>/tcp`.
     pub fn open_port(&mut self, port: u16) -> Result<(), ToolError> {
-        self.run(&Call::OpenPort { port, protocol: "tcp".into() }).map(drop)
+        self.run(&Call::OpenPort { port, protocol: "tcp".into() })?;
+        if let Some(ports) = self.cache.as_mut().and_then(|cache| cache.opened_ports.as_mut()) {
+            ports.insert(port);
+        }
+        Ok(())
     }
 
     /// `close-port <port>/tcp`.
     pub fn close_port(&mut self, port: u16) -> Result<(), ToolError> {
-        self.run(&Call::ClosePort { port, protocol: "tcp".into() }).map(drop)
+        self.run(&Call::ClosePort { port, protocol: "tcp".into() })?;
+        if let Some(ports) = self.cache.as_mut().and_then(|cache| cache.opened_ports.as_mut()) {
+            ports.remove(&port);
+        }
+        Ok(())
+    }
+}
+
+/// Whose databag a read is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whose {
+    OwnUnit,
+    OwnApp,
+    RemoteUnit,
+    RemoteApp,
+}
+
+impl Whose {
+    /// What the cache holds of it.
+    fn cached(self, cached: &CachedRelation, member: &str) -> Option<Databag> {
+        match self {
+            Whose::OwnUnit => cached.own_unit_data.clone(),
+            Whose::OwnApp => cached.own_app_data.clone(),
+            Whose::RemoteApp => cached.remote_app_data.clone(),
+            Whose::RemoteUnit => cached.remote_unit_data.get(member).cloned(),
+        }
+    }
+
+    /// Keeps `databag` as what the cache holds of it.
+    fn keep(self, cached: &mut CachedRelation, member: &str, databag: Databag) {
+        match self {
+            Whose::OwnUnit => cached.own_unit_data = Some(databag),
+            Whose::OwnApp => cached.own_app_data = Some(databag),
+            Whose::RemoteApp => cached.remote_app_data = Some(databag),
+            Whose::RemoteUnit => {
+                cached.remote_unit_data.insert(member.to_owned(), databag);
+            }
+        }
     }
 }
 

@@ -400,6 +400,19 @@ impl Reconciliation {
     /// the unit whose databag does not load), so that one unit still starting does not drop its
     /// siblings from the ring and make every other worker restart twice.
     pub fn status(&self) -> Status {
+        let (level, parts) = self.status_parts();
+        Status { level, message: Status::fit(parts) }
+    }
+
+    /// [`status`](Self::status) with its whole message: every part, none cut, for a tool that
+    /// is not bound by `juju status`'s line (the CLI).
+    pub fn whole_status(&self) -> Status {
+        let (level, parts) = self.status_parts();
+        Status { level, message: parts.join("; ") }
+    }
+
+    /// The status's level and the parts of its message, most important first.
+    fn status_parts(&self) -> (StatusLevel, Vec<String>) {
         let mut parts = Vec::new();
         let mut blocked = false;
         if let Err(err) = &self.config {
@@ -456,7 +469,7 @@ impl Reconciliation {
         } else {
             StatusLevel::Active
         };
-        Status { level, message: Status::fit(parts) }
+        (level, parts)
     }
 }
 

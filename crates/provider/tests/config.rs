@@ -106,6 +106,47 @@ fn the_default_config_of_every_input_passes_every_release() {
     }
 }
 
+/// A cluster upgrading worker by worker runs 1.18 and a later 1.x at once, from one
+/// `worker_config`: rendered for 1.20 or 1.21, the configuration is the one rendered for 1.18,
+/// which 1.18.1 (the deployed image's release) takes whole, although 1.20 and 1.21 have keys it
+/// lacks (`memberlist.rejoin_seed_nodes`, `compactor.shutdown_timeout`, which 1.18.1 refuses).
+#[test]
+fn a_later_1x_config_uses_no_key_1_18_lacks() {
+    for newer in [PyroscopeRelease::V1_20_4, PyroscopeRelease::V1_21_1] {
+        let only_newer: Vec<&str> =
+            newer.keys().map(|(path, _)| path).filter(|path| PyroscopeRelease::V1_18_1.key(path).is_none()).collect();
+        assert!(only_newer.contains(&"memberlist.rejoin_seed_nodes"), "{newer}: {only_newer:?}");
+        for (cluster, settings) in inputs() {
+            let text = render(cluster.clone(), &Settings { pyroscope: newer, ..settings.clone() });
+            let for_1_18 = render(cluster, &Settings { pyroscope: PyroscopeRelease::V1_18_1, ..settings });
+            assert_eq!(text, for_1_18, "{newer}");
+            check_yaml(PyroscopeRelease::V1_18_1, &text)
+                .unwrap_or_else(|err| panic!("1.18.1 on {newer}'s: {err}\n{text}"));
+            let value: Value = yaml::from_str(&text).expect("the YAML parses");
+            let mut paths = Vec::new();
+            key_paths("", &value, &mut paths);
+            assert!(!paths.is_empty());
+            for path in paths {
+                assert!(!only_newer.contains(&path.as_str()), "{newer} renders `{path}`, which 1.18 lacks");
+            }
+        }
+    }
+    // The check this rests on refuses what only the newer release has.
+    let newer_key = "memberlist:\n  rejoin_seed_nodes: []\n";
+    assert!(check_yaml(PyroscopeRelease::V1_21_1, newer_key).is_ok());
+    assert!(check_yaml(PyroscopeRelease::V1_18_1, newer_key).is_err());
+}
+
+fn key_paths(prefix: &str, value: &Value, out: &mut Vec<String>) {
+    if let Value::Object(map) = value {
+        for (key, child) in map {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            key_paths(&path, child, out);
+            out.push(path);
+        }
+    }
+}
+
 /// Every key path of the configuration rendered for each release, with its value, exists in
 /// that release's reference (the JSON itself, not the table generated from it) with a matching
 /// type; and every key of the typed configuration was rendered for some input.
@@ -125,7 +166,7 @@ fn every_key_is_one_its_release_knows() {
         }
     }
     let keys: Vec<(&str, usize)> = seen.iter().map(|(key, releases)| (key.as_str(), releases.len())).collect();
-    let all = |key| (key, 4);
+    let all = |key| (key, PyroscopeRelease::ALL.len());
     assert_eq!(
         keys,
         [

@@ -237,7 +237,7 @@ fn inputs_read_from_json() {
     );
     let err = serde_json::from_str::<pyroscope_cluster_provider::Settings>(r#"{"pyroscope": "1.17"}"#).unwrap_err();
     assert!(
-        err.to_string().starts_with("there is no key reference for Pyroscope 1.17; known releases: 1.18.2"),
+        err.to_string().starts_with("there is no key reference for Pyroscope 1.17; known releases: 1.18.1, 1.18.2"),
         "{err}"
     );
     let err = serde_json::from_str::<Snapshot>(r#"{"relations": [{"id": 1, "app": "w", "apps": {}}]}"#).unwrap_err();

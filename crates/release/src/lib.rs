@@ -6,7 +6,7 @@
 //! grafana/pyroscope `pkg/cfg/files.go`): one key its release does not know, or one value its
 //! decoder refuses, and the process exits at start, on every worker at once. So:
 //!
-//! - [`PyroscopeRelease`]: a release there is a key reference for (1.18.2, 1.19.3, 2.0.6, 2.2.1),
+//! - [`PyroscopeRelease`]: a release there is a key reference for (1.18.1 to 1.21.1, 2.0.6, 2.2.1),
 //!   parsed from `1.18` or `1.18.2`; an unknown one is an error listing the known ones. Default
 //!   1.18, what deployed workers run.
 //! - [`PyroscopeRelease::key`]: how the release decodes the value of a key path ([`KeyKind`]), from a

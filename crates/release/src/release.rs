@@ -11,8 +11,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// can be checked against.
 ///
 /// Parsed from `1.18.2`, or `1.18` for the newest 1.18 patch release there is a reference for
-/// (a leading `v` is allowed). The default is 1.18 (1.18.2): the release in the Canonical worker
-/// charm's OCI image (`ubuntu/pyroscope:1.18-26.04`), which every deployed worker runs today.
+/// (a leading `v` is allowed). The default is 1.18 (1.18.2): the line of the Canonical worker
+/// charm's OCI image (`ubuntu/pyroscope:1.18-26.04`, Pyroscope 1.18.1, whose keys are 1.18.2's),
+/// which every deployed worker runs today.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PyroscopeRelease {
     major: u8,
@@ -41,7 +42,12 @@ enum YamlModule {
     GoYamlV3,
 }
 
-const FACTS: [Facts; 4] = [
+const FACTS: [Facts; 7] = [
+    Facts {
+        release: PyroscopeRelease::V1_18_1,
+        commit: "dd2622d2f760e170494569ee984315dc5e65c78f",
+        yaml_module: YamlModule::ColegaFork,
+    },
     Facts {
         release: PyroscopeRelease::V1_18_2,
         commit: "7d3ceb66e913fd32cce18f50778c8789242e9ff1",
@@ -50,6 +56,16 @@ const FACTS: [Facts; 4] = [
     Facts {
         release: PyroscopeRelease::V1_19_3,
         commit: "a87f0e07037f4a81d76f5267a51e9b147135099a",
+        yaml_module: YamlModule::ColegaFork,
+    },
+    Facts {
+        release: PyroscopeRelease::V1_20_4,
+        commit: "2b49131fb821d9029514945bf13209c2917dede1",
+        yaml_module: YamlModule::ColegaFork,
+    },
+    Facts {
+        release: PyroscopeRelease::V1_21_1,
+        commit: "d6cb8c3db58edf6c0ea26daa1dd40d84f11a4ef0",
         yaml_module: YamlModule::ColegaFork,
     },
     Facts {
@@ -65,19 +81,30 @@ const FACTS: [Facts; 4] = [
 ];
 
 impl PyroscopeRelease {
-    /// Pyroscope 1.18.2: what the Canonical worker charm runs today.
+    /// Pyroscope 1.18.1: what the Canonical worker charm's image runs today
+    /// (`ubuntu/pyroscope:1.18-26.04`, built from canonical/pyroscope-rock `1.18.1`); the same
+    /// keys as 1.18.2.
+    pub const V1_18_1: Self = Self { major: 1, minor: 18, patch: 1 };
+    /// Pyroscope 1.18.2: the newest 1.18 patch release, what `1.18` (and the default) means.
     pub const V1_18_2: Self = Self { major: 1, minor: 18, patch: 2 };
-    /// Pyroscope 1.19.3: the last 1.x release.
+    /// Pyroscope 1.19.3: the last 1.19 release.
     pub const V1_19_3: Self = Self { major: 1, minor: 19, patch: 3 };
+    /// Pyroscope 1.20.4: the last 1.20 release; adds memberlist and server keys 1.18 lacks
+    /// (`memberlist.rejoin_seed_nodes`, ...).
+    pub const V1_20_4: Self = Self { major: 1, minor: 20, patch: 4 };
+    /// Pyroscope 1.21.1: the last 1.x release (grafana/pyroscope has no 1.x tag after it); adds
+    /// `compactor.shutdown_timeout` to 1.20's keys.
+    pub const V1_21_1: Self = Self { major: 1, minor: 21, patch: 1 };
     /// Pyroscope 2.0.6: the first 2.x line; adds `architecture_storage`.
     pub const V2_0_6: Self = Self { major: 2, minor: 0, patch: 6 };
     /// Pyroscope 2.2.1: the newest release here; what the v2-architecture charms target.
     pub const V2_2_1: Self = Self { major: 2, minor: 2, patch: 1 };
 
     /// Every release there is a key reference for, oldest first.
-    pub const ALL: [Self; 4] = [Self::V1_18_2, Self::V1_19_3, Self::V2_0_6, Self::V2_2_1];
+    pub const ALL: [Self; 7] =
+        [Self::V1_18_1, Self::V1_18_2, Self::V1_19_3, Self::V1_20_4, Self::V1_21_1, Self::V2_0_6, Self::V2_2_1];
 
-    /// The default: 1.18 (1.18.2), what deployed workers run.
+    /// The default: 1.18 (1.18.2), the line deployed workers run (1.18.1, with the same keys).
     pub const DEFAULT: Self = Self::V1_18_2;
 
     /// The major version.
@@ -102,7 +129,7 @@ impl PyroscopeRelease {
     }
 
     /// Whether the release's YAML decoder takes the YAML integer `0` for a Go `time.Duration` key
-    /// (`compactor.deletion_delay: 0`). 1.18, 1.19 and 2.0 decode with a yaml.v3 fork that does
+    /// (`compactor.deletion_delay: 0`). 1.18 to 1.21 and 2.0 decode with a yaml.v3 fork that does
     /// (`github.com/colega/go-yaml-yaml`, commit 255a8d1); 2.2 decodes with `go.yaml.in/yaml/v3`
     /// v3.0.4, which refuses every integer there.
     pub fn takes_int_zero_for_go_duration(self) -> bool {
@@ -174,7 +201,7 @@ pub enum ReleaseError {
     },
 }
 
-/// The known releases, and what a `MAJOR.MINOR` means: `1.18.2, 1.19.3, 2.0.6, 2.2.1 (1.18 is 1.18.2, ...)`.
+/// The known releases, and what a `MAJOR.MINOR` means: "1.18.1, 1.18.2, ..., 2.2.1 (`MAJOR.MINOR` means ...)".
 struct KnownList;
 
 impl fmt::Display for KnownList {
@@ -248,8 +275,8 @@ mod tests {
 
     #[test]
     fn parse_table() {
-        let known = "known releases: 1.18.2, 1.19.3, 2.0.6, 2.2.1 (`MAJOR.MINOR` means the newest of these with \
-                     that major and minor)";
+        let known = "known releases: 1.18.1, 1.18.2, 1.19.3, 1.20.4, 1.21.1, 2.0.6, 2.2.1 (`MAJOR.MINOR` means \
+                     the newest of these with that major and minor)";
         check("1.18", Ok("1.18.2"));
         check("1.18.2", Ok("1.18.2"));
         check("v1.18", Ok("1.18.2"));
@@ -257,6 +284,13 @@ mod tests {
         check("2.2", Ok("2.2.1"));
         check("2.0", Ok("2.0.6"));
         check("1.19", Ok("1.19.3"));
+        check("1.18.1", Ok("1.18.1"));
+        check("1.20", Ok("1.20.4"));
+        check("v1.20.4", Ok("1.20.4"));
+        check("1.21", Ok("1.21.1"));
+        check("1.21.1", Ok("1.21.1"));
+        check("1.21.0", Err(&format!("there is no key reference for Pyroscope 1.21.0; {known}")));
+        check("1.22", Err(&format!("there is no key reference for Pyroscope 1.22; {known}")));
         check("1.18.0", Err(&format!("there is no key reference for Pyroscope 1.18.0; {known}")));
         check("1.17", Err(&format!("there is no key reference for Pyroscope 1.17; {known}")));
         check("3.0", Err(&format!("there is no key reference for Pyroscope 3.0; {known}")));
@@ -286,13 +320,17 @@ mod tests {
         assert_eq!(
             table,
             [
+                ("1.18.1".to_owned(), false, true),
                 ("1.18.2".to_owned(), false, true),
                 ("1.19.3".to_owned(), false, true),
+                ("1.20.4".to_owned(), false, true),
+                ("1.21.1".to_owned(), false, true),
                 ("2.0.6".to_owned(), true, true),
                 ("2.2.1".to_owned(), true, false),
             ]
         );
         assert!(FACTS.iter().zip(PyroscopeRelease::ALL).all(|(facts, release)| facts.release == release));
+        assert!(PyroscopeRelease::ALL.windows(2).all(|pair| pair[0] < pair[1]), "oldest first");
         assert_eq!(PyroscopeRelease::V2_2_1.reference_file(), "v2.2.1.json");
     }
 

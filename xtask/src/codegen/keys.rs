@@ -186,14 +186,14 @@ mod tests {
         let (one, two) = (reference("v1.18.2", &one), reference("v1.19.3", &two));
         let text = key_table(&[(PyroscopeRelease::V1_18_2, &one), (PyroscopeRelease::V1_19_3, &two)]).unwrap();
         for line in [
-            r#"    ("compactor", Block, 0b0011),"#,
-            r#"    ("compactor.deletion_delay", String, 0b0010),"#,
-            r#"    ("compactor.deletion_delay", GoDuration, 0b0001),"#,
-            r#"    ("limits.retention_period", PrometheusDuration, 0b0011),"#,
-            r#"    ("limits.ingestion_artificial_delay", PrometheusDuration, 0b0011),"#,
-            r#"    ("memberlist.join_members", Members, 0b0011),"#,
-            r#"    ("open", OpenBlock, 0b0001),"#,
-            r#"    ("x", List, 0b0010),"#,
+            r#"    ("compactor", Block, 0b0110),"#,
+            r#"    ("compactor.deletion_delay", String, 0b0100),"#,
+            r#"    ("compactor.deletion_delay", GoDuration, 0b0010),"#,
+            r#"    ("limits.retention_period", PrometheusDuration, 0b0110),"#,
+            r#"    ("limits.ingestion_artificial_delay", PrometheusDuration, 0b0110),"#,
+            r#"    ("memberlist.join_members", Members, 0b0110),"#,
+            r#"    ("open", OpenBlock, 0b0010),"#,
+            r#"    ("x", List, 0b0100),"#,
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }

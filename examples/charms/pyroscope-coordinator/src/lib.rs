@@ -15,7 +15,8 @@ use pyroscope_cluster_coordinator::{
     read_snapshot, settings_from_options,
 };
 use pyroscope_cluster_juju::{
-    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
+    CACHE_REFRESH_OPTION, Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError,
+    error_chain,
 };
 use pyroscope_cluster_provider::{Extras, Settings, Status, reconcile};
 
@@ -41,6 +42,9 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
         return Ok(Outcome { status: StatusName::Active, message: message.into(), written: Vec::new() });
     }
     let config = tools.config()?;
+    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
+        tools.refresh_cache_every(every);
+    }
     if matches!(context.event, Event::Install | Event::ConfigChanged | Event::UpgradeCharm) {
         if let Some(release) = config.get(RELEASE_OPTION).and_then(|value| value.as_str()) {
             tools.application_version_set(release)?;

@@ -27,8 +27,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
-    remove_config_file, write_config_file,
+    CACHE_REFRESH_OPTION, Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError,
+    error_chain, remove_config_file, write_config_file,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
 use pyroscope_cluster_requirer::{
@@ -154,7 +154,11 @@ fn reconcile<R: Runner>(
     paths: &Paths,
     workload: &mut dyn Workload,
 ) -> Result<(StatusName, String), HookError> {
-    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&tools.config()?);
+    let config = tools.config()?;
+    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
+        tools.refresh_cache_every(every);
+    }
+    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&config);
     let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
     let relations: Vec<_> =
         tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
