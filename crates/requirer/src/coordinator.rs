@@ -227,7 +227,8 @@ impl ClusterData {
     /// is not known here.
     pub fn check(&self, worker: &ThisWorker<'_>) -> Result<(), InvalidData> {
         if let Some(tls) = self.tls() {
-            check_tls(&tls).map_err(|(key, problem)| InvalidData::Tls { key, problem })?;
+            check_tls(tls.ca_cert, tls.server_cert, tls.privkey_secret_id)
+                .map_err(|(key, problem)| InvalidData::Tls { key, problem })?;
         }
         let root: Node = yaml::from_str(self.config.text())
             .map_err(|err| InvalidData::WorkerConfig(WorkerConfigError::Yaml(err)))?;

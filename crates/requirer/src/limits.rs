@@ -8,8 +8,6 @@
 
 use std::fmt;
 
-use crate::coordinator::ReceivedTls;
-
 /// The most bytes of `worker_config` a worker parses: 4 MiB, some 50,000 gossip members
 /// (a configuration for 10,000 worker units is under 1 MiB).
 pub const MAX_WORKER_CONFIG_BYTES: usize = 4 << 20;
@@ -138,14 +136,14 @@ impl fmt::Display for TlsProblem {
     }
 }
 
-/// Checks the TLS values before the worker uses them: the secret ID before it goes to
-/// `secret-get`, the certificates before they are written to files Pyroscope reads. The first
-/// problem, with its key.
-pub fn check_tls(tls: &ReceivedTls<'_>) -> Result<(), (&'static str, TlsProblem)> {
-    if !is_secret_uri(tls.privkey_secret_id) {
+/// Checks the TLS values (a `ReceivedTls`'s) before the worker uses them: the secret ID before
+/// it goes to `secret-get`, the certificates before they are written to files Pyroscope reads.
+/// The first problem, with its key.
+pub fn check_tls(ca_cert: &str, server_cert: &str, privkey_secret_id: &str) -> Result<(), (&'static str, TlsProblem)> {
+    if !is_secret_uri(privkey_secret_id) {
         return Err(("privkey_secret_id", TlsProblem::SecretId));
     }
-    for (key, pem) in [("ca_cert", tls.ca_cert), ("server_cert", tls.server_cert)] {
+    for (key, pem) in [("ca_cert", ca_cert), ("server_cert", server_cert)] {
         if pem.len() > MAX_CERTIFICATE_BYTES {
             return Err((key, TlsProblem::TooLong));
         }
