@@ -15,9 +15,10 @@ tasks:
                    run every fuzz target of fuzz/ for N seconds (default 5), seeded from the
                    Python vectors and the examples (stable toolchain, libFuzzer)
   fuzz --seed-only write the seeds into fuzz/corpus/<target>/ for `cargo fuzz run`
-  interop          against the real Python peer (needs python3 and PyPI): make target/interop-venv
-                   from tests/interop/requirements.txt, regenerate the Python vectors, check the
-                   YAML emitter against PyYAML, run mixed Rust/Python clusters under the fake Juju
+  interop          against the real Python peers (needs python3 and PyPI): for coordinated-workers
+                   4.0.1 and 4.1.4, each in its venv under target/ (tests/interop/requirements*.txt),
+                   regenerate the Python vectors, check the YAML emitter against PyYAML, run the
+                   cases the peers differ on and mixed Rust/Python clusters under the fake Juju
   interop --no-clusters
                    the same without the clusters (the slow part)";
 
