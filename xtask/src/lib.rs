@@ -31,6 +31,7 @@ mod example;
 pub mod fuzz;
 mod generated;
 pub mod interop;
+pub mod live;
 pub mod tidy;
 
 pub use example::example_state;

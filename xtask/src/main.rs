@@ -19,7 +19,10 @@ tasks:
                    from tests/interop/requirements.txt, regenerate the Python vectors, check the
                    YAML emitter against PyYAML, run mixed Rust/Python clusters under the fake Juju
   interop --no-clusters
-                   the same without the clusters (the slow part)";
+                   the same without the clusters (the slow part)
+  live [PART...]   real programs built from Go modules (needs Go 1.26 and the Go module proxy):
+                   binaries (always), decoders, s3, pebble; all when none is named. See docs/live.md
+  live --paths     build the binaries into target/live/bin/ and print their paths";
 
 fn fuzz(args: &[&str]) -> ExitCode {
     let root = project_root();
@@ -56,6 +59,28 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => return fuzz(rest),
         ["interop", rest @ ..] if rest.is_empty() || rest == ["--no-clusters"] => {
             return match xtask::interop::run(&project_root(), rest.is_empty()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        ["live", "--paths"] => {
+            let root = project_root();
+            for which in xtask::live::Binary::ALL {
+                match xtask::live::binary(&root, which) {
+                    Ok(path) => println!("{}", path.display()),
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
+        ["live", parts @ ..] => {
+            return match xtask::live::run(&project_root(), parts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("error: {err:#}");
