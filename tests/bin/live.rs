@@ -3,8 +3,12 @@
 //! `s3`), which starts the server, then opens the bucket with the config file the worker wrote.
 //!
 //! ```text
-//! live-charms --dir DIR --endpoint http://127.0.0.1:18333 --bucket B --access-key K --secret-key S
+//! live-charms --dir DIR --endpoint http://127.0.0.1:18333 --bucket B --access-key K --secret-key S \
+//!     [--address 10.213.87.11]
 //! ```
+//!
+//! `--address` is the worker unit's address (the fake Juju's `network-get`, which its charm
+//! publishes): the address of the network namespace that plays its host.
 //!
 //! Deploys a coordinator, an `s3` app publishing those values (the s3 interface's keys), and one
 //! worker of role `all`; relates them; settles. Exits 1 unless both charms are active and the
@@ -23,16 +27,19 @@ use pyroscope_cluster_model::{DatabagModel, ProviderAppData, RawDatabag};
 struct Args {
     dir: PathBuf,
     s3: RawDatabag,
+    address: Option<String>,
 }
 
 fn args() -> Result<Args, String> {
     let mut dir = None;
+    let mut address = None;
     let mut s3 = RawDatabag::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--dir" => dir = Some(PathBuf::from(value)),
+            "--address" => address = Some(value),
             "--endpoint" => _ = s3.insert("endpoint".into(), value),
             "--bucket" => _ = s3.insert("bucket".into(), value),
             "--access-key" => _ = s3.insert("access-key".into(), value),
@@ -46,7 +53,7 @@ fn args() -> Result<Args, String> {
             return Err(format!("--{key} is required"));
         }
     }
-    Ok(Args { dir, s3 })
+    Ok(Args { dir, s3, address })
 }
 
 fn run() -> Result<serde_json::Value, String> {
@@ -74,6 +81,10 @@ fn run() -> Result<serde_json::Value, String> {
     let s3 = model.relate("pyroscope", "s3", "s3", "s3-credentials");
     model.set_app_data(s3, "s3", args.s3);
     support::deploy_worker(&mut model, "all", &["all"], 1);
+    if let Some(address) = args.address {
+        let unit = model.state.apps.get_mut("all").and_then(|app| app.units.get_mut("all/0")).ok_or("no all/0")?;
+        unit.address = address;
+    }
     let id = model.relate("pyroscope", "pyroscope-cluster", "all", "pyroscope-cluster");
     model.settle().map_err(|failed| format!("hooks failed: {failed:?}"))?;
 
@@ -91,7 +102,9 @@ fn run() -> Result<serde_json::Value, String> {
         return Err(format!("{} is not the coordinator's worker_config", config_file.display()));
     }
     let argv = sandbox.record("all/0").running.ok_or("all/0 runs nothing")?;
-    Ok(serde_json::json!({"unit": "all/0", "config_file": config_file, "argv": argv}))
+    let published = &model.state.relations[&id].unit_data["all/0"]["address"];
+    let published: String = serde_json::from_str(published).map_err(|err| format!("all/0's address: {err}"))?;
+    Ok(serde_json::json!({"unit": "all/0", "address": published, "config_file": config_file, "argv": argv}))
 }
 
 fn main() -> ExitCode {

@@ -837,11 +837,11 @@ fn wait_ready(process: &mut Process, limit: Duration, mut ready: impl FnMut() ->
     }
 }
 
-/// The status line of `GET path` on `127.0.0.1:port`, if anything answers.
-fn http_status(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)).ok()?;
+/// The status line of `GET /` at `address`, if anything answers.
+fn http_status(address: std::net::SocketAddr) -> Option<String> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").ok()?;
+    write!(stream, "GET / HTTP/1.0\r\nHost: {address}\r\n\r\n").ok()?;
     let mut line = String::new();
     BufReader::new(stream).read_line(&mut line).ok()?;
     line.starts_with("HTTP/").then(|| line.trim().to_owned())
@@ -873,6 +873,95 @@ fn output(command: &mut Command) -> Result<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// network namespaces
+
+/// The bridge's subnet: an unusual private /24, only between this run's namespaces (the root
+/// namespace has no address on it and no route to it).
+pub const SUBNET: &str = "10.213.87";
+
+/// Hosts as network namespaces joined by a bridge, the closest to pods: each has its own address
+/// on [`SUBNET`]. The bridge lives in a namespace of its own, so nothing is added to the root
+/// namespace. Every namespace is deleted when this is dropped (a veth goes with its namespace),
+/// on failure too. Needs root and `ip` (iproute2).
+pub struct Network {
+    /// `pcl-live-<pid>`: the names of this run's namespaces start with it.
+    prefix: String,
+    /// The namespaces made, the switch first.
+    made: Vec<String>,
+}
+
+impl Network {
+    /// Whether this process can make namespaces: root, with `ip` on PATH.
+    pub fn available() -> bool {
+        let root = Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout.trim_ascii() == b"0");
+        root && Command::new("ip").arg("-V").output().is_ok_and(|out| out.status.success())
+    }
+
+    /// The switch: a namespace holding the bridge `br0`.
+    pub fn new() -> Result<Network> {
+        let mut network = Network { prefix: format!("pcl-live-{}", std::process::id()), made: Vec::new() };
+        let switch = network.switch();
+        ip(&["netns", "add", &switch])?;
+        network.made.push(switch.clone());
+        ip(&["-n", &switch, "link", "add", "br0", "type", "bridge"])?;
+        ip(&["-n", &switch, "link", "set", "br0", "up"])?;
+        Ok(network)
+    }
+
+    fn switch(&self) -> String {
+        format!("{}-sw", self.prefix)
+    }
+
+    /// A host: a namespace `<prefix>-<name>` with `eth0` at `SUBNET.<octet>/24`, its veth's other
+    /// end on the bridge. Gives the namespace's name and the address.
+    pub fn host(&mut self, name: &str, octet: u8) -> Result<(String, String)> {
+        let ns = format!("{}-{name}", self.prefix);
+        let address = format!("{SUBNET}.{octet}");
+        let port = format!("h{octet}");
+        ip(&["netns", "add", &ns])?;
+        self.made.push(ns.clone());
+        let switch = self.switch();
+        ip(&["link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port, "netns", &switch])?;
+        ip(&["-n", &switch, "link", "set", &port, "master", "br0", "up"])?;
+        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+        ip(&["-n", &ns, "addr", "add", &format!("{address}/24"), "dev", "eth0"])?;
+        ip(&["-n", &ns, "link", "set", "eth0", "up"])?;
+        Ok((ns, address))
+    }
+
+    /// `command`, run in namespace `ns` (`ip netns exec`, which execs it: its pid is the
+    /// command's).
+    pub fn exec(ns: &str, command: &Command) -> Command {
+        let mut wrapped = Command::new("ip");
+        wrapped.args(["netns", "exec", ns]).arg(command.get_program()).args(command.get_args());
+        for (key, value) in command.get_envs() {
+            if let Some(value) = value {
+                wrapped.env(key, value);
+            }
+        }
+        if let Some(dir) = command.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        wrapped
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for ns in self.made.iter().rev() {
+            if let Err(err) = ip(&["netns", "del", ns]) {
+                eprintln!("warning: {err:#}");
+            }
+        }
+    }
+}
+
+/// `ip ARGS`, failing with its error.
+fn ip(args: &[&str]) -> Result<()> {
+    output(Command::new("ip").args(args)).map(drop)
+}
+
+// ---------------------------------------------------------------------------------------------
 // s3
 
 /// Ports of the S3 part, on 127.0.0.1 (each gRPC port is SeaweedFS's default, the port + 10000).
@@ -886,7 +975,28 @@ const SECRET_KEY: &str = "pyroscope-live-secret";
 const BUCKET: &str = "pyroscope";
 
 fn s3(root: &Path) -> Result<()> {
-    println!("== s3: SeaweedFS on 127.0.0.1:{S3_PORT}; the example charms under the fake Juju; objstore");
+    // In network namespaces when this run may make them (root): the S3 server on its own host,
+    // the worker's S3 client on the worker's, at the address its charm publishes. Else loopback.
+    let mut network = if Network::available() { Some(Network::new()?) } else { None };
+    let (s3_host, worker_host) = match network.as_mut() {
+        Some(network) => (Some(network.host("s3", 2)?), Some(network.host("all-0", 11)?)),
+        None => (None, None),
+    };
+    let s3_address = s3_host.as_ref().map_or("127.0.0.1", |(_, address)| address.as_str()).to_owned();
+    let in_ns = |host: &Option<(String, String)>, command: Command| match host {
+        Some((ns, _)) => Network::exec(ns, &command),
+        None => command,
+    };
+    match (&s3_host, &worker_host) {
+        (Some((s3_ns, _)), Some((worker_ns, worker_address))) => println!(
+            "== s3: SeaweedFS on {s3_address}:{S3_PORT} (namespace {s3_ns}); the example charms under the fake \
+             Juju, all/0 at {worker_address} (namespace {worker_ns}); objstore from all/0's host"
+        ),
+        _ => println!(
+            "== s3: SeaweedFS on 127.0.0.1:{S3_PORT} (not root: no network namespaces); the example charms \
+             under the fake Juju; objstore"
+        ),
+    }
     let dir = scratch(root, "s3")?;
     let identities = json!({
         "identities": [{
@@ -899,12 +1009,12 @@ fn s3(root: &Path) -> Result<()> {
     std::fs::write(&s3_config, serde_json::to_vec_pretty(&identities)?)?;
     std::fs::create_dir_all(dir.join("data"))?;
     let weed = binary(root, Binary::SeaweedFs)?;
-    binary(root, Binary::S3Check)?;
+    let check = binary(root, Binary::S3Check)?;
     let mut command = Command::new(&weed);
     command.args([
         "server",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
+        &format!("-ip={s3_address}"),
+        &format!("-ip.bind={s3_address}"),
         &format!("-dir={}", dir.join("data").display()),
         &format!("-master.port={MASTER_PORT}"),
         "-master.volumeSizeLimitMB=64",
@@ -919,32 +1029,59 @@ fn s3(root: &Path) -> Result<()> {
         &format!("-s3.port={S3_PORT}"),
         &format!("-s3.config={}", s3_config.display()),
     ]);
+    let command = in_ns(&s3_host, command);
     let mut server =
         Process::start("weed server -s3", &s3_config.display().to_string(), command, &dir.join("weed.log"))?;
-    let ready = wait_ready(&mut server, Duration::from_secs(120), || http_status(S3_PORT, "/").is_some())?;
-    println!("SeaweedFS S3 answering after {:.1} s", ready.as_secs_f64());
+    // Ready when its S3 port answers HTTP from the worker's host: this program, run there.
+    let xtask = std::env::current_exe().context("this program's path")?;
+    let target = format!("{s3_address}:{S3_PORT}");
+    let ready = wait_ready(&mut server, Duration::from_secs(120), || {
+        let mut probe = Command::new(&xtask);
+        probe.args(["live", "--probe", &target]).stdout(Stdio::null()).stderr(Stdio::null());
+        in_ns(&worker_host, probe).status().is_ok_and(|status| status.success())
+    })?;
+    println!("SeaweedFS S3 answering at {target} after {:.1} s", ready.as_secs_f64());
 
     // The example charms, as processes under the fake Juju, with the s3 relation's endpoint at it.
     let harness = tests_binary(root, "live-charms")?;
-    let report = output(
-        Command::new(&harness)
-            .arg("--dir")
-            .arg(dir.join("juju"))
-            .args(["--endpoint", &format!("http://127.0.0.1:{S3_PORT}"), "--bucket", BUCKET])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]),
-    )
-    .map_err(|err| server.failure(&format!("live-charms failed: {err:#}")))?;
+    let mut charms = Command::new(&harness);
+    charms
+        .arg("--dir")
+        .arg(dir.join("juju"))
+        .args(["--endpoint", &format!("http://{target}"), "--bucket", BUCKET])
+        .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]);
+    if let Some((_, address)) = &worker_host {
+        charms.args(["--address", address]);
+    }
+    let report = output(&mut charms).map_err(|err| server.failure(&format!("live-charms failed: {err:#}")))?;
     let report: Value = serde_json::from_str(&report).context("reading live-charms' report")?;
     let config_file = report["config_file"].as_str().context("live-charms named no config file")?;
-    println!("worker {} runs {} with {config_file}", report["unit"], report["argv"]);
+    println!("worker {} (address {}) runs {} with {config_file}", report["unit"], report["address"], report["argv"]);
+    if let Some((ns, address)) = &worker_host {
+        if report["address"] != address.as_str() {
+            bail!("all/0 published the address {}, not its host's ({address}, namespace {ns})", report["address"]);
+        }
+    }
 
-    // The worker's config file, opened with Pyroscope's S3 client library.
-    let check = bin_dir(root).join(Binary::S3Check.name());
-    let said = output(Command::new(&check).args(["-config", config_file, "-make-bucket"]))
+    // The worker's config file, opened with Pyroscope's S3 client library, from the worker's host.
+    let mut command = Command::new(&check);
+    command.args(["-config", config_file, "-make-bucket"]);
+    let said = output(&mut in_ns(&worker_host, command))
         .map_err(|err| server.failure(&format!("s3check on {config_file} failed: {err:#}")))?;
     print!("{said}");
     server.alive()?;
+    // The server goes before its namespace.
+    drop(server);
+    drop(network);
     Ok(())
+}
+
+/// Whether `host:port` answers HTTP (`cargo xtask live --probe`, run inside a namespace).
+pub fn probe(target: &str) -> bool {
+    let Ok(address) = target.parse::<std::net::SocketAddr>() else {
+        return false;
+    };
+    http_status(address).is_some()
 }
 
 /// Builds one binary of the `pyroscope-cluster-tests` package and gives its path.

@@ -79,6 +79,9 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        ["live", "--probe", target] => {
+            return if xtask::live::probe(target) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
         ["live", parts @ ..] => {
             return match xtask::live::run(&project_root(), parts) {
                 Ok(()) => ExitCode::SUCCESS,
