@@ -883,14 +883,14 @@ pub const SUBNET: &str = "10.213.87";
 /// on [`SUBNET`]. The bridge lives in a namespace of its own, so nothing is added to the root
 /// namespace. Every namespace is deleted when this is dropped (a veth goes with its namespace),
 /// on failure too. Needs root and `ip` (iproute2).
-pub struct Network {
+pub struct Hosts {
     /// `pcl-live-<pid>`: the names of this run's namespaces start with it.
     prefix: String,
     /// The namespaces made, the switch first.
     made: Vec<String>,
 }
 
-impl Network {
+impl Hosts {
     /// Whether this process can make namespaces: root, with `ip` on PATH.
     pub fn available() -> bool {
         let root = Command::new("id").arg("-u").output().is_ok_and(|out| out.stdout.trim_ascii() == b"0");
@@ -898,8 +898,8 @@ impl Network {
     }
 
     /// The switch: a namespace holding the bridge `br0`.
-    pub fn new() -> Result<Network> {
-        let mut network = Network { prefix: format!("pcl-live-{}", std::process::id()), made: Vec::new() };
+    pub fn new() -> Result<Hosts> {
+        let mut network = Hosts { prefix: format!("pcl-live-{}", std::process::id()), made: Vec::new() };
         let switch = network.switch();
         ip(&["netns", "add", &switch])?;
         network.made.push(switch.clone());
@@ -946,7 +946,7 @@ impl Network {
     }
 }
 
-impl Drop for Network {
+impl Drop for Hosts {
     fn drop(&mut self) {
         for ns in self.made.iter().rev() {
             if let Err(err) = ip(&["netns", "del", ns]) {
@@ -977,14 +977,14 @@ const BUCKET: &str = "pyroscope";
 fn s3(root: &Path) -> Result<()> {
     // In network namespaces when this run may make them (root): the S3 server on its own host,
     // the worker's S3 client on the worker's, at the address its charm publishes. Else loopback.
-    let mut network = if Network::available() { Some(Network::new()?) } else { None };
+    let mut network = if Hosts::available() { Some(Hosts::new()?) } else { None };
     let (s3_host, worker_host) = match network.as_mut() {
         Some(network) => (Some(network.host("s3", 2)?), Some(network.host("all-0", 11)?)),
         None => (None, None),
     };
     let s3_address = s3_host.as_ref().map_or("127.0.0.1", |(_, address)| address.as_str()).to_owned();
     let in_ns = |host: &Option<(String, String)>, command: Command| match host {
-        Some((ns, _)) => Network::exec(ns, &command),
+        Some((ns, _)) => Hosts::exec(ns, &command),
         None => command,
     };
     match (&s3_host, &worker_host) {

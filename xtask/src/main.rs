@@ -22,7 +22,9 @@ tasks:
                    the same without the clusters (the slow part)
   live [PART...]   real programs built from Go modules (needs Go 1.26 and the Go module proxy):
                    binaries (always), decoders, s3, pebble; all when none is named. See docs/live.md
-  live --paths     build the binaries into target/live/bin/ and print their paths";
+  live --paths [NAME...]
+                   build the binaries (or the ones named: pebble, weed, s3check, decoders-1.18,
+                   decoders-2.2) into target/live/bin/ and print their paths";
 
 fn fuzz(args: &[&str]) -> ExitCode {
     let root = project_root();
@@ -66,9 +68,18 @@ fn main() -> ExitCode {
                 }
             };
         }
-        ["live", "--paths"] => {
+        ["live", "--paths", names @ ..] => {
             let root = project_root();
-            for which in xtask::live::Binary::ALL {
+            let wanted: Vec<xtask::live::Binary> = xtask::live::Binary::ALL
+                .into_iter()
+                .filter(|which| names.is_empty() || names.contains(&which.name()))
+                .collect();
+            if wanted.len() < names.len() {
+                let known: Vec<&str> = xtask::live::Binary::ALL.iter().map(|which| which.name()).collect();
+                eprintln!("error: the binaries are {}", known.join(", "));
+                return ExitCode::from(2);
+            }
+            for which in wanted {
                 match xtask::live::binary(&root, which) {
                     Ok(path) => println!("{}", path.display()),
                     Err(err) => {
