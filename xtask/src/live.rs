@@ -569,7 +569,9 @@ fn decoders(root: &Path) -> Result<()> {
             go_doc: text.clone(),
             ours: None,
         });
+        let mut seen = Vec::new();
         leaves(*release, "", &tree, &mut |path, kind, value| {
+            seen.push(path.to_owned());
             let Some(kind) = kind.filter(|kind| KINDS.contains(kind) || *kind == KeyKind::Members) else {
                 skipped += 1;
                 return;
@@ -583,6 +585,13 @@ fn decoders(root: &Path) -> Result<()> {
                 ours: None,
             });
         })?;
+        // So that the check cannot pass by decoding nothing: every config has its S3 bucket and
+        // its members among the values decoded.
+        for needed in ["storage.s3.bucket_name", "memberlist.join_members"] {
+            if !seen.iter().any(|path| path == needed) {
+                bail!("{name}: no `{needed}` among the {} values found in the rendered config", seen.len());
+            }
+        }
     }
     let answers = answer(root, &cases)?;
     let refused: Vec<String> = cases
@@ -737,7 +746,7 @@ fn rendered_configs(root: &Path) -> Result<Vec<(String, PyroscopeRelease, String
         let stdout: Value = match serde_json::from_slice(&run.stdout) {
             Ok(value) => value,
             Err(_) => {
-                not_rendered.push(format!("{name}: {}", String::from_utf8_lossy(&run.stderr).trim()));
+                not_rendered.push((name, String::from_utf8_lossy(&run.stderr).trim().to_owned()));
                 continue;
             }
         };
@@ -746,7 +755,7 @@ fn rendered_configs(root: &Path) -> Result<Vec<(String, PyroscopeRelease, String
             .as_object()
             .and_then(|publish| publish.values().find_map(|databag| databag["worker_config"].as_str()))
         else {
-            not_rendered.push(format!("{name}: status {}", stdout["status"]));
+            not_rendered.push((name, format!("status {}", stdout["status"])));
             continue;
         };
         let text: String = serde_json::from_str(worker_config).context("worker_config is not JSON text")?;
@@ -758,8 +767,23 @@ fn rendered_configs(root: &Path) -> Result<Vec<(String, PyroscopeRelease, String
         out.len(),
         inputs.len()
     );
-    for line in &not_rendered {
-        println!("  {line}");
+    for (name, why) in &not_rendered {
+        println!("  {name}: {why}");
+    }
+    // A fractional Prometheus duration is the one setting the coordinator must refuse (its
+    // decoder does: the known values below); every other input must render.
+    let unexpected: Vec<&str> = not_rendered
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !name.ends_with("retention_period=1.5h"))
+        .collect();
+    let refused = not_rendered.len() - unexpected.len();
+    if !unexpected.is_empty() || refused != 2 {
+        bail!(
+            "the coordinator should render every input but retention_period=1.5h (v1 and v2); it did not render: \
+             {}",
+            not_rendered.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(", ")
+        );
     }
     Ok(out)
 }
