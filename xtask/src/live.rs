@@ -21,10 +21,12 @@
 //!    every value of every config the coordinator renders (the default, the coordinator-parity
 //!    cases, a recommended v1 cluster, a v2 cluster on 2.2.1, the duration variants) decoded into
 //!    the Go type of its key; and the known-bad values refused with the decoder's own error.
-//! 3. **s3**: a real S3 server (SeaweedFS) on loopback; the example coordinator and a worker of
-//!    role `all` under the fake Juju, the `s3` relation pointing at it; the worker's config file,
-//!    as the charm wrote it, opened with the S3 client Pyroscope stores blocks with (thanos-io
-//!    objstore over minio-go): write, list, read back, delete.
+//! 3. **s3**: a real S3 server (SeaweedFS) on a host of its own (as root, a network namespace;
+//!    see [`Hosts`]); the example coordinator and a worker of role `all` under the fake Juju, the
+//!    worker at its own host's address, the `s3` relation pointing at the server; the worker's
+//!    config file, as the charm wrote it, opened from the worker's host with the S3 client
+//!    Pyroscope stores blocks with (thanos-io objstore over minio-go): write, list, read back,
+//!    delete.
 //! 4. **pebble**: `pebble run` with a layer; a service started, seen active, stopped.
 
 use std::fmt::Write as _;
