@@ -104,6 +104,9 @@ fn a_worker_hook_with_nothing_new_makes_five_calls_at_most() {
         model.run(HookSpec::simple(unit, "update-status")).unwrap();
         let calls = last_calls(&model);
         assert!(calls.len() <= 5, "{unit}: {} calls: {:?}", calls.len(), tools(calls));
+        // Its options, its relation, its address, its leadership: nothing else changed, and the
+        // coordinator's databag, its own databags, ports and status are the cache's.
+        assert_eq!(tools(calls), ["config-get", "relation-ids", "network-get", "is-leader"], "{unit}");
         assert!(!tools(calls).contains(&"relation-set") && !tools(calls).contains(&"status-set"), "{unit}");
     }
     // An option changed: read, acted on, and the status set once.

@@ -430,10 +430,13 @@ release before it writes the file. The key tables are generated from
 ",
     );
     for release in PyroscopeRelease::ALL {
-        let why = match (release.major(), release.minor()) {
-            (1, 18) => "what the Canonical worker charm runs (`ubuntu/pyroscope:1.18-26.04`); the default",
-            (1, 19) => "the last 1.x release",
-            (2, 0) => "the first 2.x line",
+        let why = match release.to_string().as_str() {
+            "1.18.1" => "what the Canonical worker image runs (`ubuntu/pyroscope:1.18-26.04`)",
+            "1.18.2" => "the last 1.18 patch, the same keys as 1.18.1; `1.18` and the default",
+            "1.19.3" => "the last 1.19 patch",
+            "1.20.4" => "the last 1.20 patch (`1.20`)",
+            "1.21.1" => "the newest 1.x release (`1.21`); a 1.18 worker takes what is rendered for it",
+            "2.0.6" => "the first 2.x line",
             _ => "the newest release; what the v2-architecture charms target",
         };
         let _ = writeln!(

@@ -253,7 +253,7 @@ fn read(path: &Path) -> Result<String> {
 
 /// Builds the CLI (debug) and gives the path of its executable as cargo reports it, wherever the
 /// target directory is (`CARGO_TARGET_DIR`, `build.target-dir`).
-fn cli_executable(root: &Path) -> Result<PathBuf> {
+pub(crate) fn cli_executable(root: &Path) -> Result<PathBuf> {
     let messages = output(Command::new(cargo()).current_dir(root).args([
         "build",
         "-q",

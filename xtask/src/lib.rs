@@ -15,6 +15,11 @@
 //! [`interop`]): the Python vectors regenerated, the YAML emitter against PyYAML, and mixed
 //! clusters of Rust and Python charms under the fake Juju.
 //!
+//! `cargo xtask live` runs real programs built from their Go modules against what this workspace
+//! renders (see [`live`] and `docs/live.md`): the release crate's verdicts against Pyroscope's
+//! YAML decoders, the S3 settings against a real SeaweedFS, Pebble. [`live::binary`] builds one of
+//! them into `target/live/bin/` and gives its path.
+//!
 //! The rendering of `docs/interface.md` lives here, not in the libraries: [`drift`] (where this
 //! interface's schema parts from the published one, and why), [`example_state`], and the page.
 
@@ -32,6 +37,7 @@ mod example;
 pub mod fuzz;
 mod generated;
 pub mod interop;
+pub mod live;
 pub mod tidy;
 
 pub use example::example_state;

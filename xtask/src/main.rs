@@ -15,11 +15,17 @@ tasks:
                    run every fuzz target of fuzz/ for N seconds (default 5), seeded from the
                    Python vectors and the examples (stable toolchain, libFuzzer)
   fuzz --seed-only write the seeds into fuzz/corpus/<target>/ for `cargo fuzz run`
-  interop          against the real Python peer (needs python3 and PyPI): make target/interop-venv
-                   from tests/interop/requirements.txt, regenerate the Python vectors, check the
-                   YAML emitter against PyYAML, run mixed Rust/Python clusters under the fake Juju
+  interop          against the real Python peers (needs python3 and PyPI): for coordinated-workers
+                   4.0.1 and 4.1.4, each in its venv under target/ (tests/interop/requirements*.txt),
+                   regenerate the Python vectors, check the YAML emitter against PyYAML, run the
+                   cases the peers differ on and mixed Rust/Python clusters under the fake Juju
   interop --no-clusters
-                   the same without the clusters (the slow part)";
+                   the same without the clusters (the slow part)
+  live [PART...]   real programs built from Go modules (needs Go 1.26 and the Go module proxy):
+                   binaries (always), decoders, s3, pebble; all when none is named. See docs/live.md
+  live --paths [NAME...]
+                   build the binaries (or the ones named: pebble, weed, s3check, decoders-1.18,
+                   decoders-2.2) into target/live/bin/ and print their paths";
 
 fn fuzz(args: &[&str]) -> ExitCode {
     let root = project_root();
@@ -56,6 +62,40 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => return fuzz(rest),
         ["interop", rest @ ..] if rest.is_empty() || rest == ["--no-clusters"] => {
             return match xtask::interop::run(&project_root(), rest.is_empty()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        ["live", "--paths", names @ ..] => {
+            let root = project_root();
+            let wanted: Vec<xtask::live::Binary> = xtask::live::Binary::ALL
+                .into_iter()
+                .filter(|which| names.is_empty() || names.contains(&which.name()))
+                .collect();
+            if wanted.len() < names.len() {
+                let known: Vec<&str> = xtask::live::Binary::ALL.iter().map(|which| which.name()).collect();
+                eprintln!("error: the binaries are {}", known.join(", "));
+                return ExitCode::from(2);
+            }
+            for which in wanted {
+                match xtask::live::binary(&root, which) {
+                    Ok(path) => println!("{}", path.display()),
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
+        ["live", "--probe", target] => {
+            return if xtask::live::probe(target) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+        ["live", parts @ ..] => {
+            return match xtask::live::run(&project_root(), parts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("error: {err:#}");

@@ -195,7 +195,7 @@ pub(crate) fn nearest_key(release: PyroscopeRelease, path: &str) -> Option<Strin
 }
 
 /// The Levenshtein distance between `a` and `b`, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -196,23 +196,9 @@ fn line_keys(line: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Whether `a` and `b` are at most two edits apart (Levenshtein, by bytes: the names are ASCII).
+/// Whether `a` and `b` are at most two edits apart (Levenshtein, as the key hints measure it).
 fn within_two_edits(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 2 {
-        return false;
-    }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb)).min(above + 1).min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()] <= 2
+    a.len().abs_diff(b.len()) <= 2 && crate::hints::edit_distance(a, b) <= 2
 }
 
 #[cfg(test)]

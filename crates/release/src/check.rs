@@ -59,6 +59,10 @@ pub enum KeyProblem {
         /// Whether it is 0 (which the releases that decode with the yaml.v3 fork take).
         zero: bool,
     },
+    /// A number for an integer key that go-yaml v3 will not put in a Go `int`: an integer beyond
+    /// 64 bits, a float above `math.MaxInt64`, or NaN (`decode.go`, `scalar`; found by
+    /// `cargo xtask live`).
+    IntegerOutOfRange,
     /// A string that is not in Go's duration grammar.
     GoDuration(DurationError),
     /// A text that is not in Prometheus's duration grammar.
@@ -120,6 +124,10 @@ impl fmt::Display for ProblemDisplay<'_> {
             KeyProblem::IntegerForGoDuration { zero: false } => write!(
                 f,
                 "Pyroscope {release} refuses a YAML integer for a Go duration; write it with a unit, e.g. `90s`"
+            ),
+            KeyProblem::IntegerOutOfRange => write!(
+                f,
+                "Pyroscope {release} reads a 64-bit integer here, and this is out of its range (or not a number)"
             ),
             KeyProblem::GoDuration(err) => write!(
                 f,
@@ -324,6 +332,15 @@ fn node(release: PyroscopeRelease, path: &str, kind: KeyKind, value: &Node, out:
         (KeyKind::Bool, Node::Bool(_)) => {}
         // go-yaml v3 decodes YAML 1.1's words into a `bool` field (`decode.go`, `scalar`).
         (KeyKind::Bool, Node::Str(text)) if is_yaml11_bool(text) => {}
+        // go-yaml v3 puts an integer in a Go `int` when it fits 64 bits, and a float when it is at
+        // most `math.MaxInt64` (truncated; NaN is not, -Inf is), as `cargo xtask live` shows.
+        (KeyKind::Int, Node::Int(number)) if i64::try_from(*number).is_err() => {
+            out.push(problem(KeyProblem::IntegerOutOfRange));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        (KeyKind::Int, Node::Float(number)) if number.is_nan() || *number > i64::MAX as f64 => {
+            out.push(problem(KeyProblem::IntegerOutOfRange));
+        }
         (KeyKind::Int | KeyKind::Float, Node::Int(_) | Node::Float(_)) => {}
         (KeyKind::String, Node::Seq(_) | Node::Map(_)) => out.push(wrong()),
         (KeyKind::String, _) => {}
@@ -333,6 +350,12 @@ fn node(release: PyroscopeRelease, path: &str, kind: KeyKind, value: &Node, out:
             }
         }
         (KeyKind::PrometheusDuration, Node::Seq(_) | Node::Map(_)) => out.push(wrong()),
+        // The text of a YAML float (`0.0`, `1e3`, `.inf`) is never in Prometheus's grammar, though
+        // its value's (`0`) may be: refused, as `cargo xtask live` shows.
+        (KeyKind::PrometheusDuration, Node::Float(number)) => {
+            let err = prometheus_duration(&number.to_string()).err().unwrap_or(DurationError::Fraction);
+            out.push(problem(KeyProblem::PrometheusDuration(err)));
+        }
         (KeyKind::PrometheusDuration, scalar) => {
             let text = scalar.scalar_text().unwrap_or_default();
             if let Err(err) = prometheus_duration(&text) {

@@ -174,6 +174,9 @@ fn prometheus_durations() {
     check(ALL, &at("15"), &["limits.compactor_blocks_retention_period = 15: PrometheusDuration(MissingUnit)"]);
     check(ALL, &at("1.5"), &["limits.compactor_blocks_retention_period = 1.5: PrometheusDuration(Fraction)"]);
     check(ALL, &at("300y"), &["limits.compactor_blocks_retention_period = 300y: PrometheusDuration(OutOfRange)"]);
+    // A float's value may read as a duration (0), its text never does (`cargo xtask live`).
+    check(ALL, &at("0.0"), &["limits.compactor_blocks_retention_period = 0: PrometheusDuration(Fraction)"]);
+    check(ALL, &at("1e3"), &["limits.compactor_blocks_retention_period = 1000: PrometheusDuration(MissingUnit)"]);
     check(
         ALL,
         &at("{}"),
@@ -224,6 +227,22 @@ fn scalars_and_blocks() {
         "storage: {s3: {insecure: maybe}}\n",
         &[r#"storage.s3.insecure = maybe: WrongType { expected: "a boolean", found: "a string" }"#],
     );
+    // go-yaml v3 puts a number in a Go `int` when it fits 64 bits, truncating a float; not NaN
+    // (`cargo xtask live`, against the decoders of 1.18 and 2.2).
+    check(ALL, "server: {http_listen_port: -9223372036854775808}\n", &[]);
+    check(ALL, "server: {http_listen_port: 1.5}\n", &[]);
+    for (big, shown) in [
+        ("9223372036854775808", "9223372036854775808"),
+        ("99999999999999999999", "99999999999999999999"),
+        (".nan", "NaN"),
+        (".inf", "inf"),
+    ] {
+        check(
+            ALL,
+            &format!("server: {{http_listen_port: {big}}}\n"),
+            &[&format!("server.http_listen_port = {shown}: IntegerOutOfRange")],
+        );
+    }
     check(ALL, "server: 4040\n", &[r#"server = 4040: WrongType { expected: "a mapping", found: "an integer" }"#]);
     check(ALL, "api: {base-url: [a]}\n", &[r#"api.base-url: WrongType { expected: "a string", found: "a list" }"#]);
     check(ALL, "limits: {distributor_usage_groups: {anything: {goes: here}}}\n", &[]);

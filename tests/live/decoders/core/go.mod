@@ -1,0 +1,3 @@
+module pyroscope-cluster.test/live/decoders/core
+
+go 1.26
