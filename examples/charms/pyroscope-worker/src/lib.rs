@@ -253,8 +253,10 @@ fn reconcile<R: Runner>(
             "writing the config file",
             write_config_file(&config_file, data.config().text()).map_err(std::io::Error::other),
         )?;
-        io("sharing the config file with Pyroscope", workload.share(&config_file))?;
     }
+    // Every hook, not only on a write: a file an older charm wrote (root's, 0600) is handed over
+    // before Pyroscope restarts as its own user.
+    io("sharing the config file with Pyroscope", workload.share(&config_file))?;
     if let Some(tls) = data.tls() {
         let key = match private_key(tools, tls.privkey_secret_id) {
             Ok(key) => key,
@@ -263,8 +265,8 @@ fn reconcile<R: Runner>(
         for (path, text) in paths.tls_files().into_iter().zip([tls.ca_cert, tls.server_cert, key.as_str()]) {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
                 io("writing a TLS file", write_config_file(&path, text).map_err(std::io::Error::other))?;
-                io("sharing a TLS file with Pyroscope", workload.share(&path))?;
             }
+            io("sharing a TLS file with Pyroscope", workload.share(&path))?;
         }
     } else {
         // TLS withdrawn: no key stays behind.
