@@ -274,8 +274,8 @@ fn reconcile<R: Runner>(
     }
     let architecture = data.config().architecture();
     let command = Command::for_worker(&config_file.to_string_lossy(), &roles, architecture, &announcement.address);
-    let running = io("reading the service", workload.running())?;
-    if change.needs_restart() || running.as_deref() != Some(command.argv()) {
+    let current = io("reading the service", workload.is_current(command.argv()))?;
+    if change.needs_restart() || !current {
         tools.log(LogLevel::Info, &format!("(re)starting Pyroscope: {change}"))?;
         io("(re)starting Pyroscope", workload.restart(command.argv()))?;
     } else if change.needs_write() {

@@ -19,6 +19,11 @@ pub trait Workload {
     fn restart(&mut self, argv: &[String]) -> io::Result<()>;
     /// Stops the service (nothing if it is stopped).
     fn stop(&mut self) -> io::Result<()>;
+    /// Whether the service runs `argv` as this charm would start it now (for systemd: the whole
+    /// unit file, so that a unit an older charm wrote, without the confinement, is replaced).
+    fn is_current(&self, argv: &[String]) -> io::Result<bool> {
+        Ok(self.running()?.as_deref() == Some(argv))
+    }
     /// Makes what the service needs before it first runs: its account and its data directory.
     fn prepare(&mut self) -> io::Result<()> {
         Ok(())
@@ -204,6 +209,15 @@ impl Workload for Systemd {
         match fs::read_to_string(self.unit_file()) {
             Ok(text) => Ok(text.lines().find_map(|line| line.strip_prefix("ExecStart=")).map(unquote)),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn is_current(&self, argv: &[String]) -> io::Result<bool> {
+        let Ok(wanted) = Self::unit_text(argv, &self.user, &self.data_dir) else { return Ok(false) };
+        match fs::read_to_string(self.unit_file()) {
+            Ok(text) => Ok(text == wanted),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(err) => Err(err),
         }
     }
@@ -432,6 +446,24 @@ mod tests {
         );
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o750);
+    }
+
+    /// A unit an older charm wrote (the same command line, no confinement) is not current: the
+    /// charm restarts Pyroscope under the new one.
+    #[test]
+    fn an_unconfined_unit_is_not_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut systemd = fake_systemd(dir.path());
+        let all = argv(&["pyroscope", "-target=all"]);
+        assert!(!systemd.is_current(&all).unwrap(), "no unit");
+        fs::create_dir_all(dir.path().join("units")).unwrap();
+        let old = "[Service]\nExecStart=pyroscope -target=all\nRestart=always\n";
+        fs::write(dir.path().join("units/pyroscope.service"), old).unwrap();
+        assert_eq!(systemd.running().unwrap(), Some(all.clone()), "the same command line");
+        assert!(!systemd.is_current(&all).unwrap(), "but not confined");
+        systemd.restart(&all).unwrap();
+        assert!(systemd.is_current(&all).unwrap());
+        assert!(!systemd.is_current(&argv(&["pyroscope", "-target=querier"])).unwrap());
     }
 
     /// The unit file is written as the config file is: atomically, and over a link at its
