@@ -294,3 +294,39 @@ fn a_v2_cluster_in_memory() {
     assert_eq!(sandbox.record("ingester/0").running, None);
     check_v2_workers(&model.state, &sandbox, &ids);
 }
+
+/// S3 keys over plain HTTP are said in the coordinator's log when it publishes (the s3 relation
+/// gives `http://minio.cos:9000` and keys), not on a quiet hook; with `https://` nothing is said.
+#[test]
+fn the_coordinator_warns_when_s3_keys_travel_in_clear() {
+    let warnings = |endpoint: &str| -> (usize, usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let sandbox = support::Sandbox { root: dir.path().to_owned() };
+        let mut model = Model::new(support::new_state(), support::in_memory(&sandbox));
+        support::deploy(&mut model, "pyroscope", support::COORDINATOR_CHARM, 1, &[]);
+        model.deploy("s3", None, 1);
+        support::deploy_worker(&mut model, "w", &["all"], 1);
+        let s3 = model.relate("pyroscope", "s3", "s3", "s3-credentials");
+        let mut databag = support::s3_databag();
+        databag.insert("endpoint".into(), endpoint.into());
+        model.set_app_data(s3, "s3", databag);
+        model.relate("pyroscope", "pyroscope-cluster", "w", "pyroscope-cluster");
+        model.settle().unwrap();
+        let said = |from: usize, model: &Model<_>| {
+            model.history[from..]
+                .iter()
+                .flat_map(|hook| &hook.calls)
+                .filter(|call| call.argv[0] == "juju-log" && call.argv.iter().any(|arg| arg.contains("plain HTTP")))
+                .inspect(|call| assert!(!call.argv.iter().any(|arg| arg.contains("hunter2")), "{:?}", call.argv))
+                .count()
+        };
+        let published = said(0, &model);
+        let start = model.history.len();
+        model.run(pyroscope_cluster_juju::testing::HookSpec::simple("pyroscope/0", "update-status")).unwrap();
+        (published, said(start, &model))
+    };
+    let (published, quiet) = warnings("http://minio.cos:9000");
+    assert!(published >= 1, "said when the configuration went out");
+    assert_eq!(quiet, 0, "not on a quiet hook");
+    assert_eq!(warnings("https://minio.cos:9000"), (0, 0));
+}

@@ -36,6 +36,7 @@ impl Sandbox {
             service: format!("record:{}", dir.join("service").display()),
             systemd_dir: dir.join("systemd"),
             systemctl: "false".into(),
+            data_dir: pyroscope_worker::DATA_DIR.into(),
         }
     }
 

@@ -244,7 +244,8 @@ fn text_report(output: &Output, command: Option<&str>, current: Option<&str>, se
     for problem in &output.problems {
         match problem.path.as_str() {
             "" => writeln!(out, "- {}", problem.reason),
-            path => writeln!(out, "- worker_config.{path}: {}", problem.reason),
+            // Escaped and cut: a key from the coordinator moves no cursor and fills no screen.
+            path => writeln!(out, "- worker_config.{}: {}", shown(path), problem.reason),
         }
         .ok();
     }
@@ -271,4 +272,17 @@ fn text_report(output: &Output, command: Option<&str>, current: Option<&str>, se
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// A key path as the text output shows it: control characters escaped, cut after 80 characters.
+fn shown(path: &str) -> String {
+    let mut shown: String = path
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+        .collect();
+    if path.chars().nth(80).is_some() {
+        shown.push_str(&format!("… ({} bytes in all)", path.len()));
+    }
+    shown
 }

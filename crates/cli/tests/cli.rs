@@ -954,3 +954,22 @@ fn secrets_are_redacted_in_every_format_unless_asked() {
         }
     }
 }
+
+/// A key from the coordinator with ESC or a newline in it reaches the text output escaped, and a
+/// long one cut: `worker` and `validate` print no control character from the input.
+#[test]
+fn text_output_escapes_keys_from_the_input() {
+    let worker_config =
+        format!("\"a\\e[31m\\nb\": 1\n? {}\n: 2\nmemberlist: {{join_members: ['w-0:7946']}}\n", "k".repeat(5_000));
+    let databag = serde_json::json!({ "worker_config": serde_json::to_string(&worker_config).unwrap() }).to_string();
+    let worker = run(&["worker", "--format", "text"], databag.as_bytes());
+    assert_eq!(worker.code, 0, "{}", worker.stderr);
+    let state = serde_json::json!({ "provider": { "app": { "worker_config": worker_config } } }).to_string();
+    let validate = run(&["validate", "-"], state.as_bytes());
+    assert_eq!(validate.code, 1, "{}", validate.stderr);
+    for out in [&worker.stdout, &validate.stdout] {
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(out.contains(r"a\u{1b}[31m\nb"), "{out}");
+        assert!(!out.contains(&"k".repeat(200)), "{} bytes", out.len());
+    }
+}

@@ -77,7 +77,7 @@ fn granted_before_published_and_read_with_refresh() {
     };
     let (mut state2, calls, key) = read(again);
     assert_eq!(key, "KEY-1");
-    assert_eq!(calls[0].argv, ["secret-get", "--format=json", SECRET, "--refresh"]);
+    assert_eq!(calls[0].argv, ["secret-get", "--format=json", "--refresh", "--", SECRET]);
     state2
         .secrets
         .get_mut(SECRET)

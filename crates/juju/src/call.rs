@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use crate::Databag;
@@ -185,7 +186,7 @@ pub enum Call {
         /// One option; `None` reads them all.
         key: Option<String>,
     },
-    /// `secret-get --format=json [<id>] [--label <label>] [--refresh] [--peek]`.
+    /// `secret-get --format=json [--label <label>] [--refresh] [--peek] [-- <id>]`.
     SecretGet {
         /// The secret's ID.
         id: Option<String>,
@@ -205,7 +206,8 @@ pub enum Call {
         /// Only this remote unit.
         unit: Option<String>,
     },
-    /// `secret-add [--label <label>] [--description <d>] --owner <owner> <key>=<value>...`.
+    /// `secret-add [--label <label>] --owner <owner> <key>#file=<path>...`: each value in a
+    /// file (see [`Call::content_files`]), never in an argument.
     SecretAdd {
         /// The label.
         label: Option<String>,
@@ -321,8 +323,29 @@ impl Call {
         }
     }
 
-    /// The program and its arguments, exactly as ops 3.9 runs them.
+    /// The program and its arguments, exactly as ops 3.9 runs them (but for `secret-get`, whose
+    /// ID comes after `--`). `secret-add` reads each value from the file named by its key, as
+    /// ops passes it (`key#file=<dir>/key`): the runner writes [`Call::content_files`] in a
+    /// directory of its own and runs [`Call::argv_in`] with it; here the paths are relative.
     pub fn argv(&self) -> Vec<String> {
+        self.argv_in(Path::new(""))
+    }
+
+    /// The files the tool reads its input from, as `(name, content)`: `secret-add`'s content, a
+    /// file per key, so that no secret value is an argument, which any user of the machine can
+    /// read in the process list (ops 3.9 `hookcmds/_secret.py`, `secret_add`: `key#file=`
+    /// files in a temporary directory). Empty for the other calls.
+    pub fn content_files(&self) -> Vec<(&str, &str)> {
+        match self {
+            Call::SecretAdd { content, .. } => {
+                content.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`Call::argv`] with the files of [`Call::content_files`] in `content_dir`.
+    pub fn argv_in(&self, content_dir: &Path) -> Vec<String> {
         let mut argv = vec![self.tool().to_owned()];
         match self {
             Call::RelationIds { endpoint } => argv.extend([endpoint.clone(), "--format=json".into()]),
@@ -355,7 +378,6 @@ impl Call {
             }
             Call::SecretGet { id, label, refresh, peek } => {
                 argv.push("--format=json".into());
-                argv.extend(id.clone());
                 if let Some(label) = label {
                     argv.extend(["--label".into(), label.clone()]);
                 }
@@ -364,6 +386,12 @@ impl Call {
                 }
                 if *peek {
                     argv.push("--peek".into());
+                }
+                // After `--`, so that an ID from a remote databag (`--peek`, `--label=x`) cannot
+                // be read as an option: Juju's flag parser (juju/gnuflag `parseOneGnu`) ends the
+                // options there. ops puts the ID first, bare.
+                if let Some(id) = id {
+                    argv.extend(["--".into(), id.clone()]);
                 }
             }
             Call::SecretGrant { id, relation, unit } => {
@@ -378,7 +406,7 @@ impl Call {
                     argv.extend(["--label".into(), label.clone()]);
                 }
                 argv.extend(["--owner".into(), owner.clone()]);
-                argv.extend(content.iter().map(|(key, value)| format!("{key}={value}")));
+                argv.extend(content.keys().map(|key| format!("{key}#file={}", content_dir.join(key).display())));
             }
             Call::NetworkGet { binding, relation } => {
                 argv.push("--format=json".into());

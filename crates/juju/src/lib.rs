@@ -58,7 +58,7 @@ pub use config::{CACHE_REFRESH_OPTION, CharmConfig, OptionError};
 pub use context::{ContextError, Event, HookContext, RelationEventKind};
 pub use file::{CONFIG_FILE_MODE, WriteError, WriteStep, remove_config_file, write_config_file};
 pub use runner::{DEFAULT_TIMEOUT, RunError, Runner, Subprocess, TIMEOUT_VARIABLE};
-pub use tools::{HookTools, Network, SecretRevision, ToolError};
+pub use tools::{HookTools, LOG_MESSAGE_BYTES, Network, STATUS_MESSAGE_LIMIT, SecretRevision, ToolError};
 
 /// A databag as Juju holds it: a map of string to string.
 pub type Databag = BTreeMap<String, String>;

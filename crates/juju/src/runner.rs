@@ -1,10 +1,13 @@
 //! [`Runner`]: how a [`Call`] reaches Juju. [`Subprocess`] runs the hook tool as a process, as
 //! inside a real hook; the `testing` feature answers in memory.
 
+use std::fs;
 use std::io::{self, Read, Write};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::call::Call;
 
@@ -98,8 +101,56 @@ impl Subprocess {
 
 impl Runner for Subprocess {
     fn run(&mut self, call: &Call) -> Result<String, RunError> {
-        let argv = call.argv();
-        let stdin = call.stdin();
+        let files = call.content_files();
+        if files.is_empty() {
+            return self.run_argv(call.argv(), call.stdin());
+        }
+        let dir = ContentDir::create(&files).map_err(RunError::Io)?;
+        let result = self.run_argv(call.argv_in(&dir.0), call.stdin());
+        drop(dir);
+        result
+    }
+}
+
+/// A directory only this user may enter, holding a call's [content files](Call::content_files)
+/// (each `0o600`) while the tool runs; removed with them when dropped.
+struct ContentDir(PathBuf);
+
+impl ContentDir {
+    fn create(files: &[(&str, &str)]) -> io::Result<Self> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let base = std::env::temp_dir();
+        let dir = loop {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |t| t.subsec_nanos());
+            let dir = base.join(format!(".hook-tool-content-{}-{n}-{nanos}", std::process::id()));
+            match fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => break dir,
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists && n < u32::MAX => continue,
+                Err(err) => return Err(err),
+            }
+        };
+        let dir = ContentDir(dir);
+        for (name, content) in files {
+            if name.is_empty() || name.contains('/') || *name == "." || *name == ".." {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{name:?} cannot name a file")));
+            }
+            let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(dir.0.join(name))?;
+            file.write_all(content.as_bytes())?;
+        }
+        Ok(dir)
+    }
+}
+
+impl Drop for ContentDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Subprocess {
+    fn run_argv(&self, argv: Vec<String>, stdin: Option<String>) -> Result<String, RunError> {
         let program = match &self.tools_dir {
             Some(dir) => dir.join(&argv[0]),
             None => argv[0].clone().into(),

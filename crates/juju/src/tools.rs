@@ -428,18 +428,20 @@ impl<R: Runner> HookTools<R> {
     }
 
     /// `status-set --application=<True|False> <status> -- <message>`: the unit's status, or with
-    /// [`StatusTarget::App`] the application's (leader only).
+    /// [`StatusTarget::App`] the application's (leader only). The message is cut to
+    /// [`STATUS_MESSAGE_LIMIT`] characters (ending in `…`): whatever a charm puts in it (a
+    /// refusal quoting a remote databag), the call cannot fail for its length.
     /// With a cache, a status already set is not set again.
     pub fn status_set(&mut self, target: StatusTarget, status: StatusName, message: &str) -> Result<(), ToolError> {
         let app = target == StatusTarget::App;
-        let wanted = Some((status, message.to_owned()));
+        let wanted = Some((status, fit_status(message)));
         if let Some(cache) = &self.cache {
             let last = if app { &cache.app_status } else { &cache.unit_status };
             if *last == wanted {
                 return Ok(());
             }
         }
-        self.run(&Call::StatusSet { app, status, message: message.to_owned() })?;
+        self.run(&Call::StatusSet { app, status, message: fit_status(message) })?;
         if let Some(cache) = &mut self.cache {
             *(if app { &mut cache.app_status } else { &mut cache.unit_status }) = wanted;
         }
@@ -451,17 +453,16 @@ impl<R: Runner> HookTools<R> {
         self.run(&Call::ApplicationVersionSet { version: version.to_owned() }).map(drop)
     }
 
-    /// `juju-log --log-level <LEVEL> -- <message>`, split as ops splits it (131071 characters a
-    /// call).
+    /// `juju-log --log-level <LEVEL> -- <message>`, split into calls of at most
+    /// [`LOG_MESSAGE_BYTES`] bytes each, at character boundaries.
+    ///
+    /// ops splits at 131071 *characters* (ops 3.9 `model.py`, `MAX_LOG_LINE_LEN`, "Max length of
+    /// strings to pass to subshell", and `_ModelBackend.log_split`), but the kernel's limit is on
+    /// bytes: Linux refuses an argument of more than `MAX_ARG_STRLEN` (32 pages, 131072 bytes with
+    /// its NUL) with E2BIG, which 131071 characters of `é` (262142 bytes) pass.
     pub fn log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        const MAX: usize = 131_071;
-        let chars: Vec<char> = message.chars().collect();
-        if chars.len() <= MAX {
-            return self.run(&Call::JujuLog { level: level.as_str().into(), message: message.to_owned() }).map(drop);
-        }
-        for chunk in chars.chunks(MAX) {
-            let message: String = chunk.iter().collect();
-            self.run(&Call::JujuLog { level: level.as_str().into(), message })?;
+        for chunk in byte_chunks(message, LOG_MESSAGE_BYTES) {
+            self.run(&Call::JujuLog { level: level.as_str().into(), message: chunk.to_owned() })?;
         }
         Ok(())
     }
@@ -532,6 +533,43 @@ impl Whose {
     }
 }
 
+/// The most characters of a status message [`HookTools::status_set`] sends: the provider's
+/// `Status::MESSAGE_LIMIT`, one line of `juju status`.
+pub const STATUS_MESSAGE_LIMIT: usize = 120;
+
+/// The most bytes of one `juju-log` message: Linux's `MAX_ARG_STRLEN` (131072, with the NUL).
+pub const LOG_MESSAGE_BYTES: usize = 131_071;
+
+/// `message` cut to [`STATUS_MESSAGE_LIMIT`] characters, the last one `…` when it is cut.
+fn fit_status(message: &str) -> String {
+    match message.char_indices().nth(STATUS_MESSAGE_LIMIT) {
+        None => message.to_owned(),
+        Some(_) => {
+            let kept: String = message.chars().take(STATUS_MESSAGE_LIMIT - 1).collect();
+            format!("{}…", kept.trim_end())
+        }
+    }
+}
+
+/// `text` in pieces of at most `max` bytes (`max` ≥ 4), each cut at a character boundary; one
+/// piece for an empty text.
+fn byte_chunks(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        if text.len() <= max {
+            rest = None;
+            return Some(text);
+        }
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        rest = Some(&text[cut..]);
+        Some(&text[..cut])
+    })
+}
+
 /// Juju's words for a relation it does not have: "relation not found" (most tools) or
 /// "relation 42 not found" (`network-get`).
 fn relation_not_found(lower: &str) -> bool {
@@ -544,7 +582,29 @@ fn relation_not_found(lower: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::relation_not_found;
+    use super::{byte_chunks, fit_status, relation_not_found};
+
+    #[test]
+    fn log_chunks_are_bounded_in_bytes_at_character_boundaries() {
+        let wide = "é".repeat(131_071);
+        let chunks: Vec<&str> = byte_chunks(&wide, 131_071).collect();
+        assert_eq!(chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), [131_070, 131_070, 2]);
+        assert_eq!(chunks.concat(), wide);
+        assert_eq!(byte_chunks("", 8).collect::<Vec<_>>(), [""]);
+        assert_eq!(byte_chunks("abcdefgh", 8).collect::<Vec<_>>(), ["abcdefgh"]);
+        assert_eq!(byte_chunks("abc€defgh", 5).collect::<Vec<_>>(), ["abc", "€de", "fgh"]);
+    }
+
+    #[test]
+    fn status_messages_are_cut() {
+        assert_eq!(fit_status("short"), "short");
+        let exact = "x".repeat(120);
+        assert_eq!(fit_status(&exact), exact);
+        let long = "é".repeat(200_000);
+        let fitted = fit_status(&long);
+        assert_eq!(fitted.chars().count(), 120);
+        assert!(fitted.ends_with('…'));
+    }
 
     #[test]
     fn relation_not_found_wordings() {

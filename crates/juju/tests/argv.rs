@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pyroscope_cluster_juju::{Call, RelationRef, StatusName};
+use pyroscope_cluster_juju::{Call, RelationRef, StatusName, StatusTarget};
 
 #[track_caller]
 fn check(call: Call, argv: &[&str], stdin: Option<&str>) {
@@ -54,7 +54,13 @@ fn argv_as_ops_sends_it() {
     check(Call::ConfigGet { key: None }, &["config-get", "--format=json"], None);
     check(
         Call::SecretGet { id: Some("secret:abc".into()), label: None, refresh: true, peek: false },
-        &["secret-get", "--format=json", "secret:abc", "--refresh"],
+        &["secret-get", "--format=json", "--refresh", "--", "secret:abc"],
+        None,
+    );
+    // An ID that looks like an option is still the ID: it comes after `--`.
+    check(
+        Call::SecretGet { id: Some("--peek".into()), label: None, refresh: true, peek: false },
+        &["secret-get", "--format=json", "--refresh", "--", "--peek"],
         None,
     );
     check(
@@ -140,4 +146,79 @@ fn relation_set_values_and_keys_are_not_in_debug() {
     let shown = format!("{call:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("worker_config"), "{shown}");
+}
+
+/// `secret-add` passes no value as an argument (any user reads arguments in the process list): a
+/// `key#file=` per key, as ops does; the runner writes the files in a private directory, and
+/// removes them when the tool is done.
+#[test]
+fn secret_add_passes_its_content_in_files() {
+    use pyroscope_cluster_juju::{HookTools, Subprocess};
+    use std::os::unix::fs::PermissionsExt;
+
+    let call = Call::SecretAdd {
+        label: Some("tls".into()),
+        owner: "application".into(),
+        content: [("private-key".to_owned(), "-----BEGIN s3cret".to_owned())].into(),
+    };
+    assert!(!call.argv().iter().any(|arg| arg.contains("s3cret")), "{:?}", call.argv());
+    assert_eq!(call.argv(), ["secret-add", "--label", "tls", "--owner", "application", "private-key#file=private-key"]);
+    assert_eq!(call.content_files(), [("private-key", "-----BEGIN s3cret")]);
+
+    // A fake `secret-add` that reports its arguments, its file's content and the directory's mode.
+    let dir = tempfile::tempdir().unwrap();
+    let tool = dir.path().join("secret-add");
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\nfile=${5#private-key#file=}\necho \"$@\" > \"$0.args\"\ncat \"$file\" > \"$0.content\"\n\
+         stat -c %a \"$(dirname \"$file\")\" \"$file\" > \"$0.modes\"\necho \"$file\" > \"$0.path\"\necho secret:x\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut tools = HookTools::new(Subprocess::default().tools_dir(dir.path()), "c/0");
+    assert_eq!(tools.run(&call).unwrap(), "secret:x\n");
+    let read = |suffix: &str| std::fs::read_to_string(dir.path().join(format!("secret-add.{suffix}"))).unwrap();
+    assert!(!read("args").contains("s3cret"), "{}", read("args"));
+    assert_eq!(read("content"), "-----BEGIN s3cret");
+    assert_eq!(read("modes"), "700\n600\n");
+    let path = read("path");
+    assert!(!std::path::Path::new(path.trim()).exists(), "{path} is removed");
+}
+
+/// Records the calls it is given; answers nothing.
+#[derive(Default)]
+struct Recorder(Vec<Call>);
+
+impl pyroscope_cluster_juju::Runner for Recorder {
+    fn run(&mut self, call: &Call) -> Result<String, pyroscope_cluster_juju::RunError> {
+        self.0.push(call.clone());
+        Ok(String::new())
+    }
+}
+
+/// No message makes a hook tool's argument longer than Linux takes (`MAX_ARG_STRLEN`, 131072
+/// bytes with the NUL): a log is split by bytes, a status cut to 120 characters.
+#[test]
+fn log_and_status_arguments_are_bounded() {
+    use pyroscope_cluster_juju::{HookTools, LogLevel};
+
+    let mut tools = HookTools::new(Recorder::default(), "w/0");
+    let wide = "é".repeat(131_071);
+    tools.log(LogLevel::Error, &wide).unwrap();
+    tools.status_set(StatusTarget::Unit, StatusName::Blocked, &"k".repeat(200_000)).unwrap();
+    let calls = tools.into_runner().0;
+    let mut logged = String::new();
+    for call in &calls {
+        let longest = call.argv().iter().map(String::len).max().unwrap_or_default();
+        assert!(longest < 131_072, "{} has an argument of {longest} bytes", call.tool());
+        match call {
+            Call::JujuLog { message, .. } => logged.push_str(message),
+            Call::StatusSet { message, .. } => {
+                assert_eq!(message.chars().count(), 120);
+                assert!(message.ends_with('…'), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(logged, wide, "the log is whole, in order");
 }

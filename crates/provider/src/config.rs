@@ -208,7 +208,7 @@ pub enum ConfigError {
         "S3 endpoint {endpoint:?} has the scheme `{scheme}`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`"
     )]
     S3EndpointScheme {
-        /// The endpoint as given, with any `user:password@` replaced by `<credentials>@`.
+        /// The endpoint as given (one with credentials is [`ConfigError::S3EndpointCredentials`]).
         endpoint: String,
         /// The scheme.
         scheme: String,
@@ -218,7 +218,7 @@ pub enum ConfigError {
         "S3 endpoint {endpoint:?} has a path (`{path}`); give the host and port only: Pyroscope's S3 client takes no path, and the bucket goes in `bucket_name`"
     )]
     S3EndpointPath {
-        /// The endpoint as given, with any `user:password@` replaced by `<credentials>@`.
+        /// The endpoint as given (one with credentials is [`ConfigError::S3EndpointCredentials`]).
         endpoint: String,
         /// From the first `/`, `?` or `#` after the host on.
         path: String,
@@ -229,7 +229,8 @@ pub enum ConfigError {
         /// The endpoint as given.
         endpoint: String,
     },
-    /// The S3 endpoint carries credentials (`user:password@host`); they are not shown.
+    /// The S3 endpoint carries credentials (`user:password@host`: any `@`); nothing of the
+    /// endpoint is shown, not even its scheme, which a password may hold.
     #[error(
         "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key"
     )]
@@ -585,6 +586,22 @@ pub struct S3Storage {
     pub secret_access_key: String,
 }
 
+impl S3Storage {
+    /// A warning for the coordinator's log when the S3 keys travel in clear: `insecure: true`
+    /// and an access key or a secret key set (with neither, Pyroscope uses the ambient AWS
+    /// credentials, which this configuration does not carry). The endpoint is named; no key is.
+    pub fn plain_http_warning(&self) -> Option<String> {
+        let keys = !self.access_key_id.is_empty() || !self.secret_access_key.is_empty();
+        (self.insecure && keys).then(|| {
+            format!(
+                "S3 keys travel over plain HTTP to {:?} (storage.s3.insecure: true): give the endpoint as \
+                 `https://...`, or the s3 relation a TLS CA chain",
+                self.endpoint
+            )
+        })
+    }
+}
+
 impl fmt::Debug for S3Storage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Storage")
@@ -833,22 +850,22 @@ struct S3Endpoint<'a> {
 }
 
 /// Reads an S3 endpoint as the s3 relation gives it: `host[:port]`, or `http://` or `https://`
-/// before it (stripped, as coordinated-workers strips it). Credentials in it are an error that
-/// does not repeat them; so is a path.
+/// before it (stripped, as coordinated-workers strips it). Credentials in it (any `@`, looked for
+/// before anything else: `AKIA:hun://ter2@minio` is a user and a password, not a scheme) are an
+/// error that shows nothing of the endpoint; so is a path.
 fn s3_endpoint(endpoint: &str) -> Result<S3Endpoint<'_>, ConfigError> {
     if endpoint.is_empty() {
         return Err(ConfigError::S3Missing { field: "endpoint" });
+    }
+    // First: a password may hold `:`, `/` or `://`, and nothing of it may show in another error.
+    if endpoint.contains('@') {
+        return Err(ConfigError::S3EndpointCredentials);
     }
     let (scheme, rest) = match endpoint.split_once("://") {
         Some((scheme, rest)) => (Some(scheme), rest),
         None => (None, endpoint),
     };
-    // What an error may show: the endpoint with any `user:password@` hidden.
-    let shown = || match (scheme, rest.rsplit_once('@')) {
-        (Some(scheme), Some((_, host))) => format!("{scheme}://<credentials>@{host}"),
-        (None, Some((_, host))) => format!("<credentials>@{host}"),
-        (_, None) => endpoint.to_owned(),
-    };
+    let shown = || endpoint.to_owned();
     let scheme = match scheme.map(str::to_ascii_lowercase).as_deref() {
         None => None,
         Some("http") => Some("http"),
@@ -858,10 +875,6 @@ fn s3_endpoint(endpoint: &str) -> Result<S3Endpoint<'_>, ConfigError> {
             return Err(ConfigError::S3EndpointScheme { endpoint: shown(), scheme });
         }
     };
-    // Anywhere: a password may hold a `/`, and nothing of it may show in a path error.
-    if rest.contains('@') {
-        return Err(ConfigError::S3EndpointCredentials);
-    }
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
     if !path.is_empty() {

@@ -36,10 +36,16 @@ pub enum S3DatabagError {
 /// `_load_relation_data` does, JSON when it parses as a JSON string, the text itself otherwise.
 /// Then as the Canonical coordinator (coordinated-workers 4.1.4 `coordinator.py`
 /// `S3ConnectionInfo`, `_s3_config`): `endpoint`, `bucket`, `access-key` and `secret-key` are
-/// required; `insecure` is `not (tls_ca_chain or scheme == "https")`, given explicitly, so that an
-/// endpoint without a scheme is plain HTTP as there; an empty region is none; the CA chain's
-/// certificates are joined with a blank line. The endpoint is passed on as published: the
-/// config strips its scheme (and refuses a path, with the reason).
+/// required; for an endpoint with a scheme, `insecure` is `not (tls_ca_chain or scheme ==
+/// "https")`, given explicitly; an empty region is none; the CA chain's certificates are joined
+/// with a blank line. The endpoint is passed on as published: the config strips its scheme (and
+/// refuses a path, with the reason).
+///
+/// An endpoint without a scheme is HTTPS (`insecure` not given: see
+/// [`S3Settings::insecure`](crate::S3Settings::insecure)), as this crate documents everywhere:
+/// coordinated-workers would say plain HTTP there unless a CA chain is given (Python's
+/// `urlparse("minio:9000").scheme` is `minio`, or empty for `minio`: neither is `https`), and
+/// send the keys in clear to an endpoint nobody said was plain HTTP.
 pub fn s3_settings(app: &str, databag: &RawDatabag) -> Result<S3Settings, S3DatabagError> {
     let value = |key: &str| databag.get(key).map(|raw| loaded(raw));
     let required = |key: &'static str| value(key).ok_or(S3DatabagError::Missing { app: app.to_owned(), key });
@@ -56,14 +62,14 @@ pub fn s3_settings(app: &str, databag: &RawDatabag) -> Result<S3Settings, S3Data
         }
     };
     let scheme = raw_endpoint.split_once("://").map(|(scheme, _)| scheme);
-    let insecure = !(tls_ca_chain.is_some() || scheme == Some("https"));
+    let insecure = scheme.map(|scheme| !(tls_ca_chain.is_some() || scheme == "https"));
     Ok(S3Settings {
         endpoint: raw_endpoint,
         bucket_name,
         access_key_id,
         secret_access_key,
         region: value("region").filter(|region| !region.is_empty()),
-        insecure: Some(insecure),
+        insecure,
         tls_ca_chain,
     })
 }
@@ -82,15 +88,15 @@ mod tests {
         entries.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
-    /// Endpoint, insecure, region, CA chain.
-    type Expected<'a> = (&'a str, bool, Option<&'a str>, Option<&'a str>);
+    /// Endpoint, insecure (`None`: not given, HTTPS), region, CA chain.
+    type Expected<'a> = (&'a str, Option<bool>, Option<&'a str>, Option<&'a str>);
 
     #[track_caller]
     fn check(entries: &[(&str, &str)], expect: Result<Expected<'_>, &str>) {
         match (s3_settings("s3", &bag(entries)), expect) {
             (Ok(got), Ok((endpoint, insecure, region, chain))) => {
                 assert_eq!(got.endpoint, endpoint);
-                assert_eq!(got.insecure, Some(insecure));
+                assert_eq!(got.insecure, insecure);
                 assert_eq!(got.region.as_deref(), region);
                 assert_eq!(got.tls_ca_chain.as_deref(), chain);
                 assert_eq!(got.bucket_name, "pyroscope");
@@ -107,15 +113,16 @@ mod tests {
         let with = |more: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
             base.iter().chain(more).copied().collect()
         };
-        check(&with(&[("endpoint", "http://minio:9000")]), Ok(("http://minio:9000", true, None, None)));
-        check(&with(&[("endpoint", "https://s3.example")]), Ok(("https://s3.example", false, None, None)));
-        check(&with(&[("endpoint", "minio:9000"), ("region", "eu-1")]), Ok(("minio:9000", true, Some("eu-1"), None)));
-        check(&with(&[("endpoint", "minio:9000"), ("region", "")]), Ok(("minio:9000", true, None, None)));
+        check(&with(&[("endpoint", "http://minio:9000")]), Ok(("http://minio:9000", Some(true), None, None)));
+        check(&with(&[("endpoint", "https://s3.example")]), Ok(("https://s3.example", Some(false), None, None)));
+        // No scheme: not given, so HTTPS (coordinated-workers would say plain HTTP).
+        check(&with(&[("endpoint", "minio:9000"), ("region", "eu-1")]), Ok(("minio:9000", None, Some("eu-1"), None)));
+        check(&with(&[("endpoint", "minio:9000"), ("region", "")]), Ok(("minio:9000", None, None, None)));
         check(
             &with(&[("endpoint", "http://minio:9000"), ("tls-ca-chain", r#"["A", "B"]"#)]),
-            Ok(("http://minio:9000", false, None, Some("A\n\nB"))),
+            Ok(("http://minio:9000", Some(false), None, Some("A\n\nB"))),
         );
-        check(&with(&[("endpoint", "\"http://minio:9000\"")]), Ok(("http://minio:9000", true, None, None)));
+        check(&with(&[("endpoint", "\"http://minio:9000\"")]), Ok(("http://minio:9000", Some(true), None, None)));
         check(&base, Err("the S3 provider s3 has not published `endpoint` yet"));
         check(
             &with(&[("endpoint", "minio"), ("tls-ca-chain", "PEM")]),

@@ -309,12 +309,16 @@ fn settings_that_make_no_configuration() {
         Settings { s3: S3Settings { endpoint: "s3://minio:9000".into(), ..s3.clone() }, ..settings() },
         "S3 endpoint \"s3://minio:9000\" has the scheme `s3`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
     );
-    // Credentials in the endpoint are never repeated.
-    rejects(
-        Settings { s3: S3Settings { endpoint: "ftp://key:hunter2@minio:9000".into(), ..s3.clone() }, ..settings() },
-        "S3 endpoint \"ftp://<credentials>@minio:9000\" has the scheme `ftp`; give `http://host[:port]`, `https://host[:port]` or `host[:port]`",
-    );
-    for endpoint in ["key:hunter2@minio:9000", "https://key:hunter2@minio:9000", "http://key:hun/ter2@minio:9000/b"] {
+    // Credentials in the endpoint are never repeated, nor anything before them: a password may
+    // hold `://`, which would otherwise be read as the end of a scheme.
+    for endpoint in [
+        "key:hunter2@minio:9000",
+        "https://key:hunter2@minio:9000",
+        "http://key:hun/ter2@minio:9000/b",
+        "ftp://key:hunter2@minio:9000",
+        "AKIA:hun://ter2@minio:9000",
+        "AKIA:hun://ter2@minio:9000/path",
+    ] {
         rejects(
             Settings { s3: S3Settings { endpoint: endpoint.into(), ..s3.clone() }, ..settings() },
             "S3 endpoint has credentials in it (`...@`); give `host[:port]` only, and the keys as the access key and secret key",
@@ -473,4 +477,41 @@ fn a_large_config_is_checked_as_a_small_one() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// An endpoint without a scheme is HTTPS unless `insecure` says otherwise, read from the s3
+/// relation as from settings; the coordinator warns when the keys would travel in clear, and the
+/// warning names no key.
+#[test]
+fn s3_over_plain_http_is_said_and_not_the_default() {
+    let s3 = |endpoint: &str, extra: &[(&str, &str)]| {
+        let databag: pyroscope_cluster_model::RawDatabag =
+            [("bucket", "b"), ("access-key", "AKIA1"), ("secret-key", "hunter2"), ("endpoint", endpoint)]
+                .iter()
+                .chain(extra)
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect();
+        let settings = Settings { s3: pyroscope_cluster_provider::s3_settings("s3", &databag).unwrap(), ..settings() };
+        let view = ClusterView::gather(&Snapshot::from_iter(minimal_cluster()));
+        PyroscopeConfig::build(&view, &settings).unwrap().storage.s3
+    };
+    let bare = s3("minio:9000", &[]);
+    assert!(!bare.insecure, "no scheme: HTTPS");
+    assert_eq!(bare.plain_http_warning(), None);
+    assert_eq!(s3("https://minio:9000", &[]).plain_http_warning(), None);
+    assert_eq!(s3("http://minio:9000", &[("tls-ca-chain", r#"["PEM"]"#)]).plain_http_warning(), None);
+    let plain = s3("http://minio:9000", &[]);
+    assert!(plain.insecure);
+    let warning = plain.plain_http_warning().unwrap();
+    assert_eq!(
+        warning,
+        "S3 keys travel over plain HTTP to \"minio:9000\" (storage.s3.insecure: true): give the endpoint as \
+         `https://...`, or the s3 relation a TLS CA chain"
+    );
+    let ambient = pyroscope_cluster_provider::S3Storage {
+        access_key_id: String::new(),
+        secret_access_key: String::new(),
+        ..plain
+    };
+    assert_eq!(ambient.plain_http_warning(), None, "no key to send");
 }

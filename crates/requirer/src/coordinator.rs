@@ -7,6 +7,7 @@ use pyroscope_cluster_model::{
 use pyroscope_cluster_release::{ConfigRefusal, JoinMember, Node, PyroscopeRelease, check, ports};
 
 use crate::config::{WorkerConfig, WorkerConfigError};
+use crate::limits::{ConfigBound, TlsProblem, check_bounds, check_tls};
 
 /// What a worker checks the coordinator's configuration against: the Pyroscope release it runs
 /// (the charm knows its image) and its own address (what it publishes).
@@ -66,6 +67,18 @@ pub enum InvalidData {
     /// its decoder refuses): every key path, value and reason, and the release.
     #[error(transparent)]
     Refused(ConfigRefusal),
+    /// `worker_config` passes a bound a worker sets before parsing it (its size, its entries, its
+    /// nesting: see [`check_bounds`]); the message names the bound.
+    #[error("invalid provider app databag: key `worker_config` {0}")]
+    TooLarge(ConfigBound),
+    /// A TLS value is not of the form the worker writes or hands to Juju (see [`check_tls`]).
+    #[error("invalid provider app databag: key `{key}` {problem}")]
+    Tls {
+        /// The key: `privkey_secret_id`, `ca_cert` or `server_cert`.
+        key: &'static str,
+        /// What is wrong with its value.
+        problem: TlsProblem,
+    },
     /// `memberlist.join_members` does not list this worker: the coordinator has not counted this
     /// unit (yet), and the configuration is for a cluster without it. A charm may show this as
     /// `waiting`: it usually lasts until the coordinator's next hook.
@@ -105,7 +118,8 @@ pub enum CoordinatorState {
 impl CoordinatorState {
     /// Reads the coordinator app databag. `seen` is what this unit had seen before (see [`Seen`]).
     /// Keys the databag format does not know (a newer coordinator's) are ignored; a databag with
-    /// only such keys counts as empty.
+    /// only such keys counts as empty. A `worker_config` past a bound of [`check_bounds`] (size,
+    /// entries, nesting) is [`InvalidData::TooLarge`] before it is parsed.
     pub fn read(databag: &RawDatabag, seen: Seen) -> Self {
         let published = databag.keys().any(|key| ProviderAppData::KEYS.contains(&key.as_str()));
         if !published {
@@ -118,6 +132,9 @@ impl CoordinatorState {
             Ok(data) => data,
             Err(err) => return Self::Invalid(InvalidData::Databag(err)),
         };
+        if let Err(bound) = check_bounds(&data.worker_config) {
+            return Self::Invalid(InvalidData::TooLarge(bound));
+        }
         match ClusterData::try_from(data) {
             Ok(data) => Self::Ready(Box::new(data)),
             Err(err) => Self::Invalid(InvalidData::WorkerConfig(err)),
@@ -203,11 +220,16 @@ impl ClusterData {
         &self.config
     }
 
-    /// Checks the configuration for `worker`: its release takes it, and it lists the worker's
+    /// Checks the data for `worker`: its TLS values are of their form (see [`check_tls`]), its
+    /// release takes the configuration, and it lists the worker's
     /// own address in `memberlist.join_members` (with `memberlist.bind_port`, default 7946). A
     /// list with a DNS service-discovery entry (`dns+...`) is taken: whether it finds this worker
     /// is not known here.
     pub fn check(&self, worker: &ThisWorker<'_>) -> Result<(), InvalidData> {
+        if let Some(tls) = self.tls() {
+            check_tls(tls.ca_cert, tls.server_cert, tls.privkey_secret_id)
+                .map_err(|(key, problem)| InvalidData::Tls { key, problem })?;
+        }
         let root: Node = yaml::from_str(self.config.text())
             .map_err(|err| InvalidData::WorkerConfig(WorkerConfigError::Yaml(err)))?;
         check(worker.pyroscope, &root).map_err(InvalidData::Refused)?;

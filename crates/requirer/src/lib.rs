@@ -12,6 +12,9 @@
 //!    yet, ready ([`ClusterData`]: the configuration, TLS, ports, telemetry endpoints), invalid
 //!    (with the reason), or removed after having been published. Telling the last from the first
 //!    needs one fact from before the hook, [`Seen`]; the config file's existence is that fact.
+//!    A `worker_config` over 4 MiB, of more than 100,000 entries or nested deeper than 32 levels
+//!    is refused before it is parsed ([`check_bounds`]), and TLS values not of their form
+//!    ([`check_tls`]) before they are used.
 //!    Before it is ready, `worker_config` is checked for this worker ([`ThisWorker`]): the
 //!    Pyroscope release it runs must take it ([`InvalidData::Refused`] lists each key path,
 //!    value and reason, and the release: unknown keys, a YAML integer or `1d` on a Go duration,
@@ -134,11 +137,16 @@
 mod command;
 mod config;
 mod coordinator;
+mod limits;
 mod publish;
 
 pub use command::{Command, PROGRAM};
 pub use config::{ConfigChange, RESTART_FREE_KEYS, RestartReason, WorkerConfig, WorkerConfigError};
 pub use coordinator::{ClusterData, CoordinatorState, InvalidData, PortsToOpen, ReceivedTls, Seen, ThisWorker};
+pub use limits::{
+    ConfigBound, MAX_CERTIFICATE_BYTES, MAX_WORKER_CONFIG_BYTES, MAX_WORKER_CONFIG_DEPTH, MAX_WORKER_CONFIG_ENTRIES,
+    TlsProblem, check_bounds, check_tls, is_secret_uri,
+};
 pub use publish::{
     Announcement, AnnouncementPlan, Leadership, NotLeader, ROLE_OPTION_PREFIX, RoleOptionsError, roles_from_options,
 };

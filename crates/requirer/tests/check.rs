@@ -204,3 +204,63 @@ fn invalid_data_is_typed() {
         refusal.problems.iter().map(|problem| (problem.path.as_str(), problem.value.as_deref())).collect();
     assert_eq!(problems, [("architecture_storage", None), ("compactor.deletion_delay", Some("1d"))]);
 }
+
+/// A `worker_config` past a bound is refused before it is parsed, and the message names the
+/// bound: a hostile or broken coordinator cannot stall the worker's hooks.
+#[test]
+fn past_a_bound_it_is_refused_before_parsing() {
+    #[track_caller]
+    fn refused(worker_config: &str, expect: &str) {
+        let (line, state) = read(PyroscopeRelease::V1_18_2, ME, worker_config);
+        let expect = format!("invalid provider app databag: key `worker_config` {expect}");
+        assert!(line.starts_with(&expect), "\n got  {}\n want {expect}...", line.chars().take(300).collect::<String>());
+        assert!(state.data().is_none());
+    }
+    // A million keys (10.9 MB): the size.
+    let million: String = (0..1_000_000).map(|i| format!("k{i}: 1\n")).collect();
+    refused(&million, "is 10888890 bytes long, more than the 4194304 a worker takes (bound: size)");
+    // 100,001 keys in 1 MB, one a line or all on one: the entries.
+    let many: String = (0..100_001).map(|i| format!("k{i}: 1\n")).collect();
+    refused(&many, "has more than the 100000 entries a worker takes (bound: entries");
+    let flow = format!("{{{}}}", (0..100_001).map(|i| format!("k{i}: 1")).collect::<Vec<_>>().join(", "));
+    refused(&flow, "has more than the 100000 entries a worker takes (bound: entries");
+    // 33 levels: the nesting.
+    let deep: String = (0..33).map(|level| format!("{}k{level}:\n", " ".repeat(level * 2))).collect();
+    refused(&deep, "nests deeper than the 32 levels a worker takes at line 33 (bound: nesting)");
+}
+
+/// The TLS values are checked before the worker uses them: the secret ID goes to `secret-get`,
+/// the certificates to files Pyroscope reads.
+#[test]
+fn tls_values_of_the_wrong_form() {
+    let v1 = PyroscopeRelease::V1_18_2;
+    let cert = "-----BEGIN CERTIFICATE-----\nMIIB+zCCAaGgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    let read = |ca: &str, server: &str, id: &str| {
+        let address: Address = ME.parse().unwrap();
+        let data = ProviderAppData {
+            ca_cert: Some(ca.to_owned()),
+            server_cert: Some(server.to_owned()),
+            privkey_secret_id: Some(id.to_owned()),
+            ..ProviderAppData::new(canonical(v1))
+        };
+        let state =
+            CoordinatorState::read_for(&data.encode(), Seen::Nothing, &ThisWorker { pyroscope: v1, address: &address });
+        match state {
+            CoordinatorState::Ready(_) => "ready".to_owned(),
+            CoordinatorState::Invalid(why) => ErrorChain(&why).to_string(),
+            other => format!("{other:?}"),
+        }
+    };
+    assert_eq!(read(cert, cert, "secret:cmn0vhv7n3es7ag2k7ug"), "ready");
+    let not_uri = "invalid provider app databag: key `privkey_secret_id` is not a Juju secret URI";
+    for id in ["--peek", "--label=x", "secret:abc"] {
+        assert!(read(cert, cert, id).starts_with(not_uri), "{id}: {}", read(cert, cert, id));
+    }
+    let not_pem = "invalid provider app databag: key `ca_cert` is not PEM";
+    assert!(read("CA", cert, "secret:cmn0vhv7n3es7ag2k7ug").starts_with(not_pem));
+    let long = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", "A".repeat(70_000));
+    assert!(
+        read(cert, &long, "secret:cmn0vhv7n3es7ag2k7ug")
+            .starts_with("invalid provider app databag: key `server_cert` is longer than the 65536 bytes")
+    );
+}

@@ -119,8 +119,19 @@ pub struct Issue {
 
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "(relation state)" } else { &self.path };
-        write!(f, "{path}: {}", self.message)
+        // A path may hold a key from a databag: its control characters are escaped, and a
+        // path longer than any real one (160 characters) is cut.
+        if self.path.is_empty() {
+            return write!(f, "(relation state): {}", self.message);
+        }
+        let shown: String = self
+            .path
+            .chars()
+            .take(160)
+            .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+            .collect();
+        let cut = if self.path.chars().nth(160).is_some() { "…" } else { "" };
+        write!(f, "{shown}{cut}: {}", self.message)
     }
 }
 

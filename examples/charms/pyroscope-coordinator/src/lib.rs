@@ -71,6 +71,11 @@ pub fn hook<R: Runner>(context: &HookContext, tools: &mut HookTools<R>) -> Resul
     for problem in outcome.view.problems() {
         tools.log(LogLevel::Warning, &error_chain(problem))?;
     }
+    // Said whenever the configuration goes out, not on every quiet hook.
+    let warning = outcome.config.as_ref().ok().and_then(|config| config.storage.s3.plain_http_warning());
+    if let (Some(warning), false) = (warning, report.written.is_empty()) {
+        tools.log(LogLevel::Warning, &warning)?;
+    }
     for skipped in &read.skipped {
         tools.log(LogLevel::Info, &skipped.to_string())?;
     }

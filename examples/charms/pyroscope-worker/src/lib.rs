@@ -15,10 +15,12 @@
 //! | variable | default | what |
 //! | --- | --- | --- |
 //! | `PYROSCOPE_WORKER_CONFIG_DIR` | `/etc/pyroscope` | `config.yaml`, and the TLS files |
+//! | `PYROSCOPE_WORKER_DATA_DIR` | `/pyroscope-data` | the one directory Pyroscope writes (the coordinator's default `pyroscopedb.data_path`) |
 //! | `PYROSCOPE_WORKER_SERVICE` | `systemd` | `systemd`, or `record:<dir>`: record what would run in `<dir>/service.json` |
 //! | `PYROSCOPE_WORKER_SYSTEMD_DIR` | `/etc/systemd/system` | where the unit file goes |
 //! | `PYROSCOPE_WORKER_SYSTEMCTL` | `systemctl` | the `systemctl` program |
 
+pub mod owned;
 pub mod workload;
 
 use std::path::PathBuf;
@@ -29,10 +31,18 @@ use pyroscope_cluster_juju::{
     error_chain, remove_config_file, write_config_file,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
-use pyroscope_cluster_requirer::{Announcement, Command, ConfigChange, CoordinatorState, Seen, ThisWorker};
+use pyroscope_cluster_requirer::{
+    Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Seen, ThisWorker,
+};
 use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordinator, sync_ports};
 
 use crate::workload::{Recording, Systemd, Workload};
+
+/// Where Pyroscope keeps its data by default: the coordinator's default `pyroscopedb.data_path`.
+pub const DATA_DIR: &str = "/pyroscope-data";
+
+/// The TLS files in the config directory: the CA certificate, the server certificate, the key.
+pub const TLS_FILES: [&str; 3] = ["ca.pem", "server.pem", "server.key"];
 
 /// The charm's name, in the topology it publishes.
 pub const CHARM_NAME: &str = "pyroscope-worker";
@@ -48,6 +58,9 @@ pub struct Paths {
     pub systemd_dir: PathBuf,
     /// The `systemctl` program.
     pub systemctl: PathBuf,
+    /// The one directory Pyroscope writes: every place the configuration has it write must be
+    /// in it ([`owned::foreign_path`]).
+    pub data_dir: PathBuf,
 }
 
 impl Paths {
@@ -59,6 +72,7 @@ impl Paths {
             service: var("PYROSCOPE_WORKER_SERVICE", "systemd"),
             systemd_dir: var("PYROSCOPE_WORKER_SYSTEMD_DIR", "/etc/systemd/system").into(),
             systemctl: var("PYROSCOPE_WORKER_SYSTEMCTL", "systemctl").into(),
+            data_dir: var("PYROSCOPE_WORKER_DATA_DIR", DATA_DIR).into(),
         }
     }
 
@@ -67,11 +81,16 @@ impl Paths {
         self.config_dir.join("config.yaml")
     }
 
+    /// The TLS files, by the databag key they come from (`server.key` from the secret).
+    pub fn tls_files(&self) -> [PathBuf; 3] {
+        TLS_FILES.map(|name| self.config_dir.join(name))
+    }
+
     /// The workload these paths name.
     pub fn workload(&self) -> Box<dyn Workload> {
         match self.service.strip_prefix("record:") {
             Some(dir) => Box::new(Recording { dir: dir.into() }),
-            None => Box::new(Systemd { unit_dir: self.systemd_dir.clone(), systemctl: self.systemctl.clone() }),
+            None => Box::new(Systemd::new(self.systemd_dir.clone(), self.systemctl.clone(), self.data_dir.clone())),
         }
     }
 }
@@ -200,10 +219,23 @@ fn reconcile<R: Runner>(
             let line =
                 format!("the coordinator's data is invalid (Pyroscope keeps running as it was): {}", error_chain(&why));
             tools.log(LogLevel::Error, &line)?;
-            return Ok((StatusName::Blocked, line));
+            // The status is cut at 120 characters: the first reason goes first, the log has all.
+            let status = match &why {
+                InvalidData::Refused(refusal) if !refusal.problems.is_empty() => format!(
+                    "Pyroscope keeps running as it was; the coordinator's configuration is refused: {}",
+                    refusal.problems[0].display(refusal.release)
+                ),
+                other => format!("Pyroscope keeps running as it was; invalid coordinator data: {}", error_chain(other)),
+            };
+            return Ok((StatusName::Blocked, status));
         }
         CoordinatorState::Ready(data) => data,
     };
+    if let Some(foreign) = owned::foreign_path(data.config().tree(), &paths.data_dir, &paths.config_dir) {
+        let line = format!("refused the coordinator's configuration: {foreign}");
+        tools.log(LogLevel::Error, &format!("{line} (Pyroscope keeps running as it was)"))?;
+        return Ok((StatusName::Blocked, line));
+    }
     let roles = match roles {
         Ok(roles) => roles,
         Err(err) => {
@@ -215,28 +247,35 @@ fn reconcile<R: Runner>(
     let on_disk = std::fs::read_to_string(&config_file).ok();
     let change = ConfigChange::decide(on_disk.as_deref(), data.config());
     io("creating the config directory", std::fs::create_dir_all(&paths.config_dir))?;
+    io("preparing Pyroscope's account and data directory", workload.prepare())?;
     if change.needs_write() {
         io(
             "writing the config file",
             write_config_file(&config_file, data.config().text()).map_err(std::io::Error::other),
         )?;
     }
+    // Every hook, not only on a write: a file an older charm wrote (root's, 0600) is handed over
+    // before Pyroscope restarts as its own user.
+    io("sharing the config file with Pyroscope", workload.share(&config_file))?;
     if let Some(tls) = data.tls() {
         let key = match private_key(tools, tls.privkey_secret_id) {
             Ok(key) => key,
             Err(err) => return Ok((StatusName::Waiting, format!("TLS: {}", error_chain(&err)))),
         };
-        for (name, text) in [("ca.pem", tls.ca_cert), ("server.pem", tls.server_cert), ("server.key", key.as_str())] {
-            let path = paths.config_dir.join(name);
+        for (path, text) in paths.tls_files().into_iter().zip([tls.ca_cert, tls.server_cert, key.as_str()]) {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
                 io("writing a TLS file", write_config_file(&path, text).map_err(std::io::Error::other))?;
             }
+            io("sharing a TLS file with Pyroscope", workload.share(&path))?;
         }
+    } else {
+        // TLS withdrawn: no key stays behind.
+        remove_tls_files(paths)?;
     }
     let architecture = data.config().architecture();
     let command = Command::for_worker(&config_file.to_string_lossy(), &roles, architecture, &announcement.address);
-    let running = io("reading the service", workload.running())?;
-    if change.needs_restart() || running.as_deref() != Some(command.argv()) {
+    let current = io("reading the service", workload.is_current(command.argv()))?;
+    if change.needs_restart() || !current {
         tools.log(LogLevel::Info, &format!("(re)starting Pyroscope: {change}"))?;
         io("(re)starting Pyroscope", workload.restart(command.argv()))?;
     } else if change.needs_write() {
@@ -258,7 +297,16 @@ fn coordinator_gone<R: Runner>(
         io("stopping Pyroscope", workload.stop())?;
     }
     io("deleting the config file", remove_config_file(paths.config_file()))?;
+    remove_tls_files(paths)?;
     Ok((StatusName::Blocked, why.to_owned()))
+}
+
+/// Deletes the TLS files (the private key with them); those not there are no error.
+fn remove_tls_files(paths: &Paths) -> Result<(), HookError> {
+    for path in paths.tls_files() {
+        io("deleting a TLS file", remove_config_file(path))?;
+    }
+    Ok(())
 }
 
 /// The charm's entry point inside Juju.

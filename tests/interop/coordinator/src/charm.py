@@ -49,7 +49,7 @@ class Coordinator(ops.CharmBase):
         config = {
             "memberlist": {"bind_port": MEMBERLIST_PORT, "join_members": members},
             "server": {"http_listen_port": HTTP_PORT},
-            "storage": {"backend": "filesystem", "filesystem": {"dir": "/var/lib/pyroscope"}},
+            "storage": {"backend": "filesystem", "filesystem": {"dir": "/pyroscope-data/blocks"}},
         }
         self.cluster.publish_data(
             worker_config=yaml.dump(config),

@@ -71,6 +71,11 @@ pub fn charms(pebble: Pebble, settings: ContainerSettings, absent: std::path::Pa
     charms
 }
 
+/// The TLS material of the scenario: PEM blocks and a secret URI of Juju's form.
+const CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nQ0EgUEVN\n-----END CERTIFICATE-----\n";
+const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\nQ0VSVCBQRU0=\n-----END CERTIFICATE-----\n";
+const SECRET_ID: &str = "secret:cmn0vhv7n3es7ag2k7ug";
+
 fn deploy(model: &mut Model<Charms>, app: &str, charm: &str, yaml: &str, units: u32) {
     model.deploy(app, Some(charm), units);
     model.state.apps.get_mut(app).unwrap().config = config_defaults(yaml).unwrap();
@@ -216,11 +221,12 @@ pub fn run(
     // the files go where coordinated-workers puts them (the key owner-only), and Pyroscope is
     // restarted for them.
     let mut tls = model.state.relations[&id].app_data["pyroscope"].clone();
-    for (key, value) in [("ca_cert", "CA PEM"), ("server_cert", "CERT PEM"), ("privkey_secret_id", "secret:tls")] {
+    // A worker takes PEM certificates and a Juju secret URI only (pyroscope_cluster_requirer::check_tls).
+    for (key, value) in [("ca_cert", CA_PEM), ("server_cert", CERT_PEM), ("privkey_secret_id", SECRET_ID)] {
         tls.insert(key.to_owned(), serde_json::to_string(value).unwrap());
     }
     model.state.secrets.insert(
-        "secret:tls".into(),
+        SECRET_ID.into(),
         Secret {
             owner: "pyroscope".into(),
             label: None,
@@ -233,7 +239,7 @@ pub fn run(
     model.settle().unwrap();
     assert_eq!(status(&model, "worker/0"), ("active".into(), "querier ready.".into()));
     let [ca, cert, key, root_ca] = TLS_FILES.map(|path| settings.path(path));
-    for (path, text) in [(&ca, "CA PEM"), (&cert, "CERT PEM"), (&key, "KEY PEM"), (&root_ca, "CA PEM")] {
+    for (path, text) in [(&ca, CA_PEM), (&cert, CERT_PEM), (&key, "KEY PEM"), (&root_ca, CA_PEM)] {
         assert_eq!(pulled(&**pebble, path).as_deref(), Some(text), "{path}");
     }
     assert_eq!(pebble.list_files(&key, &ListFilesOptions::default()).unwrap()[0].permissions, 0o600);
