@@ -14,7 +14,8 @@
 //! A redacted value becomes a string, whatever it was (a secret number is one too); the rest of
 //! the configuration keeps its keys, order and values.
 
-use pyroscope_cluster_model::{SECRET_CONFIG_KEYS, yaml};
+use pyroscope_cluster_model::yaml;
+use pyroscope_cluster_release::SECRET_CONFIG_KEYS;
 use serde_json::Value;
 
 /// How a redacted value of `size` bytes shows: the model's form.

@@ -69,7 +69,7 @@ pub use databag::{
 };
 pub use json::PathStep;
 pub use map::StringMap;
-pub use redact::{EXCERPT_CHARS, SECRET_CONFIG_KEYS, SECRET_KEYS, Shown, hide_config_secrets};
+pub use redact::{EXCERPT_CHARS, SECRET_KEYS, Shown};
 pub use role::{Architecture, Role, Roles, RolesError, UnknownRole};
 pub use topology::JujuTopology;
 

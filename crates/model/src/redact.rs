@@ -10,23 +10,6 @@ use std::fmt;
 /// no `Debug` shows their values, only their size.
 pub const SECRET_KEYS: &[&str] = &["worker_config"];
 
-/// The leaf names of Pyroscope configuration keys whose values are secrets (S3's
-/// `storage.s3.secret_access_key`, ...): no error shows them, and no text output of the CLI
-/// (`hide_config_secrets`).
-pub const SECRET_CONFIG_KEYS: &[&str] = &[
-    "access_key_id",
-    "secret_access_key",
-    "secret_key",
-    "secret_id",
-    "password",
-    "account_key",
-    "client_secret",
-    "connection_string",
-    "service_account",
-    "acl_token",
-    "key",
-];
-
 /// The longest excerpt of a value an error shows, in characters.
 pub const EXCERPT_CHARS: usize = 80;
 
@@ -58,11 +41,6 @@ impl<'a> Shown<'a> {
         (!Self::is_secret(self.key)).then(|| self.to_string())
     }
 
-    /// Whether the configuration key whose last name is `leaf` holds a secret.
-    pub fn is_secret_config_key(leaf: &str) -> bool {
-        SECRET_CONFIG_KEYS.contains(&leaf)
-    }
-
     fn hidden(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&not_shown(self.value.len()))
     }
@@ -89,26 +67,6 @@ impl fmt::Debug for Shown<'_> {
 /// What stands for a secret of `size` bytes, in `Debug`, errors and the CLI's text.
 fn not_shown(size: usize) -> String {
     format!("<{size} bytes, not shown>")
-}
-
-/// Replaces, in a parsed Pyroscope configuration, every value of a
-/// [secret key](SECRET_CONFIG_KEYS) with `<N bytes, not shown>` (its size in its JSON text for
-/// a value that is not a string): the configuration as a person may see it.
-pub fn hide_config_secrets(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                if Shown::is_secret_config_key(key) && !value.is_object() && !value.is_array() {
-                    let size = value.as_str().map_or_else(|| value.to_string().len(), str::len);
-                    *value = serde_json::Value::String(not_shown(size));
-                } else {
-                    hide_config_secrets(value);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(hide_config_secrets),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -138,22 +96,5 @@ mod tests {
         }
         assert_eq!(Shown::new("worker_config", secret).excerpt(), None);
         assert_eq!(Shown::new("role", "\"querier\"").excerpt().as_deref(), Some(r#""\"querier\"""#));
-    }
-
-    #[test]
-    fn config_secrets_show_their_size_only() {
-        let mut config = serde_json::json!({
-            "storage": {"s3": {"access_key_id": "AKIA", "secret_access_key": "hunter2", "endpoint": "minio:9000"}},
-            "list": [{"password": 1234}], "key": {"nested": "shown"}
-        });
-        hide_config_secrets(&mut config);
-        assert_eq!(
-            config,
-            serde_json::json!({
-                "storage": {"s3": {"access_key_id": "<4 bytes, not shown>", "secret_access_key": "<7 bytes, not shown>",
-                    "endpoint": "minio:9000"}},
-                "list": [{"password": "<4 bytes, not shown>"}], "key": {"nested": "shown"}
-            })
-        );
     }
 }

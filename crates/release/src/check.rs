@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use pyroscope_cluster_model::Shown;
 use pyroscope_cluster_model::yaml::{self, YamlError};
 
 use crate::duration::{DurationError, go_duration, prometheus_duration};
@@ -417,7 +416,7 @@ fn is_yaml11_bool(text: &str) -> bool {
 fn excerpt(path: &str, value: &Node) -> Option<String> {
     let leaf = path.rsplit('.').next().unwrap_or(path);
     let leaf = leaf.split('[').next().unwrap_or(leaf);
-    if Shown::is_secret_config_key(leaf) {
+    if crate::is_secret_config_key(leaf) {
         return None;
     }
     let text = value.scalar_text()?;

@@ -48,6 +48,7 @@ mod member;
 mod node;
 pub mod ports;
 mod release;
+mod secrets;
 mod table;
 
 pub use check::{CheckError, ConfigProblem, ConfigRefusal, KeyProblem, check, check_value, check_yaml};
@@ -57,4 +58,5 @@ pub use kind::KeyKind;
 pub use member::{JoinMember, MemberError};
 pub use node::{Node, NotANode};
 pub use release::{PyroscopeRelease, ReleaseError};
+pub use secrets::{SECRET_CONFIG_KEYS, is_secret_config_key};
 pub use table::releases_with_key;
