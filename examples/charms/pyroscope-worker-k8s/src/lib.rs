@@ -35,7 +35,8 @@
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
+    CACHE_REFRESH_OPTION, Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError,
+    error_chain,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
 use pyroscope_cluster_pebble::{
@@ -200,7 +201,11 @@ fn reconcile<R: Runner, T: Transport>(
     pebble: &Client<T>,
     settings: &ContainerSettings,
 ) -> Result<Outcome, K8sHookError> {
-    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&tools.config()?);
+    let config = tools.config()?;
+    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
+        tools.refresh_cache_every(every);
+    }
+    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&config);
     let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
     let relations: Vec<_> =
         tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
