@@ -13,9 +13,21 @@
 //! in either language, the Rust coordinator the same bytes whichever language its workers are in,
 //! and the two coordinators the same bytes in every key but `worker_config`. Where the two coordinators differ (`worker_config`,
 //! which each charm renders itself) the difference is named (`tests/interop/README.md`).
+//!
+//! With `--calls` it measures instead, hook by hook, the hook-tool calls of the Rust and the
+//! Python coordinator, and of the Rust and the Python worker, for the same events under the same
+//! fake Juju (`interop_calls.rs`; the figures are in `docs/hook-cache.md`, "Beside the Python
+//! charms"). Run by hand, not by `cargo xtask interop`:
+//!
+//! ```text
+//! interop-clusters --python target/interop-venv/bin/python --calls [--units 10,100,1000] [--argv]
+//! ```
 
 #[path = "../support/mod.rs"]
 mod support;
+
+#[path = "interop_calls.rs"]
+mod calls;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -247,7 +259,8 @@ fn is_coordinator(member: &str) -> bool {
     member == "pyroscope"
 }
 
-fn main_result(python: &Path) -> Result<(), String> {
+/// This package's charm binaries and fake tool, beside this program.
+fn bins() -> Result<support::Bins, String> {
     let dir = std::env::current_exe().map_err(|err| err.to_string())?;
     let dir = dir.parent().ok_or("no directory of this program")?;
     let bins = support::Bins {
@@ -260,6 +273,11 @@ fn main_result(python: &Path) -> Result<(), String> {
             format!("{} is not built: cargo build -p pyroscope-cluster-tests --bins", bin.display())
         })?;
     }
+    Ok(bins)
+}
+
+fn main_result(python: &Path) -> Result<(), String> {
+    let bins = bins()?;
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
     let mut runs = BTreeMap::new();
     // Rust with Rust is the baseline a mixed pair must reach; the two mixed pairs are the point.
@@ -314,25 +332,73 @@ fn main_result(python: &Path) -> Result<(), String> {
     Ok(())
 }
 
+const USAGE: &str = "usage: interop-clusters --python <the venv's python> [--calls [--units 10,100,1000] [--argv]]
+  (without --calls: the mixed clusters, run by `cargo xtask interop`;
+   --calls: the hook-tool calls of the Rust and the Python charms, per hook, as Markdown tables;
+   --argv: each call of each hook measured, too)";
+
+/// What `--calls` measures: the coordinators' cluster sizes, and whether to print every call.
+struct CallsArgs {
+    units: Vec<u32>,
+    argv: bool,
+}
+
+/// The command line: the venv's python, and `--calls` with its cluster sizes.
+fn parse_args(args: &[String]) -> Result<(String, Option<CallsArgs>), String> {
+    let (mut python, mut calls, mut units, mut argv) = (None, false, None, false);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--python" => python = Some(args.next().ok_or("--python needs a path")?.clone()),
+            "--calls" => calls = true,
+            "--argv" => argv = true,
+            "--units" => {
+                let list = args.next().ok_or("--units needs a list: 10,100")?;
+                let sizes: Result<Vec<u32>, String> = list
+                    .split(',')
+                    .map(|n| match n.trim().parse::<u32>() {
+                        Ok(n) if n >= 3 => Ok(n),
+                        _ => Err(format!("--units {list}: {n:?} is not a number of units, 3 or more")),
+                    })
+                    .collect();
+                units = Some(sizes?);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let python = python.ok_or("--python is required")?;
+    if !calls {
+        return if units.is_some() || argv {
+            Err("--units and --argv go with --calls".into())
+        } else {
+            Ok((python, None))
+        };
+    }
+    Ok((python, Some(CallsArgs { units: units.unwrap_or_else(|| vec![10, 100]), argv })))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [flag, python] = args.as_slice() else {
-        eprintln!("usage: interop-clusters --python <the venv's python> (run by `cargo xtask interop`)");
-        return ExitCode::from(2);
+    let (python, calls) = match parse_args(&args) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            eprintln!("error: {err}\n{USAGE}");
+            return ExitCode::from(2);
+        }
     };
-    if flag != "--python" {
-        eprintln!("usage: interop-clusters --python <the venv's python> (run by `cargo xtask interop`)");
-        return ExitCode::from(2);
-    }
     // The charms run in their own directories: a relative path would not reach the venv.
-    let python = match std::path::absolute(python) {
+    let python = match std::path::absolute(&python) {
         Ok(python) => python,
         Err(err) => {
             eprintln!("error: --python {python}: {err}");
             return ExitCode::from(2);
         }
     };
-    match main_result(&python) {
+    let result = match calls {
+        Some(args) => calls::main_calls(&python, &args.units, args.argv),
+        None => main_result(&python),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
