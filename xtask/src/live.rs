@@ -193,16 +193,12 @@ const KINDS: [KeyKind; 8] = [
 ];
 
 fn kind_name(kind: KeyKind) -> &'static str {
+    // The decoders name a kind as the release crate does, but for members (a list of strings to
+    // them) and the kinds whose value is a whole document.
     match kind {
-        KeyKind::Bool => "Bool",
-        KeyKind::Int => "Int",
-        KeyKind::Float => "Float",
-        KeyKind::String => "String",
-        KeyKind::GoDuration => "GoDuration",
-        KeyKind::PrometheusDuration => "PrometheusDuration",
-        KeyKind::StringList | KeyKind::Members => "StringList",
-        KeyKind::GoDurationList => "GoDurationList",
-        _ => "Document",
+        KeyKind::Members => KeyKind::StringList.name(),
+        KeyKind::Block | KeyKind::OpenBlock | KeyKind::List => "Document",
+        _ => kind.name(),
     }
 }
 

@@ -115,37 +115,15 @@ fn host_fqdn() -> String {
 }
 
 /// Why a hook failed as a whole (Juju retries it).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum K8sHookError {
     /// A hook tool failed.
-    Tool(ToolError),
+    #[error("a hook tool failed")]
+    Tool(#[from] ToolError),
     /// Pebble failed (other than not being up, which is a status).
-    Pebble(String, Box<PebbleError>),
-}
-
-impl std::fmt::Display for K8sHookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            K8sHookError::Tool(_) => f.write_str("a hook tool failed"),
-            K8sHookError::Pebble(what, _) => write!(f, "{what} failed"),
-        }
-    }
-}
-
-impl std::error::Error for K8sHookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            K8sHookError::Tool(err) => Some(err),
-            K8sHookError::Pebble(_, err) => Some(err.as_ref()),
-        }
-    }
-}
-
-impl From<ToolError> for K8sHookError {
-    fn from(err: ToolError) -> Self {
-        K8sHookError::Tool(err)
-    }
+    #[error("{0} failed")]
+    Pebble(String, #[source] Box<PebbleError>),
 }
 
 /// What a hook ends with: a status, or Pebble not up yet (a status too, decided in one place).

@@ -96,37 +96,15 @@ impl Paths {
 }
 
 /// Why a hook failed as a whole (Juju retries it).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HookError {
     /// A hook tool failed.
-    Tool(ToolError),
+    #[error("a hook tool failed")]
+    Tool(#[from] ToolError),
     /// A file or the service could not be handled.
-    Io(String, std::io::Error),
-}
-
-impl std::fmt::Display for HookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HookError::Tool(_) => f.write_str("a hook tool failed"),
-            HookError::Io(what, _) => write!(f, "{what} failed"),
-        }
-    }
-}
-
-impl std::error::Error for HookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HookError::Tool(err) => Some(err),
-            HookError::Io(_, err) => Some(err),
-        }
-    }
-}
-
-impl From<ToolError> for HookError {
-    fn from(err: ToolError) -> Self {
-        HookError::Tool(err)
-    }
+    #[error("{0} failed")]
+    Io(String, #[source] std::io::Error),
 }
 
 fn io<T>(what: &str, result: std::io::Result<T>) -> Result<T, HookError> {
