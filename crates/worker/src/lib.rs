@@ -31,10 +31,12 @@ use std::collections::BTreeSet;
 
 mod options;
 
-pub use options::{RELEASE_OPTION, WorkerOptions};
+pub use options::{RELEASE_OPTION, WorkerOptions, read_options};
 
-use pyroscope_cluster_juju::{HookTools, RelationRef, Runner, SecretRevision, ToolError, relation_set_input};
-use pyroscope_cluster_model::RawDatabag;
+use pyroscope_cluster_juju::{
+    HookContext, HookTools, RelationRef, Runner, SecretRevision, ToolError, relation_set_input,
+};
+use pyroscope_cluster_model::{CLUSTER_ENDPOINT, RawDatabag};
 use pyroscope_cluster_requirer::{Announcement, Leadership, PortsToOpen};
 
 /// What [`publish`] wrote.
@@ -83,6 +85,33 @@ pub fn publish<R: Runner>(
         }
     }
     Ok(published)
+}
+
+/// The worker's relation to its coordinator, on [`CLUSTER_ENDPOINT`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CoordinatorRelation {
+    /// None (or only the one this hook breaks): the worker has no coordinator.
+    None,
+    /// One, as a worker should have.
+    One(RelationRef),
+    /// More than one (the endpoint allows one); how many.
+    Many(usize),
+}
+
+/// The relation to the coordinator (one `relation-ids`), leaving out the relation this hook
+/// breaks (Juju before 3.4 still lists it in its `relation-broken`).
+pub fn coordinator_relation<R: Runner>(
+    tools: &mut HookTools<R>,
+    context: &HookContext,
+) -> Result<CoordinatorRelation, ToolError> {
+    let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
+    let mut relations = tools.relation_ids(CLUSTER_ENDPOINT)?;
+    relations.retain(|relation| Some(relation.id) != broken);
+    Ok(match relations.len() {
+        0 => CoordinatorRelation::None,
+        1 => CoordinatorRelation::One(relations.remove(0)),
+        many => CoordinatorRelation::Many(many),
+    })
 }
 
 /// Reads the coordinator's app databag on `relation` (two calls: the remote app, its databag).

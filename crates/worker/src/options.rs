@@ -1,6 +1,6 @@
 //! The worker charm's options: its roles (`role-*`) and the Pyroscope release it runs.
 
-use pyroscope_cluster_juju::{CharmConfig, OptionError};
+use pyroscope_cluster_juju::{CACHE_REFRESH_OPTION, CharmConfig, HookTools, OptionError, Runner, ToolError};
 use pyroscope_cluster_model::Roles;
 use pyroscope_cluster_requirer::{PyroscopeRelease, RoleOptionsError, roles_from_options};
 
@@ -26,6 +26,16 @@ impl WorkerOptions {
         let pyroscope = config.parse(RELEASE_OPTION).map(Option::unwrap_or_default);
         Self { roles, pyroscope }
     }
+}
+
+/// Reads the worker's options (`config-get`), and applies the hook cache's periodic full read
+/// when [`CACHE_REFRESH_OPTION`] asks for it ([`HookTools::refresh_cache_every`]).
+pub fn read_options<R: Runner>(tools: &mut HookTools<R>) -> Result<WorkerOptions, ToolError> {
+    let config = tools.config()?;
+    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
+        tools.refresh_cache_every(every);
+    }
+    Ok(WorkerOptions::read(&config))
 }
 
 #[cfg(test)]

@@ -35,8 +35,7 @@
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    CACHE_REFRESH_OPTION, Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError,
-    error_chain,
+    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
 use pyroscope_cluster_pebble::{
@@ -44,7 +43,10 @@ use pyroscope_cluster_pebble::{
     Service, ServiceStatus, Startup, Transport,
 };
 use pyroscope_cluster_requirer::{Announcement, Command, ConfigChange, CoordinatorState, Seen, ThisWorker};
-use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordinator, sync_ports};
+use pyroscope_cluster_worker::{
+    CoordinatorRelation, WorkerOptions, coordinator_relation, private_key, publish, read_coordinator, read_options,
+    sync_ports,
+};
 
 /// The charm's name, in the topology it publishes.
 pub const CHARM_NAME: &str = "pyroscope-worker-k8s";
@@ -179,21 +181,14 @@ fn reconcile<R: Runner, T: Transport>(
     pebble: &Client<T>,
     settings: &ContainerSettings,
 ) -> Result<Outcome, K8sHookError> {
-    let config = tools.config()?;
-    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
-        tools.refresh_cache_every(every);
-    }
-    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&config);
-    let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
-    let relations: Vec<_> =
-        tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
-    let relation = match relations.as_slice() {
-        [] => {
+    let WorkerOptions { roles, pyroscope: release } = read_options(tools)?;
+    let relation = match coordinator_relation(tools, context)? {
+        CoordinatorRelation::None => {
             return teardown(tools, pebble, settings, "no coordinator: relate this worker to a Pyroscope coordinator");
         }
-        [relation] => relation.clone(),
-        _ => {
-            let message = format!("related to {} coordinators; relate to one", relations.len());
+        CoordinatorRelation::One(relation) => relation,
+        CoordinatorRelation::Many(many) => {
+            let message = format!("related to {many} coordinators; relate to one");
             return Ok(Outcome::Status(StatusName::Blocked, message));
         }
     };

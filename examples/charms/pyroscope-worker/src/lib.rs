@@ -27,14 +27,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pyroscope_cluster_juju::{
-    CACHE_REFRESH_OPTION, Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError,
-    error_chain, remove_config_file, write_config_file,
+    Event, HookContext, HookTools, LogLevel, Runner, StatusName, StatusTarget, ToolError, error_chain,
+    remove_config_file, write_config_file,
 };
 use pyroscope_cluster_model::{CLUSTER_ENDPOINT, JujuTopology};
 use pyroscope_cluster_requirer::{
     Announcement, Command, ConfigChange, CoordinatorState, InvalidData, Seen, ThisWorker,
 };
-use pyroscope_cluster_worker::{WorkerOptions, private_key, publish, read_coordinator, sync_ports};
+use pyroscope_cluster_worker::{
+    CoordinatorRelation, WorkerOptions, coordinator_relation, private_key, publish, read_coordinator, read_options,
+    sync_ports,
+};
 
 use crate::workload::{Recording, Systemd, Workload};
 
@@ -132,16 +135,9 @@ fn reconcile<R: Runner>(
     paths: &Paths,
     workload: &mut dyn Workload,
 ) -> Result<(StatusName, String), HookError> {
-    let config = tools.config()?;
-    if let Ok(Some(every)) = config.parse::<u32>(CACHE_REFRESH_OPTION) {
-        tools.refresh_cache_every(every);
-    }
-    let WorkerOptions { roles, pyroscope: release } = WorkerOptions::read(&config);
-    let broken = context.broken_relation(CLUSTER_ENDPOINT).map(|relation| relation.id);
-    let relations: Vec<_> =
-        tools.relation_ids(CLUSTER_ENDPOINT)?.into_iter().filter(|relation| Some(relation.id) != broken).collect();
-    let relation = match relations.as_slice() {
-        [] => {
+    let WorkerOptions { roles, pyroscope: release } = read_options(tools)?;
+    let relation = match coordinator_relation(tools, context)? {
+        CoordinatorRelation::None => {
             return coordinator_gone(
                 tools,
                 paths,
@@ -149,8 +145,10 @@ fn reconcile<R: Runner>(
                 "no coordinator: relate this worker to a Pyroscope coordinator",
             );
         }
-        [relation] => relation.clone(),
-        _ => return Ok((StatusName::Blocked, format!("related to {} coordinators; relate to one", relations.len()))),
+        CoordinatorRelation::One(relation) => relation,
+        CoordinatorRelation::Many(many) => {
+            return Ok((StatusName::Blocked, format!("related to {many} coordinators; relate to one")));
+        }
     };
 
     let address = tools.network_get(CLUSTER_ENDPOINT)?.ingress_addresses.into_iter().next().unwrap_or_default();
