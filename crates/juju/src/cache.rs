@@ -215,10 +215,14 @@ impl HookCache {
         }
     }
 
-    /// Drops what is known of the relations: the next reads go to Juju. Statuses and ports are
-    /// kept (this unit sets them; nothing else does).
+    /// Drops what is known of the relations, the statuses and the open ports: the next reads
+    /// go to Juju, and the statuses are set again (an operator's `juju exec open-port`, or a
+    /// write Juju dropped when it committed a hook, is seen again).
     pub fn forget_relations(&mut self) {
         self.relations.clear();
+        self.unit_status = None;
+        self.app_status = None;
+        self.opened_ports = None;
     }
 
     /// The record as saved: JSON.

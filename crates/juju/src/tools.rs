@@ -145,8 +145,11 @@ impl<R: Runner> HookTools<R> {
     /// The cache, as this hook has left it so far (with the leadership it saw).
     pub fn take_cache(&mut self) -> Option<HookCache> {
         let mut cache = self.cache.take()?;
-        if self.leader.is_some() {
-            cache.leader = self.leader;
+        // Leadership as this hook saw it; unknown when it did not ask (this unit's application
+        // databag and status are then not trusted next time).
+        cache.leader = self.leader;
+        if cache.leader != Some(true) {
+            cache.app_status = None;
         }
         Some(cache)
     }
@@ -376,15 +379,19 @@ impl<R: Runner> HookTools<R> {
         if data.is_empty() {
             return Ok(());
         }
-        self.run(&Call::RelationSet { relation: relation.clone(), app, data: data.clone() })?;
-        // What was written is known only on top of what was known before it.
+        let result = self.run(&Call::RelationSet { relation: relation.clone(), app, data: data.clone() });
         if let Some(cached) = self.cached_relation(relation) {
             let slot = if app { &mut cached.own_app_data } else { &mut cached.own_unit_data };
-            if let Some(databag) = slot {
-                apply_relation_set(databag, data);
+            match (&result, slot.as_mut()) {
+                // What was written is known only on top of what was known before it.
+                (Ok(_), Some(databag)) => apply_relation_set(databag, data),
+                // A failed call may still have been applied (a timeout after the agent took
+                // it): the databag is read again next time.
+                (Err(_), _) => *slot = None,
+                (Ok(_), None) => {}
             }
         }
-        Ok(())
+        result.map(drop)
     }
 
     /// `is-leader --format=json`, asked once per hook.
@@ -441,11 +448,13 @@ impl<R: Runner> HookTools<R> {
                 return Ok(());
             }
         }
-        self.run(&Call::StatusSet { app, status, message: fit_status(message) })?;
+        let result = self.run(&Call::StatusSet { app, status, message: fit_status(message) });
         if let Some(cache) = &mut self.cache {
-            *(if app { &mut cache.app_status } else { &mut cache.unit_status }) = wanted;
+            // A failed call may still have been applied: set the status again next time.
+            *(if app { &mut cache.app_status } else { &mut cache.unit_status }) =
+                result.is_ok().then_some(wanted).flatten();
         }
-        Ok(())
+        result.map(drop)
     }
 
     /// `application-version-set -- <version>`.
@@ -483,20 +492,32 @@ impl<R: Runner> HookTools<R> {
 
     /// `open-port <port>/tcp`.
     pub fn open_port(&mut self, port: u16) -> Result<(), ToolError> {
-        self.run(&Call::OpenPort { port, protocol: "tcp".into() })?;
-        if let Some(ports) = self.cache.as_mut().and_then(|cache| cache.opened_ports.as_mut()) {
-            ports.insert(port);
-        }
-        Ok(())
+        let result = self.run(&Call::OpenPort { port, protocol: "tcp".into() });
+        self.note_port(port, true, result.is_ok());
+        result.map(drop)
     }
 
     /// `close-port <port>/tcp`.
     pub fn close_port(&mut self, port: u16) -> Result<(), ToolError> {
-        self.run(&Call::ClosePort { port, protocol: "tcp".into() })?;
-        if let Some(ports) = self.cache.as_mut().and_then(|cache| cache.opened_ports.as_mut()) {
-            ports.remove(&port);
+        let result = self.run(&Call::ClosePort { port, protocol: "tcp".into() });
+        self.note_port(port, false, result.is_ok());
+        result.map(drop)
+    }
+
+    /// Keeps the cache's open ports in step with an `open-port` (`open`) or `close-port` call;
+    /// after a failed one (which may still have been applied) they are read again next time.
+    fn note_port(&mut self, port: u16, open: bool, succeeded: bool) {
+        let Some(cache) = self.cache.as_mut() else { return };
+        match (succeeded, cache.opened_ports.as_mut()) {
+            (false, _) => cache.opened_ports = None,
+            (true, Some(ports)) if open => {
+                ports.insert(port);
+            }
+            (true, Some(ports)) => {
+                ports.remove(&port);
+            }
+            (true, None) => {}
         }
-        Ok(())
     }
 }
 
