@@ -11,14 +11,14 @@ use std::str::FromStr;
 
 use crate::Databag;
 
-/// A relation as hook tools name it: `endpoint:id` (`pyroscope-cluster:3`), as `relation-ids`
+/// A relation as hook tools name it: `endpoint:id` (`database:3`), as `relation-ids`
 /// prints it and `JUJU_RELATION_ID` holds it.
 ///
 /// The endpoint may be empty when a caller named the relation by its number alone (`-r 3`, which
 /// Juju accepts too); it then shows as the number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RelationRef {
-    /// The endpoint (`pyroscope-cluster`), or empty when unknown.
+    /// The endpoint (`database`), or empty when unknown.
     pub endpoint: String,
     /// The relation's number, unique in the model.
     pub id: u32,
@@ -48,7 +48,7 @@ pub struct RelationRefError {
 impl FromStr for RelationRef {
     type Err = RelationRefError;
 
-    /// `pyroscope-cluster:3` (as `relation-ids` prints it and `JUJU_RELATION_ID` holds it), or
+    /// `database:3` (as `relation-ids` prints it and `JUJU_RELATION_ID` holds it), or
     /// `3`. This is the one reader of hook tools' relation IDs.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (endpoint, number) = match s.rsplit_once(':') {

@@ -167,7 +167,7 @@ pub enum ContextError {
 /// The hook Juju runs: who, what, and on which relation, from the `JUJU_*` environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookContext {
-    /// `JUJU_UNIT_NAME`: this unit (`pyroscope-worker/0`).
+    /// `JUJU_UNIT_NAME`: this unit (`postgresql/0`).
     pub unit: String,
     /// The unit's application.
     pub app: String,

@@ -630,7 +630,7 @@ impl Runner for InMemory {
 pub struct HookSpec {
     /// The unit.
     pub unit: String,
-    /// The hook (`install`, `pyroscope-cluster-relation-changed`).
+    /// The hook (`install`, `database-relation-changed`).
     pub hook: String,
     /// The relation of a relation hook.
     pub relation: Option<u32>,

@@ -130,7 +130,7 @@ pub struct HookTools<R> {
 }
 
 impl<R: Runner> HookTools<R> {
-    /// The tools of `unit` (`pyroscope-worker/0`), run by `runner`.
+    /// The tools of `unit` (`postgresql/0`), run by `runner`.
     pub fn new(runner: R, unit: impl Into<String>) -> Self {
         Self { runner, unit: unit.into(), leader: None, calls: BTreeMap::new(), cache: None }
     }
