@@ -109,6 +109,20 @@ impl PebbleRecording {
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
+
+    /// Where this recording's JSON differs from `committed` (a recording's JSON): the first line
+    /// that differs, each side cut to 300 characters, for a test's failure message; `None` when
+    /// they are the same.
+    pub fn difference(&self, committed: &str) -> Option<String> {
+        let live = self.to_json();
+        if live == committed {
+            return None;
+        }
+        let (line, (was, is)) =
+            committed.lines().zip(live.lines()).enumerate().find(|(_, (a, b))| a != b).unwrap_or_default();
+        let cut = |text: &str| text.chars().take(300).collect::<String>();
+        Some(format!("at line {}:\n  recorded: {}\n  this run: {}", line + 1, cut(was), cut(is)))
+    }
 }
 
 fn replace_in_body(body: &HttpBody, root: &str) -> HttpBody {
@@ -333,6 +347,16 @@ fn same_request(recorded: &Request, asked: &Request) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_difference_names_its_first_line() {
+        let empty = PebbleRecording { exchanges: Vec::new() };
+        assert_eq!(empty.difference(&empty.to_json()), None);
+        let committed = empty.to_json().replace("[]", "[1]");
+        let difference = empty.difference(&committed).expect("they differ");
+        assert!(difference.starts_with("at line 2:"), "{difference}");
+        assert!(difference.contains("recorded:") && difference.contains("this run:"), "{difference}");
+    }
+
     use super::*;
 
     #[test]
